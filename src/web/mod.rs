@@ -1,0 +1,1 @@
+//! The wasm binding layer. OWNER: web helper.
