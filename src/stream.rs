@@ -1,3 +1,462 @@
 //! Deltas -> coalesced parts, the running texts, finish state and Result.
 //!
-//! OWNER: core-decode helper. See the interface in the helper brief.
+//! `StreamState` owns the SSE parser and the protocol codec for one reply.
+//! Each `feed` (one `read()` of the body) returns the parts that read
+//! completed, already coalesced, so the binding layer crosses into JS once
+//! per read. Part texts are ranges into the two accumulated strings, so
+//! nothing is copied twice on this side.
+
+use core::ops::Range;
+
+use crate::error::Error;
+use crate::json;
+use crate::protocol::{dashscope, excerpt, openai, Fail, Meta, Protocol};
+use crate::sse::{Event, Parser, Sink, SseError, DEFAULT_MAX_EVENT_BYTES};
+
+/// Token usage, as API.md's `Usage`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Usage {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    /// As sent, else input + output.
+    pub total_tokens: u64,
+    /// Absent for QVQ, which does not split out its thinking.
+    pub reasoning_tokens: Option<u64>,
+    pub image_tokens: Option<u64>,
+    pub video_tokens: Option<u64>,
+    /// The provider's usage object, JSON text as received.
+    pub raw: String,
+}
+
+/// One piece of the reply. Text ranges index into
+/// [`StreamState::reasoning`] / [`StreamState::answer`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    Reasoning(Range<usize>),
+    Answer(Range<usize>),
+    /// The usage is [`StreamState::usage`]; at most once, after the last
+    /// text part.
+    Usage,
+}
+
+/// API.md's `Result`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Completion {
+    pub model: String,
+    pub reasoning: String,
+    pub answer: String,
+    pub finish_reason: String,
+    pub usage: Option<Usage>,
+    pub request_id: Option<String>,
+}
+
+/// What one `feed` produced.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Feed {
+    /// Coalesced: consecutive texts of one type within this feed are one
+    /// part; never empty; in arrival order.
+    pub parts: Vec<Part>,
+    /// Events that carried data (comments and keep-alives do not count):
+    /// each one resets the idle timer.
+    pub data_events: u32,
+}
+
+/// The decoding state of one streamed reply.
+#[derive(Debug)]
+pub struct StreamState {
+    parser: Parser,
+    d: Decoder,
+}
+
+/// Everything but the SSE parser: the `Sink` the parser feeds, kept apart
+/// so the parser can borrow it mutably while it runs.
+#[derive(Debug)]
+struct Decoder {
+    protocol: Protocol,
+    fallback_model: String,
+    model: Option<String>,
+    reasoning: String,
+    answer: String,
+    /// Parts of the current feed.
+    parts: Vec<Part>,
+    usage: Option<Usage>,
+    usage_sent: bool,
+    finish_reason: Option<String>,
+    request_id: Option<String>,
+    header_request_id: Option<String>,
+    /// Nothing more is meaningful: `[DONE]`, DashScope's finish event, or
+    /// a failure.
+    done: bool,
+    failed: Option<Error>,
+    /// Events dispatched so far, to name a bad one in a message.
+    events: u32,
+    data_events: u32,
+    /// The `:HTTP_STATUS/NNN` comment of the event being read.
+    status: Option<u16>,
+}
+
+impl StreamState {
+    pub fn new(protocol: Protocol, model: &str) -> Self {
+        Self::with_max_event_bytes(protocol, model, DEFAULT_MAX_EVENT_BYTES)
+    }
+
+    /// `max`: the largest event (and line) accepted; past it the stream
+    /// fails with a `StreamError` and memory stays bounded.
+    pub fn with_max_event_bytes(protocol: Protocol, model: &str, max: usize) -> Self {
+        StreamState {
+            parser: Parser::with_max_event_bytes(max),
+            d: Decoder {
+                protocol,
+                fallback_model: model.to_owned(),
+                model: None,
+                reasoning: String::new(),
+                answer: String::new(),
+                parts: Vec::new(),
+                usage: None,
+                usage_sent: false,
+                finish_reason: None,
+                request_id: None,
+                header_request_id: None,
+                done: false,
+                failed: None,
+                events: 0,
+                data_events: 0,
+                status: None,
+            },
+        }
+    }
+
+    /// A 200 reply must be an event stream (any parameters); anything else
+    /// is most likely a proxy's or captive portal's page.
+    pub fn check_content_type(content_type: Option<&str>) -> Result<(), Error> {
+        let media = content_type.map(|c| c.split(';').next().unwrap_or("").trim());
+        if media.is_some_and(|m| m.eq_ignore_ascii_case("text/event-stream")) {
+            return Ok(());
+        }
+        let mut message = String::from("expected text/event-stream but ");
+        match content_type {
+            Some(c) if !c.trim().is_empty() => {
+                message.push_str("got ");
+                excerpt(c.trim(), 100, &mut message);
+            }
+            _ => message.push_str("the response had no Content-Type"),
+        }
+        message.push_str("; a proxy or captive portal may have answered");
+        Err(Error::stream(message))
+    }
+
+    /// The `x-request-id` header's value, used only when the body has none.
+    pub fn set_header_request_id(&mut self, id: &str) {
+        if !id.is_empty() {
+            self.d.header_request_id = Some(id.to_owned());
+        }
+    }
+
+    /// Decodes the next piece of the body (any split).
+    ///
+    /// `Err` is an `ApiError` for the server's error event, or a
+    /// `StreamError` for an event that is not valid JSON or past the size
+    /// cap; the state then stays failed and every later call returns the
+    /// same error. One exception keeps text from being lost: when the same
+    /// read completed text parts before the failure, those come back as
+    /// `Ok`, [`StreamState::is_done`] turns true, and the error comes from
+    /// the next `feed` or from [`StreamState::end`].
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<Feed, Error> {
+        if let Some(e) = &self.d.failed {
+            return Err(e.clone());
+        }
+        if self.d.done {
+            // After `[DONE]` or the finish event nothing is meaningful,
+            // not even whether it parses.
+            return Ok(Feed::default());
+        }
+        self.d.data_events = 0;
+        let parsed = self.parser.feed(bytes, &mut self.d);
+        if let (Err(err), false) = (parsed, self.d.done) {
+            self.d.fail(too_large(err));
+        }
+        let feed = Feed {
+            parts: core::mem::take(&mut self.d.parts),
+            data_events: self.d.data_events,
+        };
+        match &self.d.failed {
+            Some(e) if feed.parts.is_empty() => Err(e.clone()),
+            _ => Ok(feed),
+        }
+    }
+
+    /// The body ended. `Ok` once a finish reason was seen (a cut-off
+    /// trailer after it loses nothing that matters); else a `StreamError`
+    /// saying how much text came.
+    pub fn end(&mut self) -> Result<(), Error> {
+        if let Some(e) = &self.d.failed {
+            return Err(e.clone());
+        }
+        if self.d.finish_reason.is_some() {
+            return Ok(());
+        }
+        let cut = self.parser.finish().is_err();
+        let mut message = String::from(if cut {
+            "the stream was cut off in the middle of an event before the model finished; "
+        } else {
+            "the stream ended before the model finished (no finish_reason); "
+        });
+        let chars = self.d.reasoning.chars().count() + self.d.answer.chars().count();
+        json::write_u64(chars as u64, &mut message);
+        message.push_str(if chars == 1 {
+            " character of text was received"
+        } else {
+            " characters of text were received"
+        });
+        let e = Error::stream(message);
+        self.d.fail(e.clone());
+        Err(e)
+    }
+
+    pub fn reasoning(&self) -> &str {
+        &self.d.reasoning
+    }
+
+    pub fn answer(&self) -> &str {
+        &self.d.answer
+    }
+
+    /// Set as soon as usage arrives (DashScope: updated every event).
+    pub fn usage(&self) -> Option<&Usage> {
+        self.d.usage.as_ref()
+    }
+
+    pub fn finish_reason(&self) -> Option<&str> {
+        self.d.finish_reason.as_deref()
+    }
+
+    /// From the body (openai `id` as sent, dashscope `request_id`), else
+    /// the header's.
+    pub fn request_id(&self) -> Option<&str> {
+        self.d.request_id()
+    }
+
+    /// The model the body named, else the one asked for.
+    pub fn model(&self) -> &str {
+        self.d.model.as_deref().unwrap_or(&self.d.fallback_model)
+    }
+
+    /// A finish reason was seen (openai: usage and `[DONE]` may follow).
+    pub fn is_finished(&self) -> bool {
+        self.d.finish_reason.is_some()
+    }
+
+    /// Nothing more is meaningful: `[DONE]`, DashScope's finish event, or
+    /// a failure whose error [`StreamState::end`] will return. The reader
+    /// may stop reading.
+    pub fn is_done(&self) -> bool {
+        self.d.done
+    }
+
+    /// Any reasoning or answer text arrived (errors then carry `partial`).
+    pub fn has_text(&self) -> bool {
+        !self.d.reasoning.is_empty() || !self.d.answer.is_empty()
+    }
+
+    /// The result, once finished.
+    pub fn completion(&self) -> Option<Completion> {
+        if self.is_finished() {
+            Some(self.partial())
+        } else {
+            None
+        }
+    }
+
+    /// What came so far (`finish_reason` is `""` without one).
+    pub fn partial(&self) -> Completion {
+        Completion {
+            model: self.model().to_owned(),
+            reasoning: self.d.reasoning.clone(),
+            answer: self.d.answer.clone(),
+            finish_reason: self.d.finish_reason.clone().unwrap_or_default(),
+            usage: self.d.usage.clone(),
+            request_id: self.request_id().map(str::to_owned),
+        }
+    }
+}
+
+fn too_large(err: SseError) -> Error {
+    let mut message = String::from(err.message());
+    if let SseError::TooLarge { limit } = err {
+        message.push_str(" of ");
+        json::write_u64(limit as u64, &mut message);
+        message.push_str(" bytes");
+    }
+    Error::stream(message)
+}
+
+/// The number in a `HTTP_STATUS/400` comment.
+fn status_comment(text: &str) -> Option<u16> {
+    let digits = text.trim().strip_prefix("HTTP_STATUS/")?;
+    let mut v: u16 = 0;
+    if digits.is_empty() || digits.len() > 3 {
+        return None;
+    }
+    for b in digits.bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + (b - b'0') as u16;
+    }
+    Some(v)
+}
+
+impl Decoder {
+    fn request_id(&self) -> Option<&str> {
+        self.request_id
+            .as_deref()
+            .or(self.header_request_id.as_deref())
+    }
+
+    fn fail(&mut self, e: Error) {
+        if self.failed.is_none() {
+            self.failed = Some(e);
+        }
+        self.done = true;
+    }
+
+    /// Records the text appended since `start` as a part, merged into the
+    /// previous part of this feed when that one is the same type and ends
+    /// where this begins.
+    fn text_part(&mut self, reasoning: bool, start: usize) {
+        let end = if reasoning {
+            self.reasoning.len()
+        } else {
+            self.answer.len()
+        };
+        if end <= start {
+            return;
+        }
+        match (self.parts.last_mut(), reasoning) {
+            (Some(Part::Reasoning(r)), true) | (Some(Part::Answer(r)), false) if r.end == start => {
+                r.end = end;
+            }
+            (_, true) => self.parts.push(Part::Reasoning(start..end)),
+            (_, false) => self.parts.push(Part::Answer(start..end)),
+        }
+    }
+
+    fn send_usage(&mut self) {
+        if !self.usage_sent && self.usage.is_some() {
+            self.usage_sent = true;
+            self.parts.push(Part::Usage);
+        }
+    }
+
+    fn apply(&mut self, meta: Meta<'_>, r0: usize, a0: usize) {
+        if self.usage_sent {
+            // The usage part promised to be last; text after it (which no
+            // server sends) is dropped rather than break that promise.
+            self.reasoning.truncate(r0);
+            self.answer.truncate(a0);
+        } else {
+            // Thinking precedes the answer, also within one event.
+            self.text_part(true, r0);
+            self.text_part(false, a0);
+        }
+        if self.request_id.is_none() {
+            if let Some(id) = meta.id {
+                self.request_id = Some(id.text().into_owned());
+            }
+        }
+        if self.model.is_none() {
+            if let Some(m) = meta.model {
+                self.model = Some(m.text().into_owned());
+            }
+        }
+        if let Some(u) = &meta.usage {
+            match &mut self.usage {
+                Some(have) => u.store(have),
+                None => self.usage = Some(u.to_usage()),
+            }
+        }
+        if self.finish_reason.is_none() {
+            if let Some(f) = meta.finish() {
+                self.finish_reason = Some(f.text().into_owned());
+            }
+        }
+        if self.finish_reason.is_some() {
+            match self.protocol {
+                // The finish event ends the reply and carries the bill.
+                Protocol::DashScope => {
+                    self.send_usage();
+                    self.done = true;
+                }
+                // Usage comes in its own chunk after the finish reason.
+                Protocol::OpenAi if meta.usage.is_some() => self.send_usage(),
+                Protocol::OpenAi => {}
+            }
+        }
+    }
+
+    fn reject(&mut self, fail: Fail, data: &str) {
+        let e = match fail {
+            Fail::Json => {
+                let mut message = String::from("event ");
+                json::write_u64(self.events as u64, &mut message);
+                message.push_str(" is not valid JSON: ");
+                excerpt(data.trim(), 80, &mut message);
+                Error::stream(message)
+            }
+            Fail::Api(mut e) => {
+                if e.request_id.is_none() {
+                    e.request_id = self.request_id().map(str::to_owned);
+                }
+                e
+            }
+        };
+        self.fail(e);
+    }
+}
+
+impl Sink for Decoder {
+    fn event(&mut self, ev: &Event<'_>) {
+        if self.done {
+            return;
+        }
+        self.events = self.events.saturating_add(1);
+        self.data_events = self.data_events.saturating_add(1);
+        let status = self.status.take();
+        let data = ev.data;
+        let is_error = ev.event == "error" || status.is_some_and(|s| s >= 400);
+        if !is_error && data.trim().is_empty() {
+            return;
+        }
+        let (r0, a0) = (self.reasoning.len(), self.answer.len());
+        let decoded = match self.protocol {
+            Protocol::OpenAi => {
+                if data.trim() == "[DONE]" {
+                    if self.finish_reason.is_some() {
+                        self.send_usage();
+                    }
+                    self.done = true;
+                    return;
+                }
+                openai::decode(data, &mut self.reasoning, &mut self.answer)
+            }
+            Protocol::DashScope => {
+                dashscope::decode(ev.event, status, data, &mut self.reasoning, &mut self.answer)
+            }
+        };
+        match decoded {
+            Ok(meta) => self.apply(meta, r0, a0),
+            Err(fail) => {
+                // r0/a0 were lengths of valid strings: char boundaries.
+                self.reasoning.truncate(r0);
+                self.answer.truncate(a0);
+                self.reject(fail, data);
+            }
+        }
+    }
+
+    fn comment(&mut self, text: &str) {
+        if let Some(status) = status_comment(text) {
+            self.status = Some(status);
+        }
+    }
+}

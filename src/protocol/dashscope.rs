@@ -1,0 +1,155 @@
+//! DashScope native (`multimodal-generation`) event decoding.
+//!
+//! One event is `{"output":{"choices":[{"message":{"content":[{"text"}],
+//! "reasoning_content"},"finish_reason":"null"}]},"usage":{…},
+//! "request_id"}` with cumulative usage; errors come as `event:error` with
+//! `{"code","message","request_id"}` and the status in a `:HTTP_STATUS/NNN`
+//! comment (PROTOCOL.md §3). Non-streaming bodies have the same shape.
+
+use super::{push_text, scan_error_body, Fail, Meta, UsageIn};
+use crate::json::{Scan, Scanner};
+
+/// Decodes one event: `event` is its SSE event name, `status` the number
+/// of the `:HTTP_STATUS/NNN` comment before it (if any). Appends the texts
+/// and returns the rest; on failure the caller truncates the texts.
+pub(crate) fn decode<'a>(
+    event: &str,
+    status: Option<u16>,
+    data: &'a str,
+    reasoning: &mut String,
+    answer: &mut String,
+) -> Result<Meta<'a>, Fail> {
+    if event == "error" || status.is_some_and(|s| s >= 400) {
+        return Err(error_event(status, data));
+    }
+    let mut meta = Meta::default();
+    let mut has_output = false;
+    let mut has_code = false;
+    let mut s = Scanner::new(data);
+    let scanned = s
+        .object(|s, k| match &*k.text() {
+            "output" => {
+                has_output = s.peek() == Some(b'{');
+                s.object(|s, k| match &*k.text() {
+                    "choices" => {
+                        let mut first = true;
+                        s.array(|s| {
+                            if !first {
+                                return s.skip();
+                            }
+                            first = false;
+                            s.object(|s, k| match &*k.text() {
+                                "message" => s.object(|s, k| match &*k.text() {
+                                    "content" => push_text(s, answer),
+                                    "reasoning_content" => push_text(s, reasoning),
+                                    _ => s.skip(),
+                                }),
+                                "finish_reason" => {
+                                    meta.finish_reason = s.opt_string()?;
+                                    Ok(())
+                                }
+                                _ => s.skip(),
+                            })
+                        })
+                    }
+                    _ => s.skip(),
+                })
+            }
+            "usage" => {
+                meta.usage = usage(s)?;
+                Ok(())
+            }
+            "request_id" => {
+                meta.id = s.opt_string()?.filter(|i| !i.is_empty());
+                Ok(())
+            }
+            "code" => {
+                has_code = s.opt_string()?.is_some_and(|c| !c.is_empty());
+                Ok(())
+            }
+            _ => s.skip(),
+        })
+        .and_then(|_| s.end());
+    if scanned.is_err() {
+        return Err(Fail::Json);
+    }
+    // A plain error body (non-streaming replies, or an error event that
+    // lost its name on the way through a relay).
+    if has_code && !has_output {
+        return Err(error_event(status, data));
+    }
+    Ok(meta)
+}
+
+fn error_event(status: Option<u16>, data: &str) -> Fail {
+    let body = scan_error_body(data).unwrap_or_default();
+    let mut fallback = String::from("the server sent an error event");
+    if let Some(code) = &body.code {
+        fallback.push_str(" (");
+        fallback.push_str(code);
+        fallback.push(')');
+    } else if body.message.is_none() && !data.trim().is_empty() {
+        fallback.push_str(": ");
+        super::excerpt(data.trim(), 200, &mut fallback);
+    }
+    let mut e = super::api_error(status, body, None, fallback);
+    // Nothing is retried once the body has started (API.md, Errors).
+    e.retryable = false;
+    Fail::Api(e)
+}
+
+fn usage<'a>(s: &mut Scanner<'a>) -> Scan<Option<UsageIn<'a>>> {
+    if s.peek() != Some(b'{') {
+        return s.skip().map(|_| None);
+    }
+    let start = s.pos();
+    let mut u = UsageIn::default();
+    // `image_tokens` may sit in `input_tokens_details` or at the top level;
+    // the details win when both are there.
+    let (mut top_image, mut top_video) = (None, None);
+    s.object(|s, k| match &*k.text() {
+        "input_tokens" => {
+            u.input = s.opt_u64()?;
+            Ok(())
+        }
+        "output_tokens" => {
+            u.output = s.opt_u64()?;
+            Ok(())
+        }
+        "total_tokens" => {
+            u.total = s.opt_u64()?;
+            Ok(())
+        }
+        "image_tokens" => {
+            top_image = s.opt_u64()?;
+            Ok(())
+        }
+        "video_tokens" => {
+            top_video = s.opt_u64()?;
+            Ok(())
+        }
+        "input_tokens_details" => s.object(|s, k| match &*k.text() {
+            "image_tokens" => {
+                u.image = s.opt_u64()?;
+                Ok(())
+            }
+            "video_tokens" => {
+                u.video = s.opt_u64()?;
+                Ok(())
+            }
+            _ => s.skip(),
+        }),
+        "output_tokens_details" => s.object(|s, k| match &*k.text() {
+            "reasoning_tokens" => {
+                u.reasoning = s.opt_u64()?;
+                Ok(())
+            }
+            _ => s.skip(),
+        }),
+        _ => s.skip(),
+    })?;
+    u.image = u.image.or(top_image);
+    u.video = u.video.or(top_video);
+    u.raw = s.slice(start, s.pos());
+    Ok(Some(u))
+}

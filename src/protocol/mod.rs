@@ -45,3 +45,341 @@ impl Protocol {
         }
     }
 }
+
+// ------------------------------------------------------------ decoding
+//
+// The codecs read one event's JSON with `json::Scanner`, appending the
+// texts straight into the caller's buffers (the hot path allocates nothing
+// else) and returning the few other fields borrowed from the event.
+
+use crate::error::{Error, ErrorKind};
+use crate::json::{self, JStr, Scan, Scanner};
+use crate::stream::{Completion, Usage};
+
+/// The fields of one event other than its texts, borrowed from it.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Meta<'a> {
+    pub finish_reason: Option<JStr<'a>>,
+    pub usage: Option<UsageIn<'a>>,
+    /// openai `id` (`chatcmpl-…`); dashscope `request_id`.
+    pub id: Option<JStr<'a>>,
+    pub model: Option<JStr<'a>>,
+}
+
+impl Meta<'_> {
+    /// The finish reason, if this event carries a real one: DashScope sends
+    /// the *string* `"null"` while streaming.
+    pub(crate) fn finish(&self) -> Option<JStr<'_>> {
+        self.finish_reason.filter(|f| !f.is_empty() && !f.eq("null"))
+    }
+}
+
+/// A usage object as read, before it becomes [`Usage`].
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct UsageIn<'a> {
+    pub input: Option<u64>,
+    pub output: Option<u64>,
+    pub total: Option<u64>,
+    pub reasoning: Option<u64>,
+    pub image: Option<u64>,
+    pub video: Option<u64>,
+    /// The object's JSON text as received.
+    pub raw: &'a str,
+}
+
+impl UsageIn<'_> {
+    /// Writes these numbers into `u` in place (reusing `raw`'s buffer: with
+    /// DashScope this runs once per event).
+    pub(crate) fn store(&self, u: &mut Usage) {
+        u.input_tokens = self.input.unwrap_or(0);
+        u.output_tokens = self.output.unwrap_or(0);
+        u.total_tokens = self
+            .total
+            .unwrap_or(u.input_tokens.saturating_add(u.output_tokens));
+        u.reasoning_tokens = self.reasoning;
+        u.image_tokens = self.image;
+        u.video_tokens = self.video;
+        u.raw.clear();
+        u.raw.push_str(self.raw);
+    }
+
+    pub(crate) fn to_usage(self) -> Usage {
+        let mut u = Usage::default();
+        self.store(&mut u);
+        u
+    }
+}
+
+/// Why an event could not be decoded.
+#[derive(Debug)]
+pub(crate) enum Fail {
+    /// Not valid JSON (or not the object the protocol promises).
+    Json,
+    /// The event is the server's error report.
+    Api(Error),
+}
+
+/// Appends a text field: a string, or a list of `{"text": …}` items (or
+/// strings) whose texts are joined; `null` and other types add nothing.
+pub(crate) fn push_text(s: &mut Scanner<'_>, out: &mut String) -> Scan<()> {
+    match s.peek() {
+        Some(b'"') => {
+            s.string()?.push_to(out);
+            Ok(())
+        }
+        Some(b'[') => s.array(|s| match s.peek() {
+            Some(b'"') => {
+                s.string()?.push_to(out);
+                Ok(())
+            }
+            Some(b'{') => s.object(|s, k| {
+                if k.eq("text") {
+                    if let Some(t) = s.opt_string()? {
+                        t.push_to(out);
+                    }
+                    Ok(())
+                } else {
+                    s.skip()
+                }
+            }),
+            _ => s.skip(),
+        }),
+        _ => s.skip(),
+    }
+}
+
+/// The error fields of a body or event, whichever protocol's shape:
+/// openai `{"error":{"message","code",…},"id","request_id"}`, dashscope
+/// `{"code","message","request_id"}`.
+#[derive(Debug, Default)]
+pub(crate) struct ErrorBody {
+    pub code: Option<String>,
+    pub message: Option<String>,
+    pub request_id: Option<String>,
+    pub id: Option<String>,
+    /// An `error` member that is not null, or a non-empty `code`.
+    pub is_error: bool,
+}
+
+fn code_text(s: &mut Scanner<'_>) -> Scan<Option<String>> {
+    // Codes are strings in both protocols, but a number must not be lost.
+    match s.peek() {
+        Some(b'"') => Ok(Some(s.string()?.text().into_owned()).filter(|c| !c.is_empty())),
+        Some(b'-' | b'0'..=b'9') => Ok(Some(s.number()?.into())),
+        _ => s.skip().map(|_| None),
+    }
+}
+
+fn opt_owned(s: &mut Scanner<'_>) -> Scan<Option<String>> {
+    Ok(s.opt_string()?.map(|t| t.text().into_owned()).filter(|t| !t.is_empty()))
+}
+
+pub(crate) fn scan_error_body(data: &str) -> Scan<ErrorBody> {
+    let mut e = ErrorBody::default();
+    let mut s = Scanner::new(data);
+    s.object(|s, k| match &*k.text() {
+        "error" => match s.peek() {
+            Some(b'{') => {
+                e.is_error = true;
+                s.object(|s, k| match &*k.text() {
+                    "message" => {
+                        e.message = opt_owned(s)?;
+                        Ok(())
+                    }
+                    "code" => {
+                        if let Some(c) = code_text(s)? {
+                            e.code = Some(c);
+                        }
+                        Ok(())
+                    }
+                    _ => s.skip(),
+                })
+            }
+            Some(b'"') => {
+                e.is_error = true;
+                e.message = opt_owned(s)?;
+                Ok(())
+            }
+            _ => s.skip(),
+        },
+        "code" => {
+            let c = code_text(s)?;
+            if c.is_some() {
+                e.is_error = true;
+                if e.code.is_none() {
+                    e.code = c;
+                }
+            }
+            Ok(())
+        }
+        "message" => {
+            let m = opt_owned(s)?;
+            if e.message.is_none() {
+                e.message = m;
+            }
+            Ok(())
+        }
+        "request_id" => {
+            e.request_id = opt_owned(s)?;
+            Ok(())
+        }
+        "id" => {
+            e.id = opt_owned(s)?;
+            Ok(())
+        }
+        _ => s.skip(),
+    })?;
+    s.end()?;
+    Ok(e)
+}
+
+/// An `ApiError` from an error body or event. `fallback` is used when the
+/// provider gave no message.
+pub(crate) fn api_error(
+    status: Option<u16>,
+    body: ErrorBody,
+    header_request_id: Option<&str>,
+    fallback: String,
+) -> Error {
+    let retryable = match status {
+        Some(st) => is_retryable(st, body.code.as_deref(), body.message.as_deref()),
+        None => false,
+    };
+    Error {
+        kind: ErrorKind::Api,
+        message: body.message.unwrap_or(fallback),
+        status,
+        code: body.code,
+        request_id: body
+            .request_id
+            .or(body.id)
+            .or_else(|| header_request_id.map(str::to_owned)),
+        retryable,
+    }
+}
+
+fn is_retryable(status: u16, code: Option<&str>, message: Option<&str>) -> bool {
+    // PROTOCOL.md §5: a 429 for a used-up free quota looks like a rate
+    // limit but waiting does not help.
+    let free_quota = code == Some("AllocationQuota.FreeTierOnly")
+        || message.is_some_and(|m| m.contains("Free allocated quota exceeded"));
+    matches!(status, 429 | 500 | 502 | 503 | 504) && !free_quota
+}
+
+/// The first `max` characters of `text`, with `…` when cut.
+pub(crate) fn excerpt(text: &str, max: usize, out: &mut String) {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => {
+            out.push_str(text.get(..cut).unwrap_or(""));
+            out.push('…');
+        }
+        None => out.push_str(text),
+    }
+}
+
+/// The data of an SSE-framed body (`data: {...}` lines of its first
+/// event, joined with `\n`), or `None` if the body has no `data:` line.
+fn sse_data(body: &str) -> Option<String> {
+    let mut data: Option<String> = None;
+    for line in body.split('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.is_empty() {
+            if data.is_some() {
+                break;
+            }
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("data:") {
+            let rest = rest.strip_prefix(' ').unwrap_or(rest);
+            match &mut data {
+                Some(d) => {
+                    d.push('\n');
+                    d.push_str(rest);
+                }
+                None => data = Some(rest.to_owned()),
+            }
+        }
+    }
+    data
+}
+
+/// An HTTP error reply (status >= 400) -> `ApiError`. The body may be
+/// either protocol's JSON error, or one SSE `data:` event holding it (a
+/// streaming request refused before any output).
+pub fn http_error(status: u16, body: &[u8], header_request_id: Option<&str>) -> Error {
+    let text = String::from_utf8_lossy(body);
+    let trimmed = text.trim_start_matches('\u{feff}').trim();
+    let data = if trimmed.starts_with('{') {
+        None
+    } else {
+        sse_data(trimmed)
+    };
+    let json_text = data.as_deref().unwrap_or(trimmed);
+    let mut prefix = String::from("the server answered HTTP ");
+    json::write_u64(status as u64, &mut prefix);
+    match scan_error_body(json_text) {
+        Ok(e) => {
+            let mut fallback = prefix;
+            if let Some(code) = &e.code {
+                fallback.push_str(" (");
+                fallback.push_str(code);
+                fallback.push(')');
+            }
+            api_error(Some(status), e, header_request_id, fallback)
+        }
+        Err(()) => {
+            let mut message = prefix;
+            if trimmed.is_empty() {
+                message.push_str(" with an empty body");
+            } else {
+                message.push_str(": ");
+                excerpt(trimmed, 200, &mut message);
+            }
+            api_error(
+                Some(status),
+                ErrorBody::default(),
+                header_request_id,
+                message,
+            )
+        }
+    }
+}
+
+/// A non-streaming 200 body -> the same `Completion` a finished stream
+/// gives. An error object in the body is an `ApiError`; a body that is not
+/// the expected JSON is a `StreamError` quoting its start.
+pub fn decode_json_response(
+    protocol: Protocol,
+    body: &[u8],
+    fallback_model: &str,
+) -> Result<Completion, Error> {
+    let text = String::from_utf8_lossy(body);
+    let data = text.trim_start_matches('\u{feff}');
+    let mut reasoning = String::new();
+    let mut answer = String::new();
+    let decoded = match protocol {
+        Protocol::OpenAi => openai::decode(data, &mut reasoning, &mut answer),
+        Protocol::DashScope => dashscope::decode("", None, data, &mut reasoning, &mut answer),
+    };
+    match decoded {
+        Ok(meta) => Ok(Completion {
+            model: meta
+                .model
+                .map_or_else(|| fallback_model.to_owned(), |m| m.text().into_owned()),
+            reasoning,
+            answer,
+            finish_reason: meta
+                .finish()
+                .map(|f| f.text().into_owned())
+                .unwrap_or_default(),
+            usage: meta.usage.map(UsageIn::to_usage),
+            request_id: meta.id.map(|i| i.text().into_owned()),
+        }),
+        Err(Fail::Api(e)) => Err(e),
+        Err(Fail::Json) => {
+            let mut message = String::from("the response body is not valid JSON: ");
+            excerpt(data.trim(), 80, &mut message);
+            Err(Error::stream(message))
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! OpenAI-compatible (`compatible-mode`) event decoding.
+//!
+//! One chunk is `{"id","model","choices":[{"delta":{"content",
+//! "reasoning_content"},"finish_reason"}],"usage"}`; the usage chunk has
+//! `"choices": []`; an error chunk has a top-level `error` object
+//! (PROTOCOL.md §3). Non-streaming bodies have `message` where chunks have
+//! `delta`, and are read by the same code.
+
+use super::{push_text, scan_error_body, Fail, Meta, UsageIn};
+use crate::json::{Scan, Scanner};
+
+/// Decodes one chunk's JSON: appends its texts to `reasoning` and `answer`
+/// and returns the rest. Only the first choice is read (the library never
+/// asks for `n > 1`). On failure nothing is guaranteed about what was
+/// appended: the caller truncates.
+pub(crate) fn decode<'a>(
+    data: &'a str,
+    reasoning: &mut String,
+    answer: &mut String,
+) -> Result<Meta<'a>, Fail> {
+    let mut meta = Meta::default();
+    let mut error = false;
+    let mut s = Scanner::new(data);
+    let scanned = s
+        .object(|s, k| match &*k.text() {
+            "choices" => {
+                let mut first = true;
+                s.array(|s| {
+                    if !first {
+                        return s.skip();
+                    }
+                    first = false;
+                    s.object(|s, k| match &*k.text() {
+                        "delta" | "message" => s.object(|s, k| match &*k.text() {
+                            "content" => push_text(s, answer),
+                            "reasoning_content" => push_text(s, reasoning),
+                            _ => s.skip(),
+                        }),
+                        "finish_reason" => {
+                            meta.finish_reason = s.opt_string()?;
+                            Ok(())
+                        }
+                        _ => s.skip(),
+                    })
+                })
+            }
+            "usage" => {
+                meta.usage = usage(s)?;
+                Ok(())
+            }
+            "id" => {
+                meta.id = s.opt_string()?.filter(|i| !i.is_empty());
+                Ok(())
+            }
+            "model" => {
+                meta.model = s.opt_string()?.filter(|m| !m.is_empty());
+                Ok(())
+            }
+            "error" => {
+                error = !s.null();
+                if error {
+                    s.skip()
+                } else {
+                    Ok(())
+                }
+            }
+            _ => s.skip(),
+        })
+        .and_then(|_| s.end());
+    if scanned.is_err() {
+        return Err(Fail::Json);
+    }
+    if error {
+        let body = scan_error_body(data).map_err(|_| Fail::Json)?;
+        let fallback = match &body.code {
+            Some(code) => {
+                let mut m = String::from("the server sent error ");
+                m.push_str(code);
+                m.push_str(" in the stream");
+                m
+            }
+            None => String::from("the server sent an error in the stream"),
+        };
+        return Err(Fail::Api(super::api_error(None, body, None, fallback)));
+    }
+    Ok(meta)
+}
+
+fn usage<'a>(s: &mut Scanner<'a>) -> Scan<Option<UsageIn<'a>>> {
+    if s.peek() != Some(b'{') {
+        // `null` on every chunk but the last; any other type is ignored.
+        return s.skip().map(|_| None);
+    }
+    let start = s.pos();
+    let mut u = UsageIn::default();
+    s.object(|s, k| match &*k.text() {
+        "prompt_tokens" => {
+            u.input = s.opt_u64()?;
+            Ok(())
+        }
+        "completion_tokens" => {
+            u.output = s.opt_u64()?;
+            Ok(())
+        }
+        "total_tokens" => {
+            u.total = s.opt_u64()?;
+            Ok(())
+        }
+        "prompt_tokens_details" => s.object(|s, k| match &*k.text() {
+            "image_tokens" => {
+                u.image = s.opt_u64()?;
+                Ok(())
+            }
+            "video_tokens" => {
+                u.video = s.opt_u64()?;
+                Ok(())
+            }
+            _ => s.skip(),
+        }),
+        "completion_tokens_details" => s.object(|s, k| match &*k.text() {
+            "reasoning_tokens" => {
+                u.reasoning = s.opt_u64()?;
+                Ok(())
+            }
+            _ => s.skip(),
+        }),
+        _ => s.skip(),
+    })?;
+    u.raw = s.slice(start, s.pos());
+    Ok(Some(u))
+}

@@ -1,0 +1,124 @@
+// Runtime-neutral benchmark loop (Node 20 and Chromium run this same code).
+// Delivery: the bytes of a transcript, served by a substituted
+// `globalThis.fetch` as a ReadableStream of views of one buffer — so every
+// contender sees a real Response and reader, and no time goes to sockets.
+
+const OPTS = { baseUrl: "http://bench.invalid", headers: {} };
+
+/**
+ * A fetch that answers every request with `bytes` in `chunk`-byte reads.
+ * `onRead` (optional) runs every 64th read; the memory sampler uses it.
+ */
+export function memFetch(bytes, chunk, protocol, onRead) {
+  const contentType = protocol === "openai" ? "text/event-stream" : "text/event-stream;charset=UTF-8";
+  return async (_input, init) => {
+    let off = 0;
+    let reads = 0;
+    const signal = init && init.signal;
+    const body = new ReadableStream({
+      pull(controller) {
+        if (off >= bytes.length) { controller.close(); return; }
+        const end = Math.min(off + chunk, bytes.length);
+        // A view, not a copy: the producer side should cost the same for all.
+        controller.enqueue(bytes.subarray(off, end));
+        off = end;
+        if (onRead && (++reads & 63) === 0) onRead();
+      },
+    }, { highWaterMark: 0 });
+    if (signal && signal.aborted) throw new DOMException("aborted", "AbortError");
+    return new Response(body, {
+      status: 200,
+      headers: { "content-type": contentType, "x-request-id": "a1b2c3d4-0000-4000-8000-000000000001" },
+    });
+  };
+}
+
+// FNV-1a over UTF-16 code units: enough to tell texts apart without
+// shipping megabytes of text out of a page.
+export function digest(s) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return (h >>> 0).toString(16) + ":" + s.length;
+}
+
+export function stats(times) {
+  const s = [...times].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return { median, min: s[0], max: s[s.length - 1] };
+}
+
+async function withFetch(fetchImpl, fn) {
+  const saved = globalThis.fetch;
+  globalThis.fetch = fetchImpl;
+  try { return await fn(); } finally { globalThis.fetch = saved; }
+}
+
+/**
+ * Runs every contender once on `bytes` and returns their digests, so the
+ * caller can refuse to time contenders that disagree.
+ */
+export async function check(contenders, bytes, protocol, chunk) {
+  const out = {};
+  for (const c of contenders) {
+    try {
+      const r = await withFetch(memFetch(bytes, chunk, protocol), () => c.run({ ...OPTS, protocol }));
+      out[c.name] = { reasoning: digest(r.reasoning), answer: digest(r.answer) };
+    } catch (e) {
+      out[c.name] = { error: String(e && e.stack || e) };
+    }
+  }
+  return out;
+}
+
+/**
+ * Times the contenders round-robin (run r of every contender, then run r+1)
+ * so drift in machine load hits all of them alike. Returns ms per run.
+ */
+export async function time(contenders, bytes, protocol, chunk, { warmups, runs, gc }) {
+  const times = Object.fromEntries(contenders.map((c) => [c.name, []]));
+  for (let r = 0; r < warmups + runs; r++) {
+    for (const c of contenders) {
+      const fetchImpl = memFetch(bytes, chunk, protocol);
+      if (gc) gc();
+      const t0 = performance.now();
+      await withFetch(fetchImpl, () => c.run({ ...OPTS, protocol }));
+      const t = performance.now() - t0;
+      if (r >= warmups) times[c.name].push(t);
+    }
+  }
+  return times;
+}
+
+/**
+ * One run with a heap sampler: returns the peak of `sample()` over the run
+ * minus its value just before, plus the final retained value minus that.
+ */
+export async function memory(contender, bytes, protocol, chunk, { gc, sample }) {
+  if (gc) { gc(); gc(); }
+  const base = sample();
+  let peak = base;
+  const onRead = () => { const v = sample(); if (v > peak) peak = v; };
+  const r = await withFetch(memFetch(bytes, chunk, protocol, onRead), () =>
+    contender.run({ ...OPTS, protocol }));
+  onRead();
+  const textChars = r.reasoning.length + r.answer.length;
+  return { peak: peak - base, textChars };
+}
+
+/** End to end: the real fetch against a live server (the mock). */
+export async function timeLive(contenders, protocol, baseUrl, headers, { warmups, runs, gc }) {
+  const times = Object.fromEntries(contenders.map((c) => [c.name, []]));
+  const digests = {};
+  for (let r = 0; r < warmups + runs; r++) {
+    for (const c of contenders) {
+      if (gc) gc();
+      const t0 = performance.now();
+      const res = await c.run({ baseUrl, protocol, headers });
+      const t = performance.now() - t0;
+      if (r === 0) digests[c.name] = { reasoning: digest(res.reasoning), answer: digest(res.answer) };
+      if (r >= warmups) times[c.name].push(t);
+    }
+  }
+  return { times, digests };
+}

@@ -1,0 +1,56 @@
+// Node side of the benchmark; run.mjs starts it in a fresh process
+// (node --expose-gc) per job so heaps do not carry over between jobs.
+//   node --expose-gc bench/node-bench.mjs '<job json>'   -> one JSON line on stdout
+// Jobs: {kind:"time"|"check"|"memory"|"live", ...} (see run.mjs).
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { PEERS } from "./lib/peers.mjs";
+import { packageContender } from "./lib/package.mjs";
+import { check, memory, time, timeLive } from "./lib/harness.mjs";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const job = JSON.parse(process.argv[2]);
+
+async function contenders() {
+  const list = [];
+  if (!job.noPackage) {
+    const pkg = await import(path.join(ROOT, "pkg", "visual_reasoning.js"));
+    const bytes = readFileSync(path.join(ROOT, "pkg", "visual_reasoning_bg.wasm"));
+    const t0 = performance.now();
+    const exports = pkg.initSync({ module: bytes });
+    globalThis.__vrInitMs = performance.now() - t0;
+    globalThis.__vrExports = exports;
+    list.push(packageContender(pkg.Client));
+  }
+  list.push(...PEERS);
+  return list.filter((c) => c.protocols.includes(job.protocol) && (!job.only || job.only.includes(c.name)));
+}
+
+const gc = globalThis.gc;
+const list = await contenders();
+let out;
+if (job.kind === "check") {
+  const bytes = new Uint8Array(readFileSync(job.file));
+  out = {};
+  for (const chunk of job.chunks) out[chunk] = await check(list, bytes, job.protocol, chunk);
+} else if (job.kind === "time") {
+  const bytes = new Uint8Array(readFileSync(job.file));
+  out = await time(list, bytes, job.protocol, job.chunk, { warmups: job.warmups, runs: job.runs, gc });
+} else if (job.kind === "memory") {
+  const bytes = new Uint8Array(readFileSync(job.file));
+  const c = list.find((x) => x.name === job.contender);
+  // Warm the code paths first so the measured run allocates only for the data.
+  await memory(c, bytes.subarray(0, 0), job.protocol, job.chunk, { gc, sample: () => 0 }).catch(() => {});
+  const rss0 = process.resourceUsage().maxRSS;
+  const sample = () => { const m = process.memoryUsage(); return m.heapUsed + m.external; };
+  const r = await memory(c, bytes, job.protocol, job.chunk, { gc, sample });
+  const wasm = globalThis.__vrExports && c.name === "visual-reasoning"
+    ? globalThis.__vrExports.memory.buffer.byteLength : 0;
+  out = { ...r, maxRssGrowth: (process.resourceUsage().maxRSS - rss0) * 1024, wasmMemory: wasm };
+} else if (job.kind === "live") {
+  out = await timeLive(list, job.protocol, job.baseUrl, job.headers, { warmups: job.warmups, runs: job.runs, gc });
+} else {
+  throw new Error("unknown job kind " + job.kind);
+}
+process.stdout.write(JSON.stringify(out) + "\n");

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Every test of the project, from nothing: installs what is missing
+# (scripts/setup.sh), then runs the core's host tests, the relay's tests,
+# builds pkg/, and runs the browser (wasm-bindgen-test, Playwright), Node,
+# type, packaging, end-to-end and Python SDK tests. Each step runs even if an
+# earlier one failed; the exit status is non-zero if any failed.
+#   VR_FUZZ_CASES   cases for the arbitrary-bytes fuzz properties (default 20000)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+export CHROMEDRIVER=/usr/bin/chromedriver
+export CARGO_TERM_COLOR=never
+
+bash scripts/setup.sh || { echo "setup failed"; exit 1; }
+
+passed=0; failed=0; failures=()
+step() {
+  local name=$1; shift
+  printf '\n==== %s\n' "$name"
+  local t0=$SECONDS
+  if "$@"; then
+    passed=$((passed + 1)); printf '==== ok: %s (%ss)\n' "$name" $((SECONDS - t0))
+  else
+    failed=$((failed + 1)); failures+=("$name"); printf '==== FAILED: %s (%ss)\n' "$name" $((SECONDS - t0))
+  fi
+}
+
+step "core: cargo fmt --check" cargo fmt --all -- --check
+step "core: clippy (host)" cargo clippy --all-targets -q -- -D warnings
+step "core: clippy (wasm32)" cargo clippy --target wasm32-unknown-unknown -q -- -D warnings
+step "core: cargo test" cargo test -q
+step "core: fuzz properties (${VR_FUZZ_CASES:-20000} cases)" \
+  env PROPTEST_CASES="${VR_FUZZ_CASES:-20000}" cargo test -q --release --test fuzz
+step "relay: build" cargo build -q --release --manifest-path relay/Cargo.toml
+step "relay: cargo test" cargo test -q --release --manifest-path relay/Cargo.toml
+step "package: build pkg/" bash scripts/build.sh
+step "binding: wasm-pack test --headless --chrome" bash tests/web/run.sh
+step "www: vite build" node_modules/.bin/vite build --config www/vite.config.js --logLevel warn
+step "node + browser + types + pack + e2e tests" \
+  node --test --test-concurrency=1 tests/node/ tests/types/ tests/browser/ tests/pack/ tests/e2e/
+step "python SDKs through the relay" bash tests/python/check_sdks.sh
+
+printf '\n'
+for f in "${failures[@]}"; do printf 'failed step: %s\n' "$f"; done
+printf 'steps: %d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,220 @@
+//! `Client` and `Conversation`: options in, streams out.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Object, Promise};
+use wasm_bindgen::prelude::*;
+
+use super::convert::{self, get, set, ClientConfig};
+use super::iter::{Commit, ReasoningStream, Shared};
+use super::reader::{self, Plan};
+use crate::error::Error;
+use crate::models::CATALOG;
+use crate::request::{self, Transport};
+
+/// A Model Studio client.
+#[wasm_bindgen]
+pub struct Client {
+    config: Rc<ClientConfig>,
+}
+
+/// Whether this is a page or a Worker, where an API key is readable by
+/// anyone who opens the developer tools. Node has neither global.
+fn browser_scope() -> bool {
+    let g: JsValue = js_sys::global().into();
+    !get(&g, "window").is_undefined() || !get(&g, "WorkerGlobalScope").is_undefined()
+}
+
+fn throw(e: &Error) -> JsValue {
+    convert::error(e, None)
+}
+
+/// Converts and validates a request, then starts it. Synchronous up to
+/// the first `fetch`, so `stream()` can throw validation errors.
+fn start(
+    config: &Rc<ClientConfig>,
+    js: &JsValue,
+    transport: Transport,
+    commit: Option<Commit>,
+) -> Result<Rc<Shared>, Error> {
+    let c = convert::request(js)?;
+    request::validate(&c.request, &config.target, transport)?;
+    let shared = Shared::new(
+        config.target.protocol,
+        &c.request.model,
+        config.idle_timeout_ms,
+        c.signal,
+        commit,
+    );
+    // An already-aborted signal has ended the stream before it started.
+    if shared.is_running() {
+        reader::spawn(
+            shared.clone(),
+            Plan {
+                config: config.clone(),
+                request: c.request,
+                blobs: c.blobs,
+                transport,
+            },
+        );
+    }
+    Ok(shared)
+}
+
+#[wasm_bindgen]
+impl Client {
+    /// Throws InvalidRequestError for a bad option, or for an `apiKey` in
+    /// a page or Worker without `dangerouslyAllowBrowser: true`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
+    ) -> Result<Client, JsValue> {
+        let config = convert::client_options(&options).map_err(|e| throw(&e))?;
+        if config.api_key.is_some() && !config.allow_browser && browser_scope() {
+            return Err(throw(&Error::invalid_request(
+                "an apiKey in a web page or Worker is public: anyone can read it from the \
+                 page. Keep the key in a relay (pass its URL as baseUrl and omit apiKey), or \
+                 pass dangerouslyAllowBrowser: true if you accept that risk",
+            )));
+        }
+        Ok(Client {
+            config: Rc::new(config),
+        })
+    }
+
+    /// Starts a streaming request and returns at once. Throws
+    /// InvalidRequestError synchronously.
+    pub fn stream(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "RequestOptions")] request: JsValue,
+    ) -> Result<ReasoningStream, JsValue> {
+        start(&self.config, &request, Transport::Stream, None)
+            .map(ReasoningStream::new)
+            .map_err(|e| throw(&e))
+    }
+
+    /// The whole Result: streamed and collected (default), or one JSON
+    /// response with `transport: "json"`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Result>")]
+    pub fn complete(
+        &self,
+        #[wasm_bindgen(
+            unchecked_param_type = "RequestOptions & { transport?: \"stream\" | \"json\" }"
+        )]
+        request: JsValue,
+    ) -> Promise {
+        let transport = match get(&request, "transport").as_string().as_deref() {
+            None | Some("stream") => Transport::Stream,
+            Some("json") => Transport::Json,
+            Some(_) => {
+                return Promise::reject(&throw(&Error::invalid_request(
+                    "transport must be \"stream\" or \"json\"",
+                )))
+            }
+        };
+        match start(&self.config, &request, transport, None) {
+            Ok(shared) => shared.result(),
+            Err(e) => Promise::reject(&throw(&e)),
+        }
+    }
+
+    /// A multi-turn conversation with these defaults.
+    pub fn conversation(
+        &self,
+        #[wasm_bindgen(
+            unchecked_param_type = "Omit<RequestOptions, \"messages\"> & { system?: string }"
+        )]
+        defaults: JsValue,
+    ) -> Result<Conversation, JsValue> {
+        if !defaults.is_object() {
+            return Err(throw(&Error::invalid_request(
+                "conversation() needs an object with at least model",
+            )));
+        }
+        let system = get(&defaults, "system");
+        let system = if system.is_undefined() || system.is_null() {
+            None
+        } else if system.is_string() {
+            Some(system)
+        } else {
+            return Err(throw(&Error::invalid_request("system must be a string")));
+        };
+        // A copy: later changes to the caller's object do not leak in.
+        let defaults: JsValue = Object::assign(&Object::new(), defaults.unchecked_ref()).into();
+        Ok(Conversation {
+            config: self.config.clone(),
+            defaults,
+            system,
+            history: Rc::new(RefCell::new(Vec::new())),
+        })
+    }
+}
+
+/// History plus defaults; each `send()` streams one turn.
+#[wasm_bindgen]
+pub struct Conversation {
+    config: Rc<ClientConfig>,
+    defaults: JsValue,
+    system: Option<JsValue>,
+    /// Committed user/assistant messages, in order.
+    history: Rc<RefCell<Vec<JsValue>>>,
+}
+
+fn message(role: &str, content: &JsValue) -> JsValue {
+    let m: JsValue = Object::new().into();
+    set(&m, "role", &JsValue::from_str(role));
+    set(&m, "content", content);
+    m
+}
+
+impl Conversation {
+    fn committed(&self) -> Array {
+        let out = Array::new();
+        if let Some(s) = &self.system {
+            out.push(&message("system", s));
+        }
+        for m in self.history.borrow().iter() {
+            out.push(m);
+        }
+        out
+    }
+}
+
+#[wasm_bindgen]
+impl Conversation {
+    /// The committed history, system message first if given. While a send
+    /// runs this is still the history before it.
+    #[wasm_bindgen(getter, unchecked_return_type = "Message[]")]
+    pub fn messages(&self) -> Array {
+        self.committed()
+    }
+
+    /// Streams the history plus this user message. The user message and
+    /// the answer join the history only if the reply finishes.
+    pub fn send(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | ContentItem[]")] content: JsValue,
+    ) -> Result<ReasoningStream, JsValue> {
+        let user = message("user", &content);
+        let messages = self.committed();
+        messages.push(&user);
+        let req: JsValue = Object::assign(&Object::new(), self.defaults.unchecked_ref()).into();
+        set(&req, "messages", &messages);
+        let history = self.history.clone();
+        let commit: Commit = Box::new(move |answer: &JsValue| {
+            let mut h = history.borrow_mut();
+            h.push(user);
+            h.push(message("assistant", answer));
+        });
+        start(&self.config, &req, Transport::Stream, Some(commit))
+            .map(ReasoningStream::new)
+            .map_err(|e| throw(&e))
+    }
+}
+
+/// The model catalog: every id (aliases and dated snapshots included).
+#[wasm_bindgen(unchecked_return_type = "ModelInfo[]")]
+pub fn models() -> Array {
+    CATALOG.iter().map(convert::model_info).collect()
+}

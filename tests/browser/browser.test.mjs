@@ -1,0 +1,235 @@
+// The package in real Chromium: a plain page and a module Web Worker, served
+// from one origin and streaming cross-origin from the mock on another port
+// (CORS exercised), plus the dangerouslyAllowBrowser guard and prepareImage.
+import assert from "node:assert/strict";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { startMock } from "../support/mock.mjs";
+import { launchBrowser, newPage, startStatic } from "./harness.mjs";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, "..", "..");
+
+let site; // the page's origin
+let otherSite; // an origin the mock does not allow
+let mock;
+let browser;
+let page;
+
+before(async () => {
+  const mounts = { "/pkg/": path.join(ROOT, "pkg") + "/", "/": path.join(HERE, "fixtures") + "/" };
+  site = await startStatic(mounts);
+  otherSite = await startStatic(mounts);
+  mock = await startMock({ origins: [site.url], allowNoOrigin: true });
+  browser = await launchBrowser();
+  page = await newPage(browser);
+  await page.goto(`${site.url}/index.html`);
+});
+after(async () => {
+  await browser?.close();
+  await mock?.stop();
+  await site?.stop();
+  await otherSite?.stop();
+});
+
+/** Runs a scenario in the page. */
+async function inPage(name, args, p = page) {
+  try {
+    return await p.evaluate(async ([name, args]) => (await import("/scenarios.mjs"))[name](args), [name, args]);
+  } catch (e) {
+    throw new Error(`${e.message}\npage log:\n${p.log.join("\n")}`);
+  }
+}
+
+/** Runs a scenario in a fresh module Web Worker of the page. */
+async function inWorker(name, args) {
+  const reply = await page.evaluate(
+    ([name, args]) =>
+      new Promise((resolve) => {
+        const w = new Worker("/worker.mjs", { type: "module" });
+        w.onmessage = (e) => {
+          resolve(e.data);
+          w.terminate();
+        };
+        w.onerror = (e) => {
+          resolve({ ok: false, error: `worker error: ${e.message}` });
+          w.terminate();
+        };
+        w.postMessage({ name, args });
+      }),
+    [name, args],
+  );
+  assert.ok(reply.ok, `worker: ${reply.error}\npage log:\n${page.log.join("\n")}`);
+  return reply.value;
+}
+
+let n = 0;
+const mockId = (label) => `browser-${label}-${++n}-${Date.now().toString(36)}`;
+async function recordsFor(id) {
+  return (await mock.requests()).filter((r) => r.mockId === id);
+}
+async function settled(id, timeoutMs = 4000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const recs = await recordsFor(id);
+    if ((recs.length && recs.every((r) => r.outcome !== "pending")) || Date.now() > end) return recs;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+const header = (rec, name) => Object.entries(rec.headers).find(([k]) => k.toLowerCase() === name)?.[1];
+
+function assertStreamed(r, protocol) {
+  assert.equal(r.error, undefined, `stream failed: ${JSON.stringify(r.error)}`);
+  assert.ok(r.parts.length > 0);
+  const text = (t) => r.parts.filter((p) => p.type === t).map((p) => p.text).join("");
+  for (const p of r.parts) if (p.type !== "usage") assert.ok(p.text.length > 0, "no empty parts");
+  assert.equal(text("reasoning"), r.reasoning);
+  assert.equal(text("answer"), r.answer);
+  assert.ok(r.reasoning.length > 0 && r.answer.length > 0);
+  assert.equal(r.finishReason, "stop");
+  assert.ok(r.usage && Number.isInteger(r.usage.outputTokens), "usage");
+  assert.ok(r.requestId, "requestId");
+  if (protocol === "openai") assert.match(r.requestId, /^chatcmpl-/);
+  assert.equal(r.result.answer, r.answer);
+  assert.equal(r.result.finishReason, "stop");
+}
+
+for (const protocol of ["openai", "dashscope"]) {
+  describe(`Chromium (${protocol})`, () => {
+    test("a plain page streams cross-origin to the end", async () => {
+      const id = mockId("page");
+      const r = await inPage("streamToEnd", { api: mock.url, protocol, headers: { "X-Mock-Id": id } });
+      assertStreamed(r, protocol);
+      assert.equal(r.scope, "window");
+      const [rec] = await recordsFor(id);
+      assert.equal(header(rec, "origin"), site.url, "a cross-origin request from the page's origin");
+      assert.equal(rec.outcome, "completed");
+    });
+
+    test("a module Web Worker streams cross-origin to the end", async () => {
+      const id = mockId("worker");
+      const r = await inWorker("streamToEnd", { api: mock.url, protocol, headers: { "X-Mock-Id": id } });
+      assertStreamed(r, protocol);
+      assert.equal(r.scope, "worker");
+      const [rec] = await recordsFor(id);
+      assert.equal(header(rec, "origin"), site.url);
+    });
+
+    test("breaking out of for await in the page closes the connection", async () => {
+      const id = mockId("break");
+      const r = await inPage("breakEarly", { api: mock.url, protocol, headers: { "X-Mock-Id": id, "X-Mock-Fault": "stall:1500" } });
+      assert.deepEqual(r, { n: 1 });
+      const [rec] = await settled(id, 5000);
+      assert.equal(rec.outcome, "disconnected");
+    });
+
+    test("a Blob image is sent as a data: URL with its MIME type", async () => {
+      const id = mockId("blob");
+      const r = await inPage("blobImage", { api: mock.url, protocol, headers: { "X-Mock-Id": id } });
+      assert.equal(r.error, undefined, JSON.stringify(r.error));
+      assert.equal(r.finishReason, "stop");
+      const [rec] = await recordsFor(id);
+      assert.ok(JSON.stringify(rec.body).includes(JSON.stringify(r.expected)), "the body carries the PNG as data:image/png;base64");
+    });
+  });
+}
+
+describe("Chromium: CORS refused", () => {
+  test("a page origin the relay does not allow gets NetworkError (not a hang, not a crash)", async () => {
+    const p2 = await newPage(browser);
+    try {
+      await p2.goto(`${otherSite.url}/index.html`);
+      const r = await inPage("refused", { api: mock.url, protocol: "openai" }, p2);
+      assert.ok(r.error, "the request failed");
+      assert.equal(r.error.isError, true);
+      assert.equal(r.error.name, "NetworkError", JSON.stringify(r.error));
+    } finally {
+      await p2.close();
+    }
+  });
+});
+
+describe("Chromium: dangerouslyAllowBrowser", () => {
+  const check = (g, scope) => {
+    for (const k of ["keyOnly", "keyNoBaseUrl"]) {
+      assert.equal(g[k].threw, true, `${scope}: apiKey without the opt-in must throw (${k})`);
+      assert.equal(g[k].error.isError, true);
+      assert.equal(g[k].error.name, "InvalidRequestError");
+      assert.match(g[k].error.message, /relay/i, "the message says a relay should hold the key");
+      assert.ok(!g[k].error.message.includes("sk-browser-test"), "the message does not echo the key");
+    }
+    assert.deepEqual(g.keyOptIn, { threw: false }, `${scope}: the opt-in allows it`);
+    assert.deepEqual(g.noKey, { threw: false }, `${scope}: no key, no guard`);
+  };
+  test("in a page", async () => check(await inPage("guard", { api: mock.url }), "page"));
+  test("in a Worker", async () => check(await inWorker("guard", { api: mock.url }), "worker"));
+});
+
+describe("Chromium: prepareImage", () => {
+  let out;
+  before(async () => {
+    out = await inPage("prepare", {});
+  });
+
+  const fits = (r, maxPixels, label) => {
+    assert.equal(r.error, undefined, `${label}: ${JSON.stringify(r.error)}`);
+    assert.ok(r.width * r.height <= maxPixels, `${label}: ${r.width}×${r.height} fits ${maxPixels}`);
+    assert.ok(Math.abs(r.width / r.height - 1.5) < 0.02, `${label}: aspect ratio kept (${r.width}×${r.height})`);
+    assert.equal(r.decoded.width, r.width, `${label}: the data URL decodes to the reported width`);
+    assert.equal(r.decoded.height, r.height, `${label}: the data URL decodes to the reported height`);
+    assert.match(r.dataUrl, /^data:image\/[a-z]+;base64,/);
+    // bytes: the size of the re-encoded image (the base64 payload decoded);
+    // the data URL's own length is the other reading of "bytes" and is
+    // accepted because API.md does not say which.
+    assert.ok(r.bytes === r.payloadBytes || r.bytes === r.dataUrlLength, `${label}: bytes ${r.bytes} vs payload ${r.payloadBytes} / URL ${r.dataUrlLength}`);
+  };
+
+  test("downscales a 3000 × 2000 PNG to the model's own limit (QVQ 1,003,520 px) and reports its tokens", () => {
+    fits(out.qvqDefault, 1_003_520, "qvq-max");
+    assert.ok(out.qvqDefault.width * out.qvqDefault.height > 0.9 * 1_003_520, "not downscaled more than needed");
+    assert.equal(out.qvqDefault.tokens, out.qvqDefault.estimate);
+  });
+
+  test("Qwen3-VL's limit (2,621,440 px)", () => {
+    fits(out.qwenDefault, 2_621_440, "qwen3-vl-plus");
+    assert.equal(out.qwenDefault.tokens, out.qwenDefault.estimate);
+  });
+
+  test("maxPixels overrides the model's limit", () => {
+    fits(out.maxPixels, 300_000, "maxPixels");
+    assert.equal(out.maxPixels.tokens, out.maxPixels.estimate);
+  });
+
+  test("mimeType chooses the encoding", () => {
+    fits(out.jpeg, 1_003_520, "jpeg");
+    assert.match(out.jpeg.dataUrl, /^data:image\/jpeg;base64,/);
+    assert.equal(out.jpeg.decoded.type, "image/jpeg");
+  });
+
+  test("a small image is not upscaled; model optional", () => {
+    assert.equal(out.small.error, undefined, JSON.stringify(out.small.error));
+    assert.equal(out.small.width, 200);
+    assert.equal(out.small.height, 100);
+    assert.equal(out.small.tokens, out.small.estimate);
+    assert.equal(out.noModel.error, undefined, JSON.stringify(out.noModel.error));
+    assert.equal(out.noModel.width, 200);
+  });
+
+  test("EXIF orientation is honoured (a sideways phone photo comes out upright)", () => {
+    assert.deepEqual(out.exifBrowserSees, { width: 100, height: 200 }, "the fixture's EXIF orientation is readable by Chromium");
+    assert.equal(out.exif.error, undefined, JSON.stringify(out.exif.error));
+    assert.equal(out.exif.width, 100);
+    assert.equal(out.exif.height, 200);
+    assert.equal(out.exif.decoded.width, 100, "the encoded pixels are rotated, not just the reported size");
+    assert.equal(out.exif.decoded.height, 200);
+  });
+
+  test("undecodable (HEIC) bytes reject with InvalidRequestError saying so", () => {
+    const e = out.heic.error;
+    assert.ok(e, "prepareImage rejected");
+    assert.equal(e.isError, true);
+    assert.equal(e.name, "InvalidRequestError");
+    assert.match(e.message, /decode|format|HEIC|support/i);
+  });
+});

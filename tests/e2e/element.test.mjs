@@ -1,0 +1,361 @@
+// <visual-reasoning-tutor> in headless Chromium, on a plain HTML page with
+// just two tags (fixtures/element.html), served with pkg/ by the relay in
+// mock mode. Needs: pkg/ (scripts/build.sh) and the relay binary.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, cpSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { startMock } from "../support/mock.mjs";
+import { ROOT, launch, openPage, screenshot, requireBuilt, eventually, recordEvents, events, waitForEnd } from "./lib/browser.mjs";
+
+const PKG = path.join(ROOT, "pkg");
+const SAMPLE = path.join(ROOT, "www", "public", "samples", "geometry.png");
+let site, fast, slow, browser;
+
+before(async () => {
+  requireBuilt(path.join(PKG, "element.js"), "run `bash scripts/build.sh` first");
+  requireBuilt(path.join(PKG, "visual_reasoning.js"), "run `bash scripts/build.sh` first");
+  // The relay serves one directory: the fixture page next to a copy of pkg/.
+  site = mkdtempSync(path.join(tmpdir(), "vr-element-"));
+  cpSync(PKG, path.join(site, "pkg"), { recursive: true });
+  cpSync(path.join(ROOT, "tests", "e2e", "fixtures", "element.html"), path.join(site, "index.html"));
+  // `fast` streams as quickly as it can; `slow` paces tokens so a test can
+  // act while a stream is still running.
+  [fast, slow] = await Promise.all([
+    startMock({ staticDir: site, tokensPerSecond: 0 }),
+    startMock({ staticDir: site, tokensPerSecond: 60 }),
+  ]);
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await Promise.all([fast?.stop(), slow?.stop()]);
+  if (site) rmSync(site, { recursive: true, force: true });
+});
+
+const tutor = (page, id) => page.locator(`#${id}`);
+
+async function ask(page, id, question) {
+  await tutor(page, id).locator("textarea").fill(question);
+  await tutor(page, id).locator("button.ask").click();
+}
+
+function noProblems(problems) {
+  assert.deepEqual(problems, [], "console errors or page errors:\n" + problems.map((p) => p.text).join("\n"));
+}
+
+test("both elements stream to the end at the same time, independently", async () => {
+  const { page, context, problems } = await openPage(browser, slow.url + "/index.html");
+  try {
+    await recordEvents(page);
+    await page.evaluate(() => {
+      for (const el of document.querySelectorAll("visual-reasoning-tutor")) {
+        el.headers = { "X-Mock-Reasoning-Tokens": "60", "X-Mock-Answer-Tokens": "30" };
+      }
+    });
+    await tutor(page, "a").locator("input.file").setInputFiles(SAMPLE);
+    await tutor(page, "a").locator(".preview .info", { hasText: "tokens" }).waitFor();
+    await ask(page, "a", "Find x (element a)");
+    await ask(page, "b", "What is 2 + 2? (element b)");
+    // Both are running at once: each shows its own Stop button.
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll("visual-reasoning-tutor")].every((el) => el.busy),
+    );
+    await Promise.all([waitForEnd(page, "a"), waitForEnd(page, "b")]);
+    for (const [id, question] of [["a", "Find x (element a)"], ["b", "What is 2 + 2? (element b)"]]) {
+      const log = await events(page, id);
+      const done = log.find((e) => e.type === "vr-done");
+      assert.ok(done, `element ${id} finished: ${JSON.stringify(log.at(-1))}`);
+      assert.equal(done.detail.finishReason, "stop");
+      assert.ok(done.detail.answer.length > 0);
+      const el = tutor(page, id);
+      assert.equal(await el.locator(".turn").count(), 1, `element ${id} has exactly its own turn`);
+      assert.equal(await el.locator(".user .utext").textContent(), question);
+      assert.ok((await el.locator(".answer").textContent()).trim().length > 0);
+      assert.ok((await el.locator(".thinking-body").textContent()).length > 0);
+      assert.match(await el.locator(".meta").textContent(), /Finished: stop/);
+    }
+    // Only a's question carried the image.
+    const reqs = (await slow.requests()).filter((r) => r.method === "POST");
+    const bodies = reqs.slice(-2).map((r) => JSON.stringify(r.body));
+    assert.equal(bodies.filter((b) => b.includes("data:image/")).length, 1);
+    assert.ok(reqs.slice(-2).every((r) => r.outcome === "completed"), JSON.stringify(reqs.slice(-2).map((r) => r.outcome)));
+    noProblems(problems);
+  } finally {
+    await context.close();
+  }
+});
+
+test("events fire in order with the right details", async () => {
+  const { page, context, problems } = await openPage(browser, fast.url + "/index.html");
+  try {
+    await recordEvents(page);
+    await tutor(page, "a").locator("input.file").setInputFiles(SAMPLE);
+    await tutor(page, "a").locator(".preview .info", { hasText: "tokens" }).waitFor();
+    const model = await page.evaluate(() => document.getElementById("a").model);
+    await ask(page, "a", "Find the angle x.");
+    const log = await waitForEnd(page, "a");
+    const types = log.map((e) => e.type);
+    assert.equal(types[0], "vr-start");
+    assert.equal(types.at(-1), "vr-done");
+    assert.equal(types.filter((t) => t === "vr-start" || t === "vr-done" || t === "vr-error").length, 2);
+    const start = log[0].detail;
+    assert.equal(start.question, "Find the angle x.");
+    assert.equal(start.images, 1);
+    assert.equal(start.model, model);
+    assert.equal(start.protocol, "openai");
+
+    const parts = log.filter((e) => e.type === "vr-part").map((e) => e.detail);
+    assert.ok(parts.length >= 2);
+    for (const p of parts) {
+      assert.ok(["reasoning", "answer", "usage"].includes(p.type), JSON.stringify(p));
+      if (p.type !== "usage") assert.ok(typeof p.text === "string" && p.text.length > 0);
+    }
+    const firstAnswer = parts.findIndex((p) => p.type === "answer");
+    const lastReasoning = parts.findLastIndex((p) => p.type === "reasoning");
+    assert.ok(lastReasoning >= 0 && firstAnswer > lastReasoning, "thinking comes before the answer");
+    const usageAt = parts.findIndex((p) => p.type === "usage");
+    assert.ok(usageAt === -1 || usageAt === parts.length - 1, "usage, if any, comes last");
+
+    const result = log.at(-1).detail;
+    const join = (type) => parts.filter((p) => p.type === type).map((p) => p.text).join("");
+    assert.equal(result.reasoning, join("reasoning"));
+    assert.equal(result.answer, join("answer"));
+    assert.equal(result.finishReason, "stop");
+    assert.ok(result.requestId, "the result carries a request id");
+    assert.ok(result.usage && result.usage.outputTokens > 0);
+    // What the page shows is what the events said.
+    const meta = await tutor(page, "a").locator(".meta").textContent();
+    assert.ok(meta.includes(result.requestId), meta);
+    const thinking = await tutor(page, "a").locator(".thinking-body").textContent();
+    assert.equal(thinking, result.reasoning);
+    // Element b saw nothing.
+    assert.deepEqual(await events(page, "b"), []);
+    noProblems(problems);
+  } finally {
+    await context.close();
+  }
+});
+
+test("Stop ends a stream and the server sees the connection close", async () => {
+  const { page, context, problems } = await openPage(browser, slow.url + "/index.html");
+  try {
+    await recordEvents(page);
+    await page.evaluate(() => {
+      document.getElementById("a").headers = { "X-Mock-Id": "stop-test", "X-Mock-Reasoning-Tokens": "3000" };
+    });
+    await ask(page, "a", "Think for a long time.");
+    await page.waitForFunction(() => {
+      const el = document.getElementById("a");
+      return el.shadowRoot.querySelector(".thinking-body").textContent.length > 20;
+    });
+    await tutor(page, "a").locator("button.stop").click();
+    const log = await waitForEnd(page, "a", 1, 5_000);
+    const end = log.at(-1);
+    assert.equal(end.type, "vr-error");
+    assert.equal(end.detail.name, "AbortError");
+    await tutor(page, "a").locator(".meta", { hasText: "Stopped" }).waitFor();
+    assert.equal(await tutor(page, "a").locator("button.ask").isEnabled(), true);
+    assert.equal(await tutor(page, "a").locator("button.stop").isHidden(), true);
+    // The question returns to the box for another try.
+    assert.equal(await tutor(page, "a").locator("textarea").inputValue(), "Think for a long time.");
+    const req = await eventually(async () => {
+      const r = (await slow.requests()).find((x) => x.mockId === "stop-test");
+      return r && r.outcome !== "pending" ? r : null;
+    }, { timeout: 5_000, message: "the mock to record the request's end" });
+    assert.equal(req.outcome, "disconnected");
+    // Nothing was committed to the conversation by a stopped question.
+    assert.equal(await page.evaluate(() => document.getElementById("a").messages.filter((m) => m.role !== "system").length), 0);
+    noProblems(problems);
+  } finally {
+    await context.close();
+  }
+});
+
+test("a mock fault shows a readable error and fires vr-error with the request id", async () => {
+  const { page, context, problems } = await openPage(browser, fast.url + "/index.html");
+  try {
+    await recordEvents(page);
+    // An in-stream error after some text: HTTP 200, so the browser logs no
+    // failed resource; the error carries the partial answer.
+    await page.evaluate(() => (document.getElementById("a").headers = { "X-Mock-Fault": "error-event:3" }));
+    await ask(page, "a", "Trigger the content check.");
+    const log = await waitForEnd(page, "a");
+    const err = log.at(-1);
+    assert.equal(err.type, "vr-error");
+    assert.equal(err.detail.name, "ApiError");
+    assert.ok(err.detail.message.length > 0);
+    assert.ok(err.detail.requestId, "vr-error carries the request id: " + JSON.stringify(err.detail));
+    assert.ok(err.detail.partial, "text had arrived, so there is a partial result");
+    const box = tutor(page, "a").locator(".error");
+    await box.waitFor();
+    const text = await box.textContent();
+    assert.match(text, /refused this content|safety check|error/i);
+    assert.ok(text.includes(err.detail.requestId), text);
+
+    // An HTTP error too: the provider's 401 in plain words.
+    await page.evaluate(() => (document.getElementById("b").headers = { "X-Mock-Fault": "status:401" }));
+    await ask(page, "b", "Unauthorised?");
+    const logB = await waitForEnd(page, "b");
+    const errB = logB.at(-1);
+    assert.equal(errB.type, "vr-error");
+    assert.equal(errB.detail.name, "ApiError");
+    assert.equal(errB.detail.status, 401);
+    assert.ok(errB.detail.code);
+    const textB = await tutor(page, "b").locator(".error").textContent();
+    assert.match(textB, /API key was rejected/);
+    if (errB.detail.requestId) assert.ok(textB.includes(errB.detail.requestId));
+    // The only console noise allowed is Chromium's own line for the 401.
+    noProblems(problems.filter((p) => !/Failed to load resource: .*401/.test(p.text)));
+  } finally {
+    await context.close();
+  }
+});
+
+test("an api-key attribute is refused with a console error and never sent", async () => {
+  const { page, context, problems } = await openPage(browser, fast.url + "/index.html");
+  try {
+    await recordEvents(page);
+    await fast.clear();
+    await page.evaluate(() => document.getElementById("a").setAttribute("api-key", "sk-should-never-leave"));
+    const refusals = problems.filter((p) => p.kind === "console" && /api-key/.test(p.text));
+    assert.equal(refusals.length, 1, JSON.stringify(problems));
+    assert.match(refusals[0].text, /relay/);
+    assert.match(refusals[0].text, /public/);
+    await page.evaluate(() => (document.getElementById("a").headers = { "X-Mock-Id": "key-test" }));
+    await ask(page, "a", "Hello?");
+    await waitForEnd(page, "a");
+    const req = (await fast.requests()).find((r) => r.mockId === "key-test");
+    assert.ok(req);
+    const names = Object.keys(req.headers).map((h) => h.toLowerCase());
+    assert.ok(!names.includes("authorization"), "no Authorization header from the page");
+    assert.ok(!JSON.stringify(req).includes("sk-should-never-leave"));
+  } finally {
+    await context.close();
+  }
+});
+
+test("models and protocols come from the relay's /config; always-thinking models lock thinking", async () => {
+  const { page, context, problems } = await openPage(browser, fast.url + "/index.html");
+  try {
+    const config = await (await fetch(fast.url + "/config")).json();
+    const select = tutor(page, "a").locator("select.model");
+    await eventually(async () => (await select.locator("option").count()) > 1, { message: "model options" });
+    const ids = await select.locator("option").evaluateAll((os) => os.map((o) => o.value));
+    const wanted = config.models.map((m) => (typeof m === "string" ? m : m.id));
+    assert.deepEqual(ids, [...new Set(wanted)]);
+    const protocols = await tutor(page, "a").locator("select.protocol option").evaluateAll((os) => os.map((o) => o.value));
+    assert.deepEqual(protocols, config.protocols);
+    assert.match(await tutor(page, "a").locator(".region").textContent(), new RegExp(config.region));
+
+    const qvq = wanted.find((id) => id.startsWith("qvq-"));
+    assert.ok(qvq, "the mock lists a QVQ model");
+    await page.evaluate((id) => document.getElementById("a").setAttribute("model", id), qvq);
+    const box = tutor(page, "a").locator("input.thinking");
+    assert.equal(await box.isDisabled(), true);
+    assert.equal(await box.isChecked(), true);
+    assert.equal(await tutor(page, "a").locator("input.budget").isDisabled(), true);
+    assert.match(await tutor(page, "a").locator(".reason").textContent(), /always thinks/);
+    // A hybrid model: thinking can be turned off, the budget is accepted.
+    await page.evaluate(() => document.getElementById("a").setAttribute("model", "qwen3-vl-plus"));
+    assert.equal(await box.isDisabled(), false);
+    assert.equal(await tutor(page, "a").locator("input.budget").isDisabled(), false);
+    // Attributes apply to the next question.
+    await page.evaluate(() => {
+      const a = document.getElementById("a");
+      a.thinking = false;
+      a.protocol = "dashscope";
+      a.headers = { "X-Mock-Id": "attr-test" };
+    });
+    await recordEvents(page);
+    await ask(page, "a", "No thinking, native protocol.");
+    await waitForEnd(page, "a");
+    const req = (await fast.requests()).find((r) => r.mockId === "attr-test");
+    assert.match(req.path, /\/api\/v1\/services\/aigc\/multimodal-generation\/generation$/);
+    assert.equal(req.body.model, "qwen3-vl-plus");
+    assert.equal(req.body.parameters.enable_thinking, false);
+    noProblems(problems);
+  } finally {
+    await context.close();
+  }
+});
+
+test("CSS custom properties change the rendering of one element only", async () => {
+  const { page, context } = await openPage(browser, fast.url + "/index.html");
+  try {
+    const before = await tutor(page, "b").locator("button.ask").evaluate((b) => getComputedStyle(b).backgroundColor);
+    await page.evaluate(() => {
+      const a = document.getElementById("a");
+      a.style.setProperty("--vr-accent", "rgb(200, 0, 100)");
+      a.style.setProperty("--vr-font", "'DejaVu Serif', serif");
+      a.style.setProperty("--vr-bg", "rgb(250, 240, 220)");
+    });
+    const styles = await tutor(page, "a").locator("button.ask").evaluate((b) => {
+      const s = getComputedStyle(b);
+      return { bg: s.backgroundColor, font: s.fontFamily };
+    });
+    assert.equal(styles.bg, "rgb(200, 0, 100)");
+    assert.match(styles.font, /DejaVu Serif/);
+    assert.equal(await tutor(page, "a").evaluate((el) => getComputedStyle(el).backgroundColor), "rgb(250, 240, 220)");
+    assert.equal(await tutor(page, "b").locator("button.ask").evaluate((b) => getComputedStyle(b).backgroundColor), before);
+    assert.notEqual(before, "rgb(200, 0, 100)");
+    // ::part() reaches inside too.
+    await page.addStyleTag({ content: "#b::part(ask-button) { border-radius: 0px; }" });
+    assert.equal(await tutor(page, "b").locator("button.ask").evaluate((b) => getComputedStyle(b).borderTopLeftRadius), "0px");
+  } finally {
+    await context.close();
+  }
+});
+
+test("axe-core finds no serious or critical violations; screenshots at 1280 and 390 px", async () => {
+  for (const [width, scheme] of [[1280, "light"], [390, "dark"]]) {
+    const { page, context, problems } = await openPage(browser, fast.url + "/index.html", { width, height: 844, colorScheme: scheme });
+    try {
+      await recordEvents(page);
+      await tutor(page, "a").locator("input.file").setInputFiles(SAMPLE);
+      await tutor(page, "a").locator(".preview .info", { hasText: "tokens" }).waitFor();
+      await ask(page, "a", "Find the angle x.");
+      await waitForEnd(page, "a");
+      await page.addScriptTag({ path: path.join(ROOT, "node_modules", "axe-core", "axe.min.js") });
+      const violations = await page.evaluate(async () => {
+        const r = await window.axe.run(document, { resultTypes: ["violations"] });
+        return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
+      });
+      const bad = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+      assert.deepEqual(bad, [], `${width}px ${scheme}: ` + JSON.stringify(bad, null, 2));
+      // Usable at phone width: nothing wider than the viewport.
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${width}px: page scrolls sideways by ${overflow}px`);
+      await screenshot(page, `element-${width}.png`);
+      noProblems(problems);
+    } finally {
+      await context.close();
+    }
+  }
+});
+
+test("keyboard only: Tab reaches the controls, Ctrl+Enter asks, Escape stops", async () => {
+  const { page, context, problems } = await openPage(browser, slow.url + "/index.html");
+  try {
+    await recordEvents(page);
+    await page.evaluate(() => (document.getElementById("a").headers = { "X-Mock-Reasoning-Tokens": "3000" }));
+    await page.keyboard.press("Tab");
+    const first = await page.evaluate(() => document.activeElement.id + ":" + document.activeElement.shadowRoot.activeElement.className);
+    assert.equal(first, "a:choose");
+    await tutor(page, "a").locator("textarea").focus();
+    await page.keyboard.type("Keyboard question");
+    await page.keyboard.press("Control+Enter");
+    await page.waitForFunction(() => document.getElementById("a").busy);
+    // Focus moved to Stop, which is visibly focused.
+    const focused = await page.evaluate(() => document.getElementById("a").shadowRoot.activeElement.className);
+    assert.match(focused, /stop/);
+    await page.keyboard.press("Escape");
+    const log = await waitForEnd(page, "a", 1, 5_000);
+    assert.equal(log.at(-1).detail.name, "AbortError");
+    noProblems(problems);
+  } finally {
+    await context.close();
+  }
+});

@@ -1,0 +1,187 @@
+// API.md "Streaming" / "Errors": abort three ways, idleTimeoutMs vs stalls
+// and keep-alives, timeoutMs before headers; each one closes the connection
+// (the mock records "disconnected").
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { startMock } from "../support/mock.mjs";
+import {
+  PROTOCOLS, assertLibError, assertPartial, assertStreamInvariants, consume, iterationError, loadPkg,
+  mockOptions, rejection, requestsFor, settledRequests, thinkingRequest, uid,
+} from "./helpers.mjs";
+
+const { Client } = await loadPkg();
+
+let mock;
+let slowMock;
+before(async () => {
+  mock = await startMock({ allowNoOrigin: true });
+  // Paced at 40 tokens/s: a 40-token reply takes about a second, with a
+  // data event every ~25 ms.
+  slowMock = await startMock({ allowNoOrigin: true, tokensPerSecond: 40 });
+});
+after(async () => {
+  await mock?.stop();
+  await slowMock?.stop();
+});
+
+const STALL = 1500; // long enough that finishing early proves the client cut it short
+
+async function assertDisconnected(id, count = 1) {
+  const recs = await settledRequests(mock, id, { count, timeoutMs: STALL + 3000 });
+  assert.equal(recs.length, count, `${count} request(s) reached the mock`);
+  for (const r of recs) assert.equal(r.outcome, "disconnected", `the server saw the connection close (outcome ${r.outcome})`);
+}
+
+for (const protocol of PROTOCOLS) {
+  describe(`abort (${protocol})`, () => {
+    test("the caller's signal: AbortError from next() and result(), partial kept, connection closed", async () => {
+      const id = uid("sig");
+      const ac = new AbortController();
+      const stream = new Client(mockOptions(mock, protocol, { id, fault: `stall:${STALL}`, reasoningTokens: 20 })).stream(thinkingRequest({ signal: ac.signal }));
+      const t0 = performance.now();
+      let error;
+      try {
+        for await (const p of stream) {
+          assert.ok(p);
+          ac.abort();
+        }
+      } catch (e) {
+        error = e;
+      }
+      assert.ok(error, "iteration threw after the signal aborted");
+      assert.ok(performance.now() - t0 < STALL - 300, "the abort did not wait for the stalled server");
+      assertLibError(error, "AbortError");
+      if (stream.reasoning || stream.answer) assertPartial(error, stream);
+      assertLibError(await rejection(stream.result(), "result()"), "AbortError");
+      await assertDisconnected(id);
+    });
+
+    test("stream.abort(): AbortError, connection closed", async () => {
+      const id = uid("abort");
+      const stream = new Client(mockOptions(mock, protocol, { id, fault: `stall:${STALL}` })).stream(thinkingRequest());
+      const it = stream[Symbol.asyncIterator]();
+      assert.equal((await it.next()).done, false);
+      const pending = it.next();
+      stream.abort();
+      assertLibError(await rejection(pending, "next() pending during abort()"), "AbortError");
+      assertLibError(await rejection(stream.result(), "result()"), "AbortError");
+      await assertDisconnected(id);
+    });
+
+    test("breaking out of for await aborts the request and throws nothing", async () => {
+      const id = uid("break");
+      const stream = new Client(mockOptions(mock, protocol, { id, fault: `stall:${STALL}` })).stream(thinkingRequest());
+      const t0 = performance.now();
+      let n = 0;
+      for await (const p of stream) {
+        assert.ok(p);
+        n += 1;
+        break;
+      }
+      assert.equal(n, 1);
+      assert.ok(performance.now() - t0 < STALL - 300, "break returned without waiting for the server");
+      await assertDisconnected(id);
+    });
+
+    test("abort while waiting for response headers: AbortError at once, not retried", async () => {
+      const id = uid("hdrabort");
+      const ac = new AbortController();
+      const stream = new Client(mockOptions(mock, protocol, { id, fault: `stall-headers:${STALL}`, maxRetries: 2 })).stream(thinkingRequest({ signal: ac.signal }));
+      setTimeout(() => ac.abort(), 150);
+      const t0 = performance.now();
+      const { error } = await iterationError(stream);
+      assertLibError(error, "AbortError");
+      assert.ok(performance.now() - t0 < STALL - 300);
+      assert.equal(error.partial, undefined, "no text arrived: no partial");
+      await assertDisconnected(id);
+    });
+
+    test("a signal aborted before stream() surfaces as AbortError from the iterator; no request completes", async () => {
+      const id = uid("pre");
+      const stream = new Client(mockOptions(mock, protocol, { id })).stream(thinkingRequest({ signal: AbortSignal.abort() }));
+      const { error } = await iterationError(stream);
+      assertLibError(error, "AbortError");
+      const recs = await requestsFor(mock, id);
+      assert.ok(recs.every((r) => r.outcome !== "completed"), "an aborted request must not complete");
+    });
+
+    test("complete() with an aborted signal rejects with AbortError", async () => {
+      const ac = new AbortController();
+      const p = new Client(mockOptions(mock, protocol, { fault: `stall:${STALL}` })).complete(thinkingRequest({ signal: ac.signal }));
+      setTimeout(() => ac.abort(), 150);
+      assertLibError(await rejection(p, "complete()"), "AbortError");
+    });
+
+    test("abort() after the stream finished changes nothing", async () => {
+      const stream = new Client(mockOptions(mock, protocol, {})).stream(thinkingRequest());
+      const r = await stream.result();
+      stream.abort();
+      assert.deepEqual(await stream.result(), r);
+      assert.equal(stream.finishReason, "stop");
+    });
+  });
+
+  describe(`timeouts (${protocol})`, () => {
+    test("idleTimeoutMs passes during a stalled body: TimeoutError, partial, not retried, connection closed", async () => {
+      const id = uid("idle");
+      const stream = new Client(mockOptions(mock, protocol, { id, fault: `stall:${STALL}`, idleTimeoutMs: 300, maxRetries: 2 })).stream(thinkingRequest());
+      const t0 = performance.now();
+      const { error } = await iterationError(stream);
+      const elapsed = performance.now() - t0;
+      assertLibError(error, "TimeoutError");
+      assert.ok(elapsed >= 250 && elapsed < STALL - 200, `timed out after ${Math.round(elapsed)} ms (idle 300, stall ${STALL})`);
+      if (stream.reasoning || stream.answer) assertPartial(error, stream);
+      await assertDisconnected(id, 1);
+    });
+
+    test("keep-alive comments do not reset the idle timer", async () => {
+      const id = uid("ka");
+      const stream = new Client(mockOptions(mock, protocol, { id, fault: `keepalive:${STALL}`, idleTimeoutMs: 400, maxRetries: 0 })).stream(thinkingRequest());
+      const t0 = performance.now();
+      const { error } = await iterationError(stream);
+      assertLibError(error, "TimeoutError");
+      assert.ok(performance.now() - t0 < STALL - 200, "timed out while the server sent only keep-alives");
+      await assertDisconnected(id);
+    });
+
+    test("a stall shorter than idleTimeoutMs is waited out", async () => {
+      const stream = new Client(mockOptions(mock, protocol, { fault: "stall:300", idleTimeoutMs: 2000 })).stream(thinkingRequest());
+      const { parts, snapshots } = await consume(stream);
+      assertStreamInvariants(stream, parts, snapshots);
+      assert.equal(stream.finishReason, "stop");
+    });
+
+    test("idleTimeoutMs is reset by each data event: a reply longer than it, with short gaps, completes", async () => {
+      const stream = new Client({ ...mockOptions(slowMock, protocol, { reasoningTokens: 20, answerTokens: 20 }), idleTimeoutMs: 350 }).stream(thinkingRequest());
+      const t0 = performance.now();
+      const r = await stream.result();
+      assert.equal(r.finishReason, "stop");
+      assert.ok(performance.now() - t0 > 350, "the reply outlasted idleTimeoutMs (else this proves nothing)");
+    });
+
+    test("timeoutMs covers only the wait for headers, not the body", async () => {
+      const stream = new Client(mockOptions(mock, protocol, { fault: "stall:700", timeoutMs: 300, idleTimeoutMs: 5000 })).stream(thinkingRequest());
+      const r = await stream.result();
+      assert.equal(r.finishReason, "stop");
+    });
+
+    test("timeoutMs before headers is retried, then TimeoutError; every attempt's connection is closed", async () => {
+      const id = uid("hdrto");
+      const stream = new Client(mockOptions(mock, protocol, { id, fault: `stall-headers:${STALL}`, timeoutMs: 250, maxRetries: 1 })).stream(thinkingRequest());
+      const t0 = performance.now();
+      const { error } = await iterationError(stream);
+      const elapsed = performance.now() - t0;
+      assertLibError(error, "TimeoutError");
+      assert.ok(elapsed >= 450, `two attempts of 250 ms took only ${Math.round(elapsed)} ms`);
+      assert.equal(error.partial, undefined);
+      await assertDisconnected(id, 2);
+    });
+
+    test("timeoutMs with maxRetries 0: one attempt", async () => {
+      const id = uid("hdrto0");
+      const p = new Client(mockOptions(mock, protocol, { id, fault: `stall-headers:${STALL}`, timeoutMs: 200, maxRetries: 0 })).complete(thinkingRequest());
+      assertLibError(await rejection(p), "TimeoutError");
+      await assertDisconnected(id, 1);
+    });
+  });
+}

@@ -1,0 +1,119 @@
+// What a user does: `npm pack` the package, install the tarball into a fresh
+// Vite 7 project, build it, load the built site in Chromium and stream from
+// the mock (cross-origin) to the end.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { startMock } from "../support/mock.mjs";
+import { launchBrowser, newPage, startStatic } from "../browser/harness.mjs";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, "..", "..");
+const PKG = path.join(ROOT, "pkg");
+const VITE = path.join(ROOT, "node_modules", "vite", "bin", "vite.js");
+
+let tmp;
+let tarball;
+let site;
+let mock;
+let browser;
+
+const run = (cmd, args, cwd) => {
+  try {
+    return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: "pipe", env: { ...process.env, npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" } });
+  } catch (e) {
+    throw new Error(`${cmd} ${args.join(" ")} failed in ${cwd}:\n${e.stdout}\n${e.stderr}`);
+  }
+};
+
+before(async () => {
+  tmp = mkdtempSync(path.join(tmpdir(), "vr-pack-"));
+});
+after(async () => {
+  await browser?.close();
+  await mock?.stop();
+  await site?.stop();
+  if (tmp && !process.env.KEEP_PACK_TMP) rmSync(tmp, { recursive: true, force: true });
+});
+
+test("npm pack produces a tarball with the module, the wasm, the types and package.json", () => {
+  const out = run("npm", ["pack", PKG, "--pack-destination", tmp, "--json"], tmp);
+  const [info] = JSON.parse(out);
+  tarball = path.join(tmp, info.filename);
+  assert.ok(existsSync(tarball));
+  const files = info.files.map((f) => f.path);
+  for (const f of ["package.json", "visual_reasoning.js", "visual_reasoning_bg.wasm", "visual_reasoning.d.ts"]) {
+    assert.ok(files.includes(f), `the tarball has ${f} (has ${files.join(", ")})`);
+  }
+  assert.equal(info.name, "visual-reasoning");
+  const wasm = info.files.find((f) => f.path === "visual_reasoning_bg.wasm");
+  console.log(`# tarball ${info.filename}: ${info.size} bytes packed, ${info.unpackedSize} unpacked; wasm ${wasm.size} bytes`);
+});
+
+test("a fresh Vite 7 project installs the tarball, builds, and streams in Chromium", async () => {
+  assert.ok(tarball, "the pack step ran");
+  const app = path.join(tmp, "app");
+  mkdirSync(path.join(app, "src"), { recursive: true });
+  writeFileSync(
+    path.join(app, "package.json"),
+    JSON.stringify({ name: "vr-consumer", private: true, type: "module", dependencies: { "visual-reasoning": `file:${tarball}` } }, null, 2),
+  );
+  writeFileSync(
+    path.join(app, "index.html"),
+    `<!doctype html><html><head><meta charset="utf-8"><title>consumer</title></head>
+<body><pre id="out">loading</pre><script type="module" src="/src/main.js"></script></body></html>\n`,
+  );
+  // The consumer code a user would write: the default init() with no
+  // argument (Vite serves the .wasm as an asset) and a relay baseUrl.
+  writeFileSync(
+    path.join(app, "src", "main.js"),
+    `import init, { Client, models } from "visual-reasoning";
+
+const out = document.getElementById("out");
+const api = new URL(location.href).searchParams.get("api");
+const protocol = new URL(location.href).searchParams.get("protocol");
+window.result = (async () => {
+  await init();
+  const client = new Client({ baseUrl: api, protocol });
+  const stream = client.stream({ model: "qvq-max", messages: [{ role: "user", content: "What is in the picture?" }] });
+  let reasoning = "", answer = "", parts = 0;
+  for await (const p of stream) {
+    parts += 1;
+    if (p.type === "reasoning") reasoning += p.text;
+    if (p.type === "answer") answer += p.text;
+  }
+  const r = await stream.result();
+  out.textContent = answer;
+  return { parts, reasoning, answer, finishReason: r.finishReason, same: reasoning === r.reasoning && answer === r.answer, models: models().length };
+})().catch((e) => ({ error: e.name + ": " + e.message }));
+`,
+  );
+  // Offline: the tarball has no dependencies, so nothing needs the registry.
+  run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--no-package-lock"], app);
+  const installed = JSON.parse(readFileSync(path.join(app, "node_modules", "visual-reasoning", "package.json"), "utf8"));
+  assert.equal(installed.name, "visual-reasoning");
+
+  run(process.execPath, [VITE, "build", "--logLevel", "warn"], app);
+  const dist = path.join(app, "dist");
+  const assets = readdirSync(path.join(dist, "assets"));
+  assert.ok(assets.some((f) => f.endsWith(".wasm")), `Vite emitted the wasm as an asset: ${assets.join(", ")}`);
+
+  site = await startStatic({ "/": dist + "/" });
+  mock = await startMock({ origins: [site.url] });
+  browser = await launchBrowser();
+  const page = await newPage(browser);
+  for (const protocol of ["openai", "dashscope"]) {
+    await page.goto(`${site.url}/index.html?api=${encodeURIComponent(mock.url)}&protocol=${protocol}`);
+    const r = await page.evaluate(() => window.result);
+    assert.equal(r.error, undefined, `${protocol}: ${r.error}\n${page.log.join("\n")}`);
+    assert.ok(r.parts > 0);
+    assert.ok(r.reasoning.length > 0 && r.answer.length > 0);
+    assert.equal(r.finishReason, "stop");
+    assert.equal(r.same, true, "parts concatenate to the result");
+    assert.ok(r.models > 0);
+  }
+});

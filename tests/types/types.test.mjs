@@ -1,0 +1,109 @@
+// The built package's .d.ts against API.md's "Types": a strict consumer
+// compile, no `any`, and the exports checked against an allowlist (STYLE.md:
+// dependencies must not sneak classes into the public surface).
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, "..", "..");
+const PKG = path.join(ROOT, "pkg");
+const DTS = path.join(PKG, "visual_reasoning.d.ts");
+
+// API.md names every value export; wasm-bindgen adds its init functions and
+// types. PartIterator is the iterator class DESIGN/STYLE describe (what
+// [Symbol.asyncIterator]() returns), the one extra class expected.
+const API_VALUES = ["Client", "ReasoningStream", "Conversation", "models", "estimateImageTokens", "prepareImage", "initSync", "default"];
+const EXTRA_VALUES_ALLOWED = ["PartIterator"];
+const API_TYPES = ["Region", "Protocol", "ClientOptions", "ContentItem", "Message", "RequestOptions", "Usage", "Part", "Result", "ModelInfo"];
+const WASM_BINDGEN_TYPES = ["InitInput", "InitOutput", "SyncInitInput"];
+
+/** Strips comments so that prose ("any text") is not mistaken for the `any` type. */
+function stripComments(src) {
+  return src.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/[^\n]*/g, "");
+}
+
+test("a strict consumer compiles against pkg/visual_reasoning.d.ts", () => {
+  const tsc = path.join(ROOT, "node_modules", ".bin", "tsc");
+  try {
+    execFileSync(tsc, ["-p", path.join(HERE, "tsconfig.json"), "--strict", "--noEmit"], { encoding: "utf8", stdio: "pipe" });
+  } catch (e) {
+    assert.fail(`tsc --strict --noEmit failed:\n${e.stdout}${e.stderr}`);
+  }
+});
+
+test("no `any` in any .d.ts of pkg/", () => {
+  const files = readdirSync(PKG).filter((f) => f.endsWith(".d.ts"));
+  assert.ok(files.includes("visual_reasoning.d.ts"), `pkg/ has ${files.join(", ")}`);
+  const hits = [];
+  for (const f of files) {
+    stripComments(readFileSync(path.join(PKG, f), "utf8"))
+      .split("\n")
+      .forEach((line, i) => {
+        if (/\bany\b/.test(line)) hits.push(`${f}:${i + 1}: ${line.trim()}`);
+      });
+  }
+  assert.deepEqual(hits, [], "API.md: the .d.ts must say the types, not any");
+});
+
+test("exports of visual_reasoning.d.ts match API.md's allowlist", () => {
+  const sf = ts.createSourceFile(DTS, readFileSync(DTS, "utf8"), ts.ScriptTarget.Latest, true);
+  const values = [];
+  const types = [];
+  const isExported = (n) => n.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+  const isDefault = (n) => n.modifiers?.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
+  for (const n of sf.statements) {
+    if (ts.isExportAssignment(n)) values.push("default");
+    else if (ts.isExportDeclaration(n)) {
+      for (const el of n.exportClause?.elements ?? []) (n.isTypeOnly || el.isTypeOnly ? types : values).push(el.name.text);
+      if (!n.exportClause) values.push("export * (unlisted)");
+    } else if (!isExported(n)) continue;
+    else if (isDefault(n)) values.push("default");
+    else if (ts.isClassDeclaration(n) || ts.isFunctionDeclaration(n) || ts.isEnumDeclaration(n)) values.push(n.name.text);
+    else if (ts.isVariableStatement(n)) for (const d of n.declarationList.declarations) values.push(d.name.getText(sf));
+    else if (ts.isInterfaceDeclaration(n) || ts.isTypeAliasDeclaration(n)) types.push(n.name.text);
+  }
+  for (const name of API_VALUES) assert.ok(values.includes(name), `API.md export ${name} is missing from the .d.ts`);
+  for (const name of API_TYPES) assert.ok(types.includes(name), `API.md type ${name} is missing from the .d.ts`);
+  const unexpected = [...new Set(values)].filter((v) => !API_VALUES.includes(v) && !EXTRA_VALUES_ALLOWED.includes(v));
+  assert.deepEqual(unexpected, [], "exported classes/functions beyond API.md (each one is public surface and size)");
+  const extraTypes = types.filter((t) => !API_TYPES.includes(t) && !WASM_BINDGEN_TYPES.includes(t));
+  // Extra exported *types* cost nothing at runtime; list them so a reviewer sees them.
+  if (extraTypes.length) console.log(`# extra exported types: ${extraTypes.join(", ")}`);
+});
+
+test("the JS module's runtime exports match the .d.ts allowlist", async () => {
+  const mod = await import(new URL(`file://${path.join(PKG, "visual_reasoning.js")}`).href);
+  const names = Object.keys(mod).sort();
+  for (const name of API_VALUES) assert.ok(names.includes(name), `runtime export ${name} missing`);
+  const unexpected = names.filter((n) => !API_VALUES.includes(n) && !EXTRA_VALUES_ALLOWED.includes(n));
+  assert.deepEqual(unexpected, [], "runtime exports beyond API.md");
+  assert.equal(typeof mod.default, "function", "the default export is init");
+});
+
+test("pkg/package.json: name, module type, exports, types, files, sideEffects", () => {
+  const pj = JSON.parse(readFileSync(path.join(PKG, "package.json"), "utf8"));
+  const cargo = readFileSync(path.join(ROOT, "Cargo.toml"), "utf8");
+  const version = /^version\s*=\s*"([^"]+)"/m.exec(cargo)?.[1];
+  assert.equal(pj.name, "visual-reasoning");
+  assert.equal(pj.version, version, "version from Cargo.toml");
+  assert.equal(pj.type, "module");
+  assert.equal(pj.license, "MIT OR Apache-2.0");
+  assert.ok(pj.exports, "exports");
+  const root = pj.exports["."] ?? pj.exports;
+  const flat = JSON.stringify(root);
+  assert.ok(flat.includes("visual_reasoning.js"), `exports["."] points at visual_reasoning.js: ${flat}`);
+  assert.ok(pj.types?.includes("visual_reasoning.d.ts") || flat.includes("visual_reasoning.d.ts"), "types");
+  assert.ok(Array.isArray(pj.files), "files");
+  for (const f of ["visual_reasoning.js", "visual_reasoning_bg.wasm", "visual_reasoning.d.ts"]) {
+    assert.ok(pj.files.some((p) => p === f || (p.includes("*") && new RegExp(`^${p.replace(/\./g, "\\.").replace(/\*/g, ".*")}$`).test(f))), `files lists ${f}`);
+  }
+  assert.ok(pj.sideEffects === false || Array.isArray(pj.sideEffects), `sideEffects is false or a list: ${JSON.stringify(pj.sideEffects)}`);
+  if (Array.isArray(pj.sideEffects)) {
+    assert.ok(!pj.sideEffects.some((p) => p.includes("visual_reasoning.js")), "the main module is side-effect free");
+  }
+});
