@@ -92,8 +92,10 @@ globalThis.__bench = {
       const bytes = await load(job.url);
       const c = list.find((x) => x.name === job.contender);
       await memory(c, bytes.subarray(0, 0), job.protocol, job.chunk, { gc, sample: () => 0 }).catch(() => {});
+      const wasmMem = exports && c.name === "visual-reasoning" ? exports.memory : null;
       const r = await memory(c, bytes, job.protocol, job.chunk, {
         gc, sample: () => performance.memory.usedJSHeapSize,
+        extra: () => (wasmMem ? wasmMem.buffer.byteLength : 0),
       });
       return { ...r, wasmMemory: exports && c.name === "visual-reasoning" ? exports.memory.buffer.byteLength : 0 };
     }

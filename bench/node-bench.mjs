@@ -28,26 +28,28 @@ async function contenders() {
 }
 
 const gc = globalThis.gc;
+// A view of the file's buffer, not a copy: the input should not double the heap.
+const readInput = (file) => { const b = readFileSync(file); return new Uint8Array(b.buffer, b.byteOffset, b.length); };
 const list = await contenders();
 let out;
 if (job.kind === "check") {
-  const bytes = new Uint8Array(readFileSync(job.file));
+  const bytes = readInput(job.file);
   out = {};
   for (const chunk of job.chunks) out[chunk] = await check(list, bytes, job.protocol, chunk);
 } else if (job.kind === "time") {
-  const bytes = new Uint8Array(readFileSync(job.file));
+  const bytes = readInput(job.file);
   out = await time(list, bytes, job.protocol, job.chunk, { warmups: job.warmups, runs: job.runs, gc });
 } else if (job.kind === "memory") {
-  const bytes = new Uint8Array(readFileSync(job.file));
+  const bytes = readInput(job.file);
   const c = list.find((x) => x.name === job.contender);
   // Warm the code paths first so the measured run allocates only for the data.
   await memory(c, bytes.subarray(0, 0), job.protocol, job.chunk, { gc, sample: () => 0 }).catch(() => {});
-  const rss0 = process.resourceUsage().maxRSS;
   const sample = () => { const m = process.memoryUsage(); return m.heapUsed + m.external; };
-  const r = await memory(c, bytes, job.protocol, job.chunk, { gc, sample });
-  const wasm = globalThis.__vrExports && c.name === "visual-reasoning"
-    ? globalThis.__vrExports.memory.buffer.byteLength : 0;
-  out = { ...r, maxRssGrowth: (process.resourceUsage().maxRSS - rss0) * 1024, wasmMemory: wasm };
+  const wasmMem = globalThis.__vrExports && c.name === "visual-reasoning" ? globalThis.__vrExports.memory : null;
+  const r = await memory(c, bytes, job.protocol, job.chunk, {
+    gc, sample, extra: () => (wasmMem ? wasmMem.buffer.byteLength : 0),
+  });
+  out = { ...r, wasmMemory: wasmMem ? wasmMem.buffer.byteLength : 0 };
 } else if (job.kind === "live") {
   out = await timeLive(list, job.protocol, job.baseUrl, job.headers, { warmups: job.warmups, runs: job.runs, gc });
 } else {

@@ -7,6 +7,7 @@
 //   --quick          fewer runs and no 40 MB input (a smoke test, not figures)
 //   --skip-chromium  Node only
 //   --skip-live      no end-to-end runs over loopback
+//   --skip-node      Chromium only (timing and memory; for work on the harness)
 //   --standin        inputs from bench/lib/standin.mjs instead of the mock
 //                    (the harness's own development; RESULTS.md says so)
 //   --no-package     time the peers alone (when pkg/ is not built yet)
@@ -35,8 +36,9 @@ const STANDIN = argv.has("--standin");
 const NO_PACKAGE = argv.has("--no-package");
 const SKIP_CHROMIUM = argv.has("--skip-chromium");
 const SKIP_LIVE = argv.has("--skip-live") || STANDIN;
+const SKIP_NODE = argv.has("--skip-node");
 for (const a of argv) {
-  if (!["--quick", "--standin", "--no-package", "--skip-chromium", "--skip-live"].includes(a)) {
+  if (!["--quick", "--standin", "--no-package", "--skip-chromium", "--skip-live", "--skip-node"].includes(a)) {
     console.error(`unknown option ${a}; see the header of bench/run.mjs`);
     process.exit(2);
   }
@@ -297,7 +299,7 @@ function agree(result, where) {
 }
 
 // ---------------------------------------------------------------- main
-const results = { node: [], chromium: [], checks: [], memory: { node: [], chromium: [] }, live: { node: [], chromium: [] } };
+const results = { native: [], node: [], chromium: [], checks: [], memory: { node: [], chromium: [] }, live: { node: [], chromium: [] } };
 const problems = [];
 const loadStart = os.loadavg();
 
@@ -321,20 +323,33 @@ const failed = new Set(problems.map((p) => p.match(/: (\S+) (failed|reasoning)/)
 const exclude = (job) => ({ ...job, only: (job.only ?? [PKG_NAME, ...FASTEST_PEER_CANDIDATES]).filter((n) => !failed.has(n)) });
 
 log("Node: timing");
-for (const job of jobs) {
+for (const job of SKIP_NODE ? [] : jobs) {
   const times = await nodeJob(strip(exclude(job)));
   results.node.push({ job, times });
   log(`  node ${job.input.name}/${job.protocol} @${job.chunk}:`, summary(job.input, times));
 }
 
 log("Node: memory");
-for (const inp of inputs.filter((i) => i.name === "long" || i.mb === 4 || i.mb === 40 || (QUICK && i.mb === 16))) {
+for (const inp of SKIP_NODE ? [] : inputs.filter((i) => i.name === "long" || i.mb === 4 || i.mb === 40 || (QUICK && i.mb === 16))) {
   const names = [PKG_NAME, ...FASTEST_PEER_CANDIDATES].filter((n) => !failed.has(n) && (inp.name === "long" || n !== "openai-node"));
   for (const contender of names) {
     if (contender === PKG_NAME && NO_PACKAGE) continue;
     if (inp.protocol === "dashscope" && contender === "openai-node") continue;
     const m = await nodeJob({ kind: "memory", contender, protocol: inp.protocol, file: inp.file, chunk: KIB64 });
     results.memory.node.push({ input: inp, contender, ...m });
+  }
+}
+
+// The core compiled natively (bench/native): a ceiling for the wasm figures,
+// optional because run.mjs builds nothing.
+const NATIVE = path.join(ROOT, "target/bench-native/release/vr-bench-native");
+if (existsSync(NATIVE) && !SKIP_NODE) {
+  log("native core reference");
+  for (const inp of inputs.filter((i) => i.name === "long" || i.mb === 4)) {
+    for (const chunk of inp.mb === 4 ? [KIB64, SMALL_CHUNK] : [KIB64]) {
+      const out = JSON.parse(execFileSync(NATIVE, [inp.file, inp.protocol, String(chunk), String(RUNS)]).toString());
+      results.native.push({ input: inp, chunk, times: out.times });
+    }
   }
 }
 
@@ -399,7 +414,7 @@ if (!SKIP_CHROMIUM) {
   }
 }
 
-if (!SKIP_LIVE) {
+if (!SKIP_LIVE && !SKIP_NODE) {
   log("Node: end to end over loopback");
   const m = await ensureMock();
   for (const inp of inputs.filter((i) => i.name === "typical" || i.name === "long")) {
@@ -462,14 +477,17 @@ function scalingTable(rows) {
   return { text: lines.join("\n"), ratios: out };
 }
 
-function memoryTable(rows, runtime) {
+// Memory charged to a run: JS heap (Node: + external) peak growth plus the
+// wasm linear memory it grew (not in the JS heap figure).
+const memTotal = (m) => m.peak + (m.extraGrowth || 0);
+
+function memoryTable(rows) {
   const lines = [
-    `| input | contender | peak heap growth MB | ${runtime === "node" ? "peak RSS growth MB | " : ""}wasm memory MB | text chars (M) | peak / text chars |`,
-    `|---|---|---|${runtime === "node" ? "---|" : ""}---|---|---|`,
+    "| input | contender | peak heap growth MB | wasm memory growth MB | retained after GC MB | accumulated text MB | (peak + wasm) / text |",
+    "|---|---|---|---|---|---|---|",
   ];
   for (const m of rows) {
-    const total = m.peak;
-    lines.push(`| ${m.input.name}/${m.input.protocol} | ${m.contender} | ${MB(total)} | ${runtime === "node" ? MB(m.maxRssGrowth) + " | " : ""}${m.wasmMemory ? MB(m.wasmMemory) : "–"} | ${(m.textChars / 1e6).toFixed(2)} | ${fmt(total / m.textChars, 2)} |`);
+    lines.push(`| ${m.input.name}/${m.input.protocol} | ${m.contender} | ${MB(m.peak)} | ${m.wasmMemory ? MB(m.extraGrowth) + " (of " + MB(m.wasmMemory) + ")" : "–"} | ${MB(m.retained)} | ${MB(m.textBytes)} | ${fmt(memTotal(m) / m.textBytes, 2)} |`);
   }
   return lines.join("\n");
 }
@@ -531,12 +549,13 @@ if (!NO_PACKAGE) {
     const r = S.ratios[PKG_NAME];
     target(`time linear, ${rt}: 40 MB ≤ 10.5× 4 MB`, r ? r <= 10.5 : null, r ? `${fmt(r, 2)}×` : "40 MB not run");
   }
-  const memNode = results.memory.node.filter((m) => m.contender === PKG_NAME && m.input.name !== "long");
-  if (memNode.length >= 2) {
-    const [a, b] = [memNode[0], memNode[memNode.length - 1]];
-    const ra = a.peak / a.textChars, rb = b.peak / b.textChars;
-    target("memory linear (Node): peak heap per text char does not grow with length", rb <= ra * 1.25 + 0.5,
-      `${a.input.name}: ${fmt(ra, 2)} B/char, ${b.input.name}: ${fmt(rb, 2)} B/char`);
+  for (const [rt, rows] of [["Node", results.memory.node], ["Chromium", results.memory.chromium]]) {
+    const mine = rows.filter((m) => m.contender === PKG_NAME && m.input.mb);
+    if (mine.length < 2) continue;
+    const [a, b] = [mine[0], mine[mine.length - 1]];
+    const ra = memTotal(a) / a.textBytes, rb = memTotal(b) / b.textBytes;
+    target(`memory linear, ${rt}: (peak heap + wasm growth) per text byte does not grow with length`, rb <= ra * 1.25,
+      `${a.input.name}: ${fmt(ra, 2)} B per text byte (${MB(memTotal(a))} MB), ${b.input.name}: ${fmt(rb, 2)} (${MB(memTotal(b))} MB)`);
   }
   if (pkgSize) {
     const smallestPeer = Math.min(...peerSizes.map((r) => r.totalGz));
@@ -572,7 +591,7 @@ ${inputs.map((i) => `| ${i.name} | ${i.protocol} | ${i.r} | ${i.a} | ${i.bytes} 
 - In memory: a substituted \`globalThis.fetch\` returns \`new Response(ReadableStream)\` whose reads are views of one buffer, ${KIB64 / 1024} KiB each (and ${SMALL_CHUNK} B on the 4 MB input). openai-node gets it through its \`fetch\` option; the others call \`globalThis.fetch\`. Each contender accumulates the reasoning and answer texts; this package is iterated part by part (each part's text touched) and its \`stream.reasoning\`/\`stream.answer\` read at the end.
 - Agreement: before timing, every contender's reasoning and answer texts (FNV-1a digest + length) are compared on every input at 64 KiB reads and, on the typical replies, at 7-byte reads. ${problems.length ? "**Disagreements: see below.**" : "All agreed."}
 - Timing: round-robin over the contenders (run *r* of each, then run *r*+1), a forced GC before each run, ${RUNS} timed runs after 1 warm-up (typical: ${QUICK ? 7 : 21} after 5). MB = 10⁶ bytes of SSE; events/s counts SSE events of the input. Ratio = fastest peer's median time / this package's median time.
-- Memory: one run per contender in a fresh process (Node; \`process.memoryUsage()\` heapUsed + external, sampled every 64 reads) or a fresh page (Chromium; \`performance.memory.usedJSHeapSize\` with \`--enable-precise-memory-info\`), peak minus the value after a GC just before the run. The accumulated texts are part of it (a JS string of n Latin-1 chars takes n bytes, otherwise 2n). "wasm memory" is the package's linear memory at the end (it never shrinks, so this is its peak).
+- Memory: one run per contender in a fresh process (Node; \`process.memoryUsage()\` heapUsed + external, sampled every 64 reads) or a fresh page (Chromium; \`performance.memory.usedJSHeapSize\` with \`--enable-precise-memory-info\`), peak minus the value after a GC just before the run; "retained" is the same after a GC at the end, with the texts still held. The package's wasm linear memory is not in those heap figures: its growth during the run is listed and added. "Accumulated text" is what the reasoning and answer strings take in V8 (n bytes for n Latin-1 chars, else 2n); the package also keeps a UTF-8 copy in wasm memory (the API's \`stream.reasoning\`).
 - Size: each contender's minimal streaming page (\`bench/size/*.js\`) bundled with \`esbuild --bundle --minify --format=esm\`, then \`gzip -9\`; for this package plus \`visual_reasoning_bg.wasm\` gzip -9.
 - Compile: in Chromium, \`WebAssembly.compile(bytes)\` then \`WebAssembly.instantiate\`, median of 21 rounds (each round's bytes carry a distinct custom section so V8 cannot reuse a compiled module); fetching the .wasm over loopback is timed apart (\`cache: "no-store"\`).
 - End to end: the real \`fetch\` against the mock (\`--mock --tokens-per-second 0\`) over 127.0.0.1; Chromium loads the bench page from the mock's \`--static\` so requests are same-origin.
@@ -581,6 +600,12 @@ ${inputs.map((i) => `| ${i.name} | ${i.protocol} | ${i.r} | ${i.a} | ${i.bytes} 
 
 ${nodeT.text}
 
+${results.native.length ? `The core alone, compiled natively (\`bench/native\`, \`StreamState::feed\` in fixed reads, no JS, no wasm; run after the table above, so under similar load):
+
+| input | protocol | read | MB/s median (min–max) |
+|---|---|---|---|
+${results.native.map((r) => { const s = stats(r.times); return `| ${r.input.name} | ${r.input.protocol} | ${r.chunk === KIB64 ? "64 KiB" : r.chunk + " B"} | ${fmt(mbps(r.input.bytes, s.median))} (${fmt(mbps(r.input.bytes, s.max))}–${fmt(mbps(r.input.bytes, s.min))}) |`; }).join("\n")}
+` : "(The native core reference is not built: `CARGO_TARGET_DIR=target/bench-native cargo build --release --manifest-path bench/native/Cargo.toml`.)\n"}
 ${chromeT ? `## Throughput, Chromium (in-memory stream)\n\n${chromeT.text}\n` : ""}
 ## Scaling (64 KiB reads, median ms)
 
@@ -592,8 +617,8 @@ ${chromeS ? `\nChromium:\n\n${chromeS.text}\n` : ""}
 
 Node:
 
-${memoryTable(results.memory.node, "node")}
-${results.memory.chromium.length ? `\nChromium:\n\n${memoryTable(results.memory.chromium, "chromium")}\n` : ""}
+${memoryTable(results.memory.node)}
+${results.memory.chromium.length ? `\nChromium:\n\n${memoryTable(results.memory.chromium)}\n` : ""}
 ## Shipped size (esbuild --minify page, gzip -9)
 
 | contender | page JS raw | page JS gz | wasm raw | wasm gz | total gz |

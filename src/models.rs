@@ -205,13 +205,19 @@ mod tests {
 
     #[test]
     fn prefix_rules_apply_to_unknown_ids_without_regions() {
-        assert_eq!(rules("qvq-max-2099-01-01").map(|r| r.family), Some(Family::Qvq));
+        assert_eq!(
+            rules("qvq-max-2099-01-01").map(|r| r.family),
+            Some(Family::Qvq)
+        );
         assert_eq!(rules("qvq-max-2099-01-01").and_then(|r| r.regions), None);
         assert_eq!(
             rules("qwen3-vl-2b-thinking").map(|r| r.thinking),
             Some(Thinking::Always)
         );
-        assert_eq!(rules("qwen3-vl-max").map(|r| r.thinking), Some(Thinking::Hybrid));
+        assert_eq!(
+            rules("qwen3-vl-max").map(|r| r.thinking),
+            Some(Thinking::Hybrid)
+        );
         assert_eq!(rules("qwen-vl-max"), None);
     }
 
@@ -219,5 +225,277 @@ mod tests {
     fn dated_plus_2025_12_19_is_not_served_in_us() {
         let r = lookup("qwen3-vl-plus-2025-12-19").unwrap().rules;
         assert_eq!(r.regions, Some(INTL_CN));
+    }
+
+    /// PROTOCOL.md §6 row by row: (id, family, thinking, streaming only,
+    /// thinking_budget, context, max thinking, max answer, regions).
+    #[allow(clippy::type_complexity)]
+    const TABLE: &[(&str, Family, Thinking, bool, bool, u32, u32, u32, &[Region])] = &[
+        (
+            "qwen3-vl-plus",
+            Family::Qwen3Vl,
+            Thinking::Hybrid,
+            false,
+            true,
+            262_144,
+            81_920,
+            32_768,
+            ALL,
+        ),
+        (
+            "qwen3-vl-plus-2025-09-23",
+            Family::Qwen3Vl,
+            Thinking::Hybrid,
+            false,
+            true,
+            262_144,
+            81_920,
+            32_768,
+            ALL,
+        ),
+        (
+            "qwen3-vl-plus-2025-12-19",
+            Family::Qwen3Vl,
+            Thinking::Hybrid,
+            false,
+            true,
+            262_144,
+            81_920,
+            32_768,
+            INTL_CN,
+        ),
+        (
+            "qwen3-vl-flash",
+            Family::Qwen3Vl,
+            Thinking::Hybrid,
+            false,
+            true,
+            262_144,
+            81_920,
+            32_768,
+            ALL,
+        ),
+        (
+            "qwen3-vl-flash-2025-10-15",
+            Family::Qwen3Vl,
+            Thinking::Hybrid,
+            false,
+            true,
+            262_144,
+            81_920,
+            32_768,
+            ALL,
+        ),
+        (
+            "qwen3-vl-flash-2026-01-22",
+            Family::Qwen3Vl,
+            Thinking::Hybrid,
+            false,
+            true,
+            262_144,
+            81_920,
+            32_768,
+            ALL,
+        ),
+        (
+            "qwen3-vl-flash-us",
+            Family::Qwen3Vl,
+            Thinking::Hybrid,
+            false,
+            true,
+            262_144,
+            81_920,
+            32_768,
+            US,
+        ),
+        (
+            "qwen3-vl-flash-2025-10-15-us",
+            Family::Qwen3Vl,
+            Thinking::Hybrid,
+            false,
+            true,
+            262_144,
+            81_920,
+            32_768,
+            US,
+        ),
+        (
+            "qwen3-vl-235b-a22b-thinking",
+            Family::Qwen3Vl,
+            Thinking::Always,
+            false,
+            true,
+            131_072,
+            81_920,
+            32_768,
+            ALL,
+        ),
+        (
+            "qwen3-vl-32b-thinking",
+            Family::Qwen3Vl,
+            Thinking::Always,
+            false,
+            true,
+            131_072,
+            81_920,
+            32_768,
+            ALL,
+        ),
+        (
+            "qwen3-vl-30b-a3b-thinking",
+            Family::Qwen3Vl,
+            Thinking::Always,
+            false,
+            true,
+            131_072,
+            81_920,
+            32_768,
+            ALL,
+        ),
+        (
+            "qwen3-vl-8b-thinking",
+            Family::Qwen3Vl,
+            Thinking::Always,
+            false,
+            true,
+            131_072,
+            81_920,
+            32_768,
+            ALL,
+        ),
+        (
+            "qvq-max",
+            Family::Qvq,
+            Thinking::Always,
+            true,
+            false,
+            131_072,
+            16_384,
+            8_192,
+            INTL_CN,
+        ),
+        (
+            "qvq-max-latest",
+            Family::Qvq,
+            Thinking::Always,
+            true,
+            false,
+            131_072,
+            16_384,
+            8_192,
+            INTL_CN,
+        ),
+        (
+            "qvq-max-2025-03-25",
+            Family::Qvq,
+            Thinking::Always,
+            true,
+            false,
+            131_072,
+            16_384,
+            8_192,
+            INTL_CN,
+        ),
+        (
+            "qvq-max-2025-05-15",
+            Family::Qvq,
+            Thinking::Always,
+            true,
+            false,
+            131_072,
+            16_384,
+            8_192,
+            INTL_CN,
+        ),
+        (
+            "qvq-plus",
+            Family::Qvq,
+            Thinking::Always,
+            true,
+            false,
+            131_072,
+            16_384,
+            8_192,
+            INTL_CN,
+        ),
+        (
+            "qvq-plus-latest",
+            Family::Qvq,
+            Thinking::Always,
+            true,
+            false,
+            131_072,
+            16_384,
+            8_192,
+            INTL_CN,
+        ),
+        (
+            "qvq-plus-2025-05-15",
+            Family::Qvq,
+            Thinking::Always,
+            true,
+            false,
+            131_072,
+            16_384,
+            8_192,
+            INTL_CN,
+        ),
+    ];
+
+    #[test]
+    fn catalog_matches_protocol_md_table() {
+        assert_eq!(CATALOG.len(), TABLE.len());
+        for &(
+            id,
+            family,
+            thinking,
+            streaming_only,
+            budget,
+            context,
+            max_thinking,
+            max_answer,
+            regions,
+        ) in TABLE
+        {
+            let r = lookup(id).map(|m| m.rules);
+            let want = Rules {
+                family,
+                thinking,
+                streaming_only,
+                thinking_budget: budget,
+                context,
+                max_thinking,
+                max_answer,
+                regions: Some(regions),
+            };
+            assert_eq!(r, Some(want), "{id}");
+            assert_eq!(rules(id), Some(want), "{id}");
+        }
+    }
+
+    #[test]
+    fn prefix_rules_carry_the_family_limits() {
+        let q = rules("qvq-ultra").unwrap();
+        assert!(q.streaming_only && !q.thinking_budget);
+        assert_eq!((q.max_thinking, q.max_answer), (16_384, 8_192));
+        let t = rules("qwen3-vl-4b-thinking").unwrap();
+        assert_eq!(
+            (t.thinking, t.streaming_only, t.context),
+            (Thinking::Always, false, 131_072)
+        );
+        // Only the exact prefixes count.
+        assert_eq!(rules("qvq"), None);
+        assert_eq!(rules("Qwen3-VL-plus"), None);
+        assert_eq!(lookup("qwen3-vl-max"), None);
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for r in Region::ALL {
+            assert_eq!(Region::parse(r.as_str()), Some(r));
+            assert!(r.describe().starts_with(r.as_str()));
+            assert!(r.host().starts_with("https://") && !r.host().ends_with('/'));
+        }
+        assert_eq!(Region::parse("eu"), None);
     }
 }

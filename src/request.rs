@@ -3,7 +3,7 @@
 
 use crate::error::Error;
 use crate::json::Value;
-use crate::models::Region;
+use crate::models::{Region, Rules, Thinking};
 use crate::protocol::Protocol;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,8 +86,6 @@ pub struct Target {
     pub base_url: Option<String>,
 }
 
-use crate::models::{Rules, Thinking};
-
 // ---------------------------------------------------------------- URL
 
 /// The full endpoint URL for `target`.
@@ -100,7 +98,9 @@ use crate::models::{Rules, Thinking};
 /// swapped for the chosen protocol's: both roots live side by side on every
 /// Model Studio host (and a relay forwards both), so the caller evidently
 /// pasted the host's other API root, and gluing one root onto the other
-/// (`/compatible-mode/v1/api/v1/...`) would only produce a 404.
+/// (`/compatible-mode/v1/api/v1/...`) would only produce a 404. For the
+/// same reason a `baseUrl` that is a whole endpoint URL (either protocol's,
+/// copied from the docs) counts as its root.
 pub fn url(target: &Target) -> String {
     let protocol = target.protocol;
     let mut base = match &target.base_url {
@@ -111,6 +111,14 @@ pub fn url(target: &Target) -> String {
         Protocol::OpenAi => Protocol::DashScope,
         Protocol::DashScope => Protocol::OpenAi,
     };
+    for p in [protocol, other] {
+        if let Some(root) = base.strip_suffix(p.endpoint()) {
+            if root.ends_with(p.root()) {
+                base = root;
+                break;
+            }
+        }
+    }
     if let Some(stripped) = base.strip_suffix(other.root()) {
         base = stripped;
     }
@@ -411,18 +419,22 @@ fn check_region(model: &str, rules: &Rules, target: &Target) -> Result<(), Error
         }
         m = m.s(r.describe());
     }
-    m.s(". Choose one of those regions (API keys are per region), or a model served in ")
-        .s(target.region.as_str())
-        .s(" such as ")
-        .s(
-            if target.region == crate::models::Region::Us && model.starts_with("qwen3-vl-flash") {
-                "qwen3-vl-flash"
-            } else {
-                "qwen3-vl-plus"
-            },
-        )
-        .s(".")
-        .err()
+    // Both suggestions are served in every region.
+    let similar = if model.starts_with("qwen3-vl-flash") {
+        "qwen3-vl-flash"
+    } else {
+        "qwen3-vl-plus"
+    };
+    m.s(if regions.len() == 1 {
+        ". Use that region (API keys are per region), or a model served in "
+    } else {
+        ". Choose one of those regions (API keys are per region), or a model served in "
+    })
+    .s(target.region.as_str())
+    .s(" such as ")
+    .s(similar)
+    .s(".")
+    .err()
 }
 
 /// Ranges the service documents (temperature [0, 2), top_p (0, 1], seed

@@ -386,19 +386,16 @@ impl Parser {
                 self.event_type.clear();
                 self.event_type.push_str(&decode(value));
             }
-            b"id" => {
-                if !value.contains(&0) {
-                    self.id.clear();
-                    self.id.push_str(&decode(value));
-                }
+            // An id with NUL is ignored, keeping the previous one (spec).
+            b"id" if !value.contains(&0) => {
+                self.id.clear();
+                self.id.push_str(&decode(value));
             }
-            b"retry" => {
-                if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
-                    let ms = value.iter().fold(0u64, |n, &d| {
-                        n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-                    });
-                    sink.retry(ms);
-                }
+            b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
+                let ms = value.iter().fold(0u64, |n, &d| {
+                    n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+                });
+                sink.retry(ms);
             }
             _ => {}
         }
@@ -474,7 +471,9 @@ fn grow(buf: &mut Vec<u8>, more: usize, limit: usize) {
     if need <= buf.capacity() {
         return;
     }
-    let target = need.max(buf.capacity().saturating_mul(2)).min(limit.max(need));
+    let target = need
+        .max(buf.capacity().saturating_mul(2))
+        .min(limit.max(need));
     buf.reserve_exact(target - buf.len());
 }
 

@@ -423,14 +423,16 @@ impl Sink for Decoder {
         self.data_events = self.data_events.saturating_add(1);
         let status = self.status.take();
         let data = ev.data;
+        // The common case, an object, skips the trimming below.
+        let object = data.as_bytes().first() == Some(&b'{');
         let is_error = ev.event == "error" || status.is_some_and(|s| s >= 400);
-        if !is_error && data.trim().is_empty() {
+        if !object && !is_error && data.trim().is_empty() {
             return;
         }
         let (r0, a0) = (self.reasoning.len(), self.answer.len());
         let decoded = match self.protocol {
             Protocol::OpenAi => {
-                if data.trim() == "[DONE]" {
+                if !object && data.trim() == "[DONE]" {
                     if self.finish_reason.is_some() {
                         self.send_usage();
                     }

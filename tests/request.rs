@@ -186,6 +186,24 @@ fn url_base_url_ending_in_other_protocols_root_swaps_the_root() {
 }
 
 #[test]
+fn url_base_url_that_is_a_whole_endpoint_counts_as_its_root() {
+    let openai = "https://example.com/compatible-mode/v1/chat/completions";
+    let dashscope = "https://example.com/api/v1/services/aigc/multimodal-generation/generation";
+    for base in [openai, dashscope] {
+        assert_eq!(request::url(&based(Protocol::OpenAi, base)), openai);
+        assert_eq!(request::url(&based(Protocol::DashScope, base)), dashscope);
+    }
+    // An endpoint-like tail without its root is just a path prefix.
+    assert_eq!(
+        request::url(&based(
+            Protocol::OpenAi,
+            "https://example.com/chat/completions"
+        )),
+        "https://example.com/chat/completions/compatible-mode/v1/chat/completions"
+    );
+}
+
+#[test]
 fn url_root_must_be_a_whole_path_suffix_to_count() {
     // "/v1" alone is just a prefix: kept, and the full root appended.
     assert_eq!(
@@ -375,10 +393,9 @@ fn region_check_lists_the_regions_where_the_model_is_served() {
         &m,
         &["qwen3-vl-plus-2025-12-19 is not served in region us (Virginia)"],
     );
-    let m = refused(&req("qwen3-vl-flash-us"), &INTL, Transport::Stream);
-    assert_has(
-        &m,
-        &["not served in region intl (Singapore); it is served in us (Virginia)."],
+    assert_eq!(
+        refused(&req("qwen3-vl-flash-us"), &INTL, Transport::Stream),
+        "qwen3-vl-flash-us is not served in region intl (Singapore); it is served in us (Virginia). Use that region (API keys are per region), or a model served in intl such as qwen3-vl-flash."
     );
     accepted(&req("qwen3-vl-flash-us"), &us, Transport::Stream);
     accepted(&req("qwen3-vl-plus"), &us, Transport::Stream);

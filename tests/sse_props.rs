@@ -56,7 +56,11 @@ fn run(max: usize, input: &[u8], cuts: &[usize]) -> Run {
     for &end in cuts.iter().chain(std::iter::once(&input.len())) {
         let end = end.clamp(start, input.len());
         let fed = parser.feed(&input[start..end], &mut sink);
-        assert!(parser.buffered() <= max, "{} > cap {max}", parser.buffered());
+        assert!(
+            parser.buffered() <= max,
+            "{} > cap {max}",
+            parser.buffered()
+        );
         if let Err(err) = fed {
             return (sink.0, Err(err));
         }
@@ -88,7 +92,14 @@ fn reference(lines: &[String], last_terminated: bool) -> Run {
         if i + 1 == lines.len() && !last_terminated {
             // A cut-off line is never interpreted.
             let pending = open || !line.is_empty();
-            return (out, if pending { Err(SseError::Incomplete) } else { Ok(()) });
+            return (
+                out,
+                if pending {
+                    Err(SseError::Incomplete)
+                } else {
+                    Ok(())
+                },
+            );
         }
         if line.is_empty() {
             if let Some(data) = data.take() {
@@ -127,7 +138,14 @@ fn reference(lines: &[String], last_terminated: bool) -> Run {
             _ => {}
         }
     }
-    (out, if open { Err(SseError::Incomplete) } else { Ok(()) })
+    (
+        out,
+        if open {
+            Err(SseError::Incomplete)
+        } else {
+            Ok(())
+        },
+    )
 }
 
 // ------------------------------------------------ generated transcripts
@@ -239,9 +257,26 @@ proptest! {
 
 fn token() -> impl Strategy<Value = Vec<u8>> {
     let fixed: &[&[u8]] = &[
-        b"data", b"data:", b"data: ", b"event:", b"id:", b"retry:", b":", b" ", b"\n", b"\r",
-        b"\r\n", b"\n\n", b"\xEF\xBB\xBF", b"\xEF", b"\xE2\x82", b"\xAC", b"\0", b"123",
-        b"\xF0\x9F\x98\xB6", b"x",
+        b"data",
+        b"data:",
+        b"data: ",
+        b"event:",
+        b"id:",
+        b"retry:",
+        b":",
+        b" ",
+        b"\n",
+        b"\r",
+        b"\r\n",
+        b"\n\n",
+        b"\xEF\xBB\xBF",
+        b"\xEF",
+        b"\xE2\x82",
+        b"\xAC",
+        b"\0",
+        b"123",
+        b"\xF0\x9F\x98\xB6",
+        b"x",
     ];
     prop_oneof![
         3 => prop::sample::select(fixed).prop_map(<[u8]>::to_vec),

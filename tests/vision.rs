@@ -60,6 +60,9 @@ const NAMED: &[Case] = &[
         945,
     ),
     (1000.0, 1000.0, Family::Qwen3Vl, Some(100_000.0), false, 83),
+    // The short side would floor to 0 patches: one patch is the minimum,
+    // so this thin image costs more than max_pixels / f² + 2 (= 21).
+    (27.0, 3313.0, Family::Qwen3Vl, Some(20_000.0), false, 50),
 ];
 
 #[test]
@@ -212,7 +215,10 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
     /// Within the service's input limits (sides >= 10 px, aspect <= 200:1)
-    /// an image never costs more than max_pixels / f² + 2.
+    /// an image never costs more than max_pixels / f² + 2 — unless the
+    /// downscale would leave the short side under one patch: then it gets
+    /// exactly one patch (the reference's `max(f, …)`), and the long side
+    /// is still within its scaled length.
     #[test]
     fn tokens_never_exceed_the_budget(
         w in 10u32..30_000, ratio in 0.005f64..200.0, qvq: bool, hr: bool,
@@ -230,7 +236,13 @@ proptest! {
         };
         let t = image_tokens(f64::from(w), f64::from(h), fam, max, hr);
         prop_assert!(t >= 6, "at least min_pixels: {}", t);
-        prop_assert!(f64::from(t) <= budget / (f * f) + 2.0, "{}x{} -> {}", w, h, t);
+        let (short, long) = (f64::from(w.min(h)), f64::from(w.max(h)));
+        let beta = (short * long / budget).sqrt();
+        if short / beta >= f {
+            prop_assert!(f64::from(t) <= budget / (f * f) + 2.0, "{}x{} -> {}", w, h, t);
+        } else {
+            prop_assert!(f64::from(t) <= (long / beta / f).floor().max(1.0) + 2.0, "{}x{} -> {}", w, h, t);
+        }
     }
 
     /// fit: within budget, never larger than the input, and maximal: one

@@ -23,3 +23,13 @@ for (const button of document.querySelectorAll("button.sample")) {
     }
   });
 }
+
+// Paste an image anywhere on the page, not only inside the element.
+document.addEventListener("paste", (e) => {
+  if (e.composedPath().includes(tutor)) return; // the element handles its own
+  const files = [...(e.clipboardData?.files || [])].filter((f) => f.type.startsWith("image/"));
+  if (files.length) {
+    e.preventDefault();
+    for (const f of files) tutor.addImage(f);
+  }
+});

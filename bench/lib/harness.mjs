@@ -91,19 +91,29 @@ export async function time(contenders, bytes, protocol, chunk, { warmups, runs, 
 }
 
 /**
- * One run with a heap sampler: returns the peak of `sample()` over the run
- * minus its value just before, plus the final retained value minus that.
+ * One run with a heap sampler. Returns the peak of `sample()` during the
+ * run and what stays after a GC with the texts still held (`retained`),
+ * both minus the value after a GC just before, plus the texts' length and
+ * `extra()` growth (the package's wasm linear memory, which `sample()`
+ * may not see).
  */
-export async function memory(contender, bytes, protocol, chunk, { gc, sample }) {
+export async function memory(contender, bytes, protocol, chunk, { gc, sample, extra = () => 0 }) {
   if (gc) { gc(); gc(); }
   const base = sample();
+  const extra0 = extra();
   let peak = base;
   const onRead = () => { const v = sample(); if (v > peak) peak = v; };
   const r = await withFetch(memFetch(bytes, chunk, protocol, onRead), () =>
     contender.run({ ...OPTS, protocol }));
   onRead();
+  if (gc) { gc(); gc(); }
+  const retained = sample() - base;
   const textChars = r.reasoning.length + r.answer.length;
-  return { peak: peak - base, textChars };
+  // Latin-1-only strings take a byte a char in V8, others two.
+  // eslint-disable-next-line no-control-regex
+  const wide = (s) => /[^\u0000-\u00ff]/.test(s);
+  const textBytes = r.reasoning.length * (wide(r.reasoning) ? 2 : 1) + r.answer.length * (wide(r.answer) ? 2 : 1);
+  return { peak: peak - base, retained, textChars, textBytes, extraGrowth: extra() - extra0 };
 }
 
 /** End to end: the real fetch against a live server (the mock). */

@@ -239,6 +239,15 @@ export class VisualReasoningTutor extends HTMLElement {
   }
 
   connectedCallback() {
+    // A property set before the element was defined is an own data property
+    // shadowing our accessor: re-apply it through the accessor.
+    for (const prop of ["baseUrl", "protocol", "region", "model", "thinking", "thinkingBudget", "placeholder", "headers", "system", "question"]) {
+      if (Object.prototype.hasOwnProperty.call(this, prop)) {
+        const v = this[prop];
+        delete this[prop];
+        this[prop] = v;
+      }
+    }
     if (!this.hasAttribute("lang")) this.#t = strings(document.documentElement.lang || navigator.language);
     this.#applyText();
     this.#refreshConfig();
@@ -409,6 +418,10 @@ export class VisualReasoningTutor extends HTMLElement {
     let ids;
     if (cfg && Array.isArray(cfg.models) && cfg.models.length) {
       ids = cfg.models.map((m) => (typeof m === "string" ? m : m && m.id)).filter((x) => typeof x === "string");
+      // Dated snapshots and -latest aliases crowd the list; the plain ids
+      // name the same models (a `model` attribute can still pick a snapshot).
+      const plain = ids.filter((id) => !DATED.test(id));
+      if (plain.length) ids = plain;
     } else {
       const region = this.#regionShown();
       ids = this.#catalog.filter((m) => !DATED.test(m.id) && (!region || m.regions.includes(region))).map((m) => m.id);
@@ -428,6 +441,10 @@ export class VisualReasoningTutor extends HTMLElement {
 
   #renderRegion() {
     const t = this.#t;
+    if (this.#config && this.#config.mock === true && !this.#config.region) {
+      this.#r.region.textContent = t("region") + ": " + t("regionMock");
+      return;
+    }
     const region = this.#regionShown();
     const name = region ? region + (REGION_NAMES[region] ? " (" + REGION_NAMES[region] + ")" : "") : t("regionUnknown");
     this.#r.region.textContent = t("region") + ": " + name + (this.#isModelStudio() ? "" : " — " + t("regionByRelay"));
@@ -656,7 +673,10 @@ export class VisualReasoningTutor extends HTMLElement {
       return undefined;
     } finally {
       this.#active = null;
-      this.#setBusy(false, this.#root.activeElement === r.stop || hadFocus);
+      // Give focus back to the question box only if it would otherwise be
+      // lost (Stop disappears); never steal it from where the user went.
+      const now = this.#root.activeElement;
+      this.#setBusy(false, now === r.stop || (hadFocus && now === null && document.activeElement === document.body));
       this.#applyText();
     }
   }
@@ -814,24 +834,31 @@ export class VisualReasoningTutor extends HTMLElement {
   // Thinking goes into blocks of ~4 KB, each cut after a newline, so one
   // append lays out one small block, not the whole transcript.
   #appendThinking(turn, text) {
+    const SOFT = 4096;
+    const HARD = 16384;
     const fresh = () => {
       turn.chunk = document.createElement("div");
       turn.chunkLen = 0;
       turn.body.append(turn.chunk);
     };
     if (!turn.chunk) fresh();
-    if (turn.chunkLen > 4096) {
-      const nl = text.indexOf("\n");
-      if (nl >= 0 || turn.chunkLen > 16384) {
-        const cut = nl + 1;
-        if (cut > 0) turn.chunk.append(text.slice(0, cut));
-        text = text.slice(cut);
-        fresh();
+    // One frame may bring a lot (a fast relay, a background tab): split it.
+    while (text) {
+      const room = SOFT - turn.chunkLen;
+      if (text.length <= room) {
+        turn.chunk.append(text);
+        turn.chunkLen += text.length;
+        return;
       }
-    }
-    if (text) {
-      turn.chunk.append(text);
-      turn.chunkLen += text.length;
+      // Past the soft size, cut after a newline; past the hard size, anywhere.
+      const hard = HARD - turn.chunkLen;
+      let cut = text.indexOf("\n", Math.max(room, 0));
+      if (cut < 0 || cut >= hard) cut = hard - 1;
+      if (cut >= 0) {
+        turn.chunk.append(text.slice(0, cut + 1));
+        text = text.slice(cut + 1);
+      }
+      fresh();
     }
   }
 

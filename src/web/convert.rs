@@ -517,11 +517,6 @@ pub(crate) fn kind_error(kind: ErrorKind, message: &str, retryable: bool) -> Err
     e
 }
 
-/// A plain JS string (for getters) from an optional core string.
-pub(crate) fn opt_js(s: Option<&str>) -> JsValue {
-    s.map(JsValue::from_str).unwrap_or(JsValue::UNDEFINED)
-}
-
 /// A JS string made once and shared between a part and the running text.
 pub(crate) fn js_string(s: &str) -> JsString {
     JsValue::from_str(s).unchecked_into()

@@ -299,6 +299,10 @@ async fn read_stream(shared: &Rc<Shared>, resp: &Response) -> Result<(), Error> 
         buf.resize(chunk.length() as usize, 0);
         chunk.copy_to(&mut buf);
         if shared.feed(&buf)? {
+            // The core may have ended on an error after this read's last
+            // part (the parts are already handed out); end() reports it.
+            let end = shared.inner.borrow_mut().core.end();
+            end?;
             shared.succeed();
             drain(shared, &mut guard).await;
             return Ok(());

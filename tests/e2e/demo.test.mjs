@@ -57,7 +57,7 @@ test("a student session on the demo page", async (t) => {
     await recordEvents(page);
     // Deterministic lengths; set once so the conversation keeps one client.
     await page.evaluate(() => {
-      document.getElementById("tutor").headers = { "X-Mock-Reasoning-Tokens": "300", "X-Mock-Answer-Tokens": "80" };
+      document.getElementById("tutor").headers = { "X-Mock-Reasoning-Tokens": "300" };
     });
 
     await t.test("upload a sample image: preview with size and token estimate", async () => {

@@ -244,11 +244,16 @@ test("models and protocols come from the relay's /config; always-thinking models
     const select = tutor(page, "a").locator("select.model");
     await eventually(async () => (await select.locator("option").count()) > 1, { message: "model options" });
     const ids = await select.locator("option").evaluateAll((os) => os.map((o) => o.value));
-    const wanted = config.models.map((m) => (typeof m === "string" ? m : m.id));
-    assert.deepEqual(ids, [...new Set(wanted)]);
+    const listed = config.models.map((m) => (typeof m === "string" ? m : m.id));
+    // Shown: the relay's list without dated snapshots and -latest aliases.
+    const wanted = [...new Set(listed.filter((id) => !/-\d{4}-\d{2}-\d{2}|-latest$/.test(id)))];
+    assert.ok(wanted.length > 0 && wanted.length <= listed.length);
+    assert.deepEqual(ids, wanted);
     const protocols = await tutor(page, "a").locator("select.protocol option").evaluateAll((os) => os.map((o) => o.value));
     assert.deepEqual(protocols, config.protocols);
-    assert.match(await tutor(page, "a").locator(".region").textContent(), new RegExp(config.region));
+    const region = await tutor(page, "a").locator(".region").textContent();
+    // The relay decides the region; in mock mode it has none.
+    assert.match(region, config.region ? new RegExp(config.region) : /mock/);
 
     const qvq = wanted.find((id) => id.startsWith("qvq-"));
     assert.ok(qvq, "the mock lists a QVQ model");
@@ -354,6 +359,43 @@ test("keyboard only: Tab reaches the controls, Ctrl+Enter asks, Escape stops", a
     await page.keyboard.press("Escape");
     const log = await waitForEnd(page, "a", 1, 5_000);
     assert.equal(log.at(-1).detail.name, "AbortError");
+    noProblems(problems);
+  } finally {
+    await context.close();
+  }
+});
+
+test("a 50k-token thinking stream does not freeze the page", async () => {
+  const { page, context, problems } = await openPage(browser, fast.url + "/index.html");
+  try {
+    await recordEvents(page);
+    await page.evaluate(() => {
+      document.getElementById("a").headers = { "X-Mock-Reasoning-Tokens": "50000", "X-Mock-Answer-Tokens": "50" };
+      // The longest gap between animation frames while the stream runs.
+      window.__gaps = { max: 0, frames: 0 };
+      let last = performance.now();
+      const tick = (t) => {
+        window.__gaps.max = Math.max(window.__gaps.max, t - last);
+        window.__gaps.frames++;
+        last = t;
+        if (!window.__stopTicking) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    const t0 = Date.now();
+    await ask(page, "a", "Think a lot.");
+    const log = await waitForEnd(page, "a", 1, 60_000);
+    const elapsed = Date.now() - t0;
+    const gaps = await page.evaluate(() => ((window.__stopTicking = true), window.__gaps));
+    assert.equal(log.at(-1).type, "vr-done");
+    const result = log.at(-1).detail;
+    const parts = log.filter((e) => e.type === "vr-part").length;
+    const shown = await tutor(page, "a").locator(".thinking-body").evaluate((b) => ({ len: b.textContent.length, blocks: b.childElementCount }));
+    assert.equal(shown.len, result.reasoning.length, "all thinking is shown");
+    assert.ok(shown.blocks > 5, "thinking is split into blocks, not one giant text node");
+    console.log(`# 50k-token thinking: ${result.reasoning.length} chars in ${parts} parts, ${elapsed} ms, longest frame gap ${gaps.max.toFixed(0)} ms over ${gaps.frames} frames`);
+    // Generous for a shared 2-core machine: a frozen page shows gaps of seconds.
+    assert.ok(gaps.max < 1000, `longest frame gap ${gaps.max} ms`);
     noProblems(problems);
   } finally {
     await context.close();

@@ -177,6 +177,10 @@ for (const protocol of PROTOCOLS) {
       const stream = new Client(mockOptions(mock, protocol, { id, fault: `long-line:${40 * 1024 * 1024}`, maxRetries: 2 })).stream(thinkingRequest());
       const { error } = await iterationError(stream);
       assertLibError(error, "StreamError", { retryable: false });
+      // The mock ends the body after the line, so a reader without a cap
+      // would also fail ("ended without a finish reason"); the message tells
+      // the two apart.
+      assert.match(error.message, /size|cap|limit|too long|too large|bytes|MiB|MB/i, `the error says the line was too long: ${error.message}`);
       assert.ok(process.memoryUsage().rss - before < 200 * 1024 * 1024, "reading a 40 MiB line must not buffer it whole several times");
       assert.equal((await requestsFor(mock, id)).length, 1);
     });

@@ -1,0 +1,220 @@
+//! Relay mode: forward one API request to the configured upstream and
+//! stream the reply back as it arrives.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use futures_util::TryStreamExt;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use visual_reasoning::models::{self, Thinking};
+use visual_reasoning::protocol::Protocol;
+
+use crate::{errors, AppState, Mode, DASHSCOPE_PATH, OPENAI_PATH};
+
+/// Request headers that go upstream; everything else (cookies, the
+/// client's Authorization, Origin, tracing and client-hint headers) stays.
+fn forwardable(name: &str) -> bool {
+    name == "content-type" || name == "accept" || name.starts_with("x-dashscope-")
+}
+
+/// Response headers that come back.
+const RESPONSE_HEADERS: [&str; 4] = ["content-type", "x-request-id", "x-dashscope-request-id", "retry-after"];
+
+pub async fn forward(state: &AppState, protocol: Protocol, req: Request, rid: &str) -> Response {
+    let cfg = &state.config;
+    let p = Some(protocol);
+    let Mode::Relay { upstream, api_key } = &cfg.mode else {
+        return errors::response(p, StatusCode::INTERNAL_SERVER_ERROR, errors::INTERNAL, "not in relay mode", rid);
+    };
+    let path = match protocol {
+        Protocol::OpenAi => OPENAI_PATH,
+        Protocol::DashScope => DASHSCOPE_PATH,
+    };
+    let url = format!("{upstream}{path}");
+
+    let (parts, body) = req.into_parts();
+    let mut headers = HeaderMap::new();
+    for (name, value) in &parts.headers {
+        if forwardable(name.as_str()) {
+            headers.append(name.clone(), value.clone());
+        }
+    }
+    let Ok(mut auth) = HeaderValue::from_str(&format!("Bearer {api_key}")) else {
+        return errors::response(p, StatusCode::INTERNAL_SERVER_ERROR, errors::INTERNAL, "The relay's API key is not a valid header value.", rid);
+    };
+    auth.set_sensitive(true);
+    headers.insert(header::AUTHORIZATION, auth);
+
+    let too_large = Arc::new(AtomicBool::new(false));
+    let rewrite = !cfg.allow_models.is_empty() || cfg.max_tokens.is_some();
+    let upstream_body = if rewrite {
+        // Checking the model and capping tokens needs the whole JSON; the
+        // body is bounded by the size cap, so buffering it is safe.
+        let bytes = match axum::body::to_bytes(body, cfg.max_body_bytes).await {
+            Ok(b) => b,
+            Err(_) => return payload_too_large(p, rid),
+        };
+        let mut v: Value = match serde_json::from_slice(&bytes) {
+            Ok(v) => v,
+            Err(_) => {
+                return errors::response(p, StatusCode::BAD_REQUEST, errors::INVALID_PARAMETER, "The request body is not valid JSON.", rid)
+            }
+        };
+        let model = v.get("model").and_then(Value::as_str).unwrap_or("").to_owned();
+        if !cfg.allow_models.is_empty() && !cfg.allow_models.iter().any(|m| *m == model) {
+            let message = format!(
+                "Model `{model}` is not served by this relay; allowed: {}.",
+                cfg.allow_models.join(", ")
+            );
+            return errors::response(p, StatusCode::FORBIDDEN, errors::MODEL_ACCESS_DENIED, &message, rid);
+        }
+        if let Some(cap) = cfg.max_tokens {
+            cap_tokens(&mut v, protocol, &model, cap);
+        }
+        headers.remove(header::CONTENT_LENGTH);
+        reqwest::Body::from(v.to_string())
+    } else {
+        if let Some(len) = parts.headers.get(header::CONTENT_LENGTH) {
+            // Same bytes, so the same length: spares the upstream a chunked body.
+            headers.insert(header::CONTENT_LENGTH, len.clone());
+        }
+        let flag = Arc::clone(&too_large);
+        let limited = http_body_util::Limited::new(body, cfg.max_body_bytes);
+        reqwest::Body::wrap_stream(limited.into_data_stream().map_err(move |e| {
+            if e.is::<http_body_util::LengthLimitError>() {
+                flag.store(true, Ordering::Relaxed);
+            }
+            e
+        }))
+    };
+
+    let send = state.client.post(&url).headers(headers).body(upstream_body).send();
+    let upstream_res = match tokio::time::timeout(cfg.upstream_timeout, send).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => {
+            if too_large.load(Ordering::Relaxed) {
+                return payload_too_large(p, rid);
+            }
+            // The reqwest error names the upstream URL (never the key).
+            cfg.log.write(format!("{} upstream error: {e}", crate::log::timestamp()));
+            return errors::response(p, StatusCode::BAD_GATEWAY, errors::BAD_GATEWAY, "The relay could not reach the upstream service.", rid);
+        }
+        Err(_) => {
+            return errors::response(p, StatusCode::GATEWAY_TIMEOUT, errors::GATEWAY_TIMEOUT, "The upstream service did not answer in time.", rid);
+        }
+    };
+
+    let mut res = Response::builder().status(upstream_res.status());
+    if let Some(h) = res.headers_mut() {
+        for name in RESPONSE_HEADERS {
+            for v in upstream_res.headers().get_all(name) {
+                h.append(name, v.clone());
+            }
+        }
+        // Tell intermediaries (nginx, CDNs) not to hold events back.
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    }
+    // Each chunk is passed on as it arrives; dropping this body (the client
+    // went away) drops the upstream response, which closes that connection.
+    let body = Body::from_stream(upstream_res.bytes_stream());
+    res.body(body).unwrap_or_else(|_| {
+        errors::response(p, StatusCode::BAD_GATEWAY, errors::BAD_GATEWAY, "Bad upstream response.", rid)
+    })
+}
+
+fn payload_too_large(p: Option<Protocol>, rid: &str) -> Response {
+    errors::response(p, StatusCode::PAYLOAD_TOO_LARGE, errors::PAYLOAD_TOO_LARGE, "The request body is larger than this relay accepts.", rid)
+}
+
+/// Caps `max_tokens` and `thinking_budget` at `cap` wherever either
+/// protocol puts them (top level for openai, `parameters` for dashscope),
+/// and adds them where missing, since the service's defaults are far higher.
+/// `thinking_budget` is only added for a model that accepts it and thinks
+/// in this request: QVQ rejects the parameter outright.
+pub fn cap_tokens(v: &mut Value, protocol: Protocol, model: &str, cap: u64) {
+    let mut seen_max = false;
+    let mut seen_budget = false;
+    let mut thinking_on = false;
+    for in_parameters in [false, true] {
+        let obj = if in_parameters {
+            v.get_mut("parameters").and_then(Value::as_object_mut)
+        } else {
+            v.as_object_mut()
+        };
+        let Some(obj) = obj else { continue };
+        for key in ["max_tokens", "max_completion_tokens", "thinking_budget"] {
+            if let Some(n) = obj.get_mut(key) {
+                if key == "thinking_budget" {
+                    seen_budget = true;
+                } else {
+                    seen_max = true;
+                }
+                if n.is_number() && n.as_u64().is_none_or(|x| x > cap) {
+                    *n = cap.into();
+                }
+            }
+        }
+        thinking_on |= obj.get("enable_thinking") == Some(&Value::Bool(true));
+    }
+    let rules = models::rules(model);
+    thinking_on |= rules.is_some_and(|r| r.thinking == Thinking::Always);
+    let wants_budget = !seen_budget
+        && thinking_on
+        && rules.is_some_and(|r| r.thinking_budget && cap < u64::from(r.max_thinking));
+    let target = match protocol {
+        Protocol::OpenAi => v.as_object_mut(),
+        Protocol::DashScope => {
+            if let Some(obj) = v.as_object_mut() {
+                obj.entry("parameters").or_insert_with(|| Value::Object(Default::default()));
+            }
+            v.get_mut("parameters").and_then(Value::as_object_mut)
+        }
+    };
+    if let Some(t) = target {
+        if !seen_max {
+            t.insert("max_tokens".into(), cap.into());
+        }
+        if wants_budget {
+            t.insert("thinking_budget".into(), cap.into());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn caps_openai_top_level() {
+        let mut v = json!({"model": "qwen3-vl-plus", "enable_thinking": true, "max_tokens": 9000, "thinking_budget": 50});
+        cap_tokens(&mut v, Protocol::OpenAi, "qwen3-vl-plus", 1000);
+        assert_eq!(v["max_tokens"], 1000);
+        assert_eq!(v["thinking_budget"], 50);
+    }
+
+    #[test]
+    fn adds_missing_caps_in_dashscope_parameters() {
+        let mut v = json!({"model": "qwen3-vl-8b-thinking", "input": {}});
+        cap_tokens(&mut v, Protocol::DashScope, "qwen3-vl-8b-thinking", 1000);
+        assert_eq!(v["parameters"]["max_tokens"], 1000);
+        assert_eq!(v["parameters"]["thinking_budget"], 1000);
+    }
+
+    #[test]
+    fn never_adds_a_budget_for_qvq_or_non_thinking() {
+        let mut v = json!({"model": "qvq-max", "parameters": {}});
+        cap_tokens(&mut v, Protocol::DashScope, "qvq-max", 1000);
+        assert_eq!(v["parameters"].get("thinking_budget"), None);
+        let mut v = json!({"model": "qwen3-vl-plus"});
+        cap_tokens(&mut v, Protocol::OpenAi, "qwen3-vl-plus", 1000);
+        assert_eq!(v.get("thinking_budget"), None);
+        assert_eq!(v["max_tokens"], 1000);
+    }
+}

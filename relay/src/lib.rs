@@ -1,0 +1,429 @@
+//! visual-reasoning-relay: a CORS relay that holds the Model Studio API key
+//! for browsers (relay mode), and an offline upstream that speaks both
+//! protocols for tests and the demo (mock mode). See README.md.
+//!
+//! [`app`] builds the whole service from a [`Config`]; `main.rs` only parses
+//! flags, binds and handles signals, so tests run [`app`] on port 0.
+
+pub mod errors;
+mod forward;
+mod guard;
+pub mod limit;
+pub mod log;
+pub mod mock;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use axum::{middleware, Json, Router};
+use serde_json::json;
+use visual_reasoning::models::{Region, CATALOG};
+use visual_reasoning::protocol::Protocol;
+
+pub use limit::Limits;
+pub use log::LogSink;
+
+pub const OPENAI_PATH: &str = "/compatible-mode/v1/chat/completions";
+pub const DASHSCOPE_PATH: &str = "/api/v1/services/aigc/multimodal-generation/generation";
+
+/// Where API requests go.
+#[derive(Clone)]
+pub enum Mode {
+    /// Forward to `upstream` (a base URL without trailing slash) with `api_key`.
+    Relay { upstream: String, api_key: String },
+    /// Answer API requests locally (PROTOCOL.md), pacing text at this rate
+    /// (0 = as fast as possible).
+    Mock { tokens_per_second: f64 },
+}
+
+impl std::fmt::Debug for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the key, not even in a debug dump.
+        match self {
+            Mode::Relay { upstream, .. } => {
+                f.debug_struct("Relay").field("upstream", upstream).field("api_key", &"[redacted]").finish()
+            }
+            Mode::Mock { tokens_per_second } => {
+                f.debug_struct("Mock").field("tokens_per_second", tokens_per_second).finish()
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub mode: Mode,
+    /// The region served (for `/config`'s model list); `None` in mock mode
+    /// without `--region`: every catalog model.
+    pub region: Option<Region>,
+    /// Exact origins (`scheme://host[:port]`) browsers may call from.
+    pub allow_origins: Vec<String>,
+    pub allow_no_origin: bool,
+    pub client_token: Option<String>,
+    /// Empty: every model may be requested.
+    pub allow_models: Vec<String>,
+    pub max_tokens: Option<u64>,
+    pub trust_forwarded_for: bool,
+    pub max_body_bytes: usize,
+    pub limits: Limits,
+    /// Until the upstream's response headers (connect included).
+    pub upstream_timeout: Duration,
+    pub static_dir: Option<PathBuf>,
+    pub log: LogSink,
+}
+
+impl Config {
+    /// Defaults for a relay forwarding to `upstream`.
+    pub fn relay(upstream: impl Into<String>, api_key: impl Into<String>) -> Self {
+        let upstream: String = upstream.into();
+        Config {
+            mode: Mode::Relay { upstream: upstream.trim_end_matches('/').to_owned(), api_key: api_key.into() },
+            region: Some(Region::Intl),
+            allow_origins: Vec::new(),
+            allow_no_origin: false,
+            client_token: None,
+            allow_models: Vec::new(),
+            max_tokens: None,
+            trust_forwarded_for: false,
+            max_body_bytes: 20 * 1024 * 1024,
+            limits: Limits { max_streams_per_ip: 8, requests_per_minute: 60 },
+            upstream_timeout: Duration::from_secs(60),
+            static_dir: None,
+            log: LogSink::Stderr,
+        }
+    }
+
+    /// Defaults for mock mode (no per-IP limits: test suites hammer it).
+    pub fn mock(tokens_per_second: f64) -> Self {
+        Config {
+            mode: Mode::Mock { tokens_per_second },
+            region: None,
+            limits: Limits { max_streams_per_ip: 0, requests_per_minute: 0 },
+            ..Config::relay("http://127.0.0.1:9", "")
+        }
+    }
+
+    pub fn is_mock(&self) -> bool {
+        matches!(self.mode, Mode::Mock { .. })
+    }
+
+    /// Model ids `/config` offers.
+    pub fn models(&self) -> Vec<String> {
+        if !self.allow_models.is_empty() {
+            return self.allow_models.clone();
+        }
+        CATALOG
+            .iter()
+            .filter(|m| match (self.region, m.rules.regions) {
+                (Some(r), Some(rs)) => rs.contains(&r),
+                _ => true,
+            })
+            .map(|m| m.id.to_owned())
+            .collect()
+    }
+}
+
+pub(crate) struct AppState {
+    pub config: Config,
+    pub limiter: Arc<limit::Limiter>,
+    pub client: reqwest::Client,
+    pub mock: Option<Arc<mock::MockState>>,
+}
+
+/// The whole service.
+pub fn app(config: Config) -> Router {
+    let client = reqwest::Client::builder()
+        .connect_timeout(config.upstream_timeout.min(Duration::from_secs(10)))
+        .tcp_nodelay(true)
+        // Never follow a redirect to a host the client could influence.
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_else(|_| reqwest::Client::new());
+    let mock = match config.mode {
+        Mode::Mock { tokens_per_second } => Some(Arc::new(mock::MockState::new(tokens_per_second))),
+        Mode::Relay { .. } => None,
+    };
+    let state = Arc::new(AppState {
+        limiter: limit::Limiter::new(config.limits),
+        client,
+        mock,
+        config,
+    });
+
+    let mut router = Router::new()
+        .route(OPENAI_PATH, any(api_openai))
+        .route(DASHSCOPE_PATH, any(api_dashscope))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/config", get(config_handler));
+    if state.mock.is_some() {
+        router = router.route("/__mock/requests", get(mock_requests).delete(mock_clear));
+    }
+    router = match &state.config.static_dir {
+        Some(dir) => router.fallback_service(
+            tower_http::services::ServeDir::new(dir)
+                .append_index_html_on_directories(true)
+                .not_found_service(any(not_found)),
+        ),
+        None => router.fallback(not_found),
+    };
+    let sink = state.config.log.clone();
+    router
+        .layer(guard::cors(&state))
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), guard::origin_policy))
+        .layer(middleware::from_fn(guard::path_guard))
+        .layer(middleware::from_fn_with_state(sink, log::access_log))
+        .with_state(state)
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then lets open
+/// streams finish (the caller bounds how long).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    // Each SSE event is a small write: Nagle would hold it back.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+async fn config_handler(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
+    Json(json!({
+        "region": state.config.region.map(Region::as_str),
+        "models": state.config.models(),
+        "protocols": ["openai", "dashscope"],
+        "mock": state.config.is_mock(),
+    }))
+}
+
+async fn mock_requests(State(state): State<Arc<AppState>>) -> Response {
+    match &state.mock {
+        Some(m) => Json(m.requests_json()).into_response(),
+        None => not_found().await,
+    }
+}
+
+async fn mock_clear(State(state): State<Arc<AppState>>) -> Response {
+    match &state.mock {
+        Some(m) => {
+            m.clear();
+            StatusCode::NO_CONTENT.into_response()
+        }
+        None => not_found().await,
+    }
+}
+
+async fn not_found() -> Response {
+    errors::response(
+        None,
+        StatusCode::NOT_FOUND,
+        errors::NOT_FOUND,
+        "Not found. The relay serves POST /compatible-mode/v1/chat/completions and POST /api/v1/services/aigc/multimodal-generation/generation.",
+        &errors::new_request_id(),
+    )
+}
+
+async fn api_openai(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    api(state, Protocol::OpenAi, req).await
+}
+
+async fn api_dashscope(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    api(state, Protocol::DashScope, req).await
+}
+
+/// The client's IP: the peer, or with `--trust-forwarded-for` the address
+/// the nearest proxy saw (the right-most `X-Forwarded-For` entry: earlier
+/// ones are whatever the client claimed).
+fn client_ip(config: &Config, headers: &HeaderMap, peer: Option<SocketAddr>) -> IpAddr {
+    let peer_ip = peer.map_or(IpAddr::from([0, 0, 0, 0]), |p| p.ip());
+    if !config.trust_forwarded_for {
+        return peer_ip;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+        .next_back()
+        .unwrap_or(peer_ip)
+}
+
+/// Compares without an early exit, so response timing does not reveal
+/// how much of a guessed token was right.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = a.len() ^ b.len();
+    for (i, x) in a.iter().enumerate() {
+        diff |= usize::from(x ^ b.get(i).copied().unwrap_or(0));
+    }
+    diff == 0
+}
+
+async fn api(state: Arc<AppState>, protocol: Protocol, req: Request) -> Response {
+    let cfg = &state.config;
+    let rid = errors::new_request_id();
+    let p = Some(protocol);
+    if req.method() != Method::POST {
+        return not_found().await;
+    }
+    if !req.headers().contains_key(header::ORIGIN) && !cfg.allow_no_origin {
+        return errors::response(
+            p,
+            StatusCode::FORBIDDEN,
+            errors::ACCESS_DENIED,
+            "Requests without an Origin header are refused: only pages from allowed origins may use this relay (start it with --allow-no-origin to serve servers and SDKs).",
+            &rid,
+        );
+    }
+    if let Some(token) = &cfg.client_token {
+        let sent = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !same_secret(sent.as_bytes(), token.as_bytes()) {
+            return errors::response(
+                p,
+                StatusCode::UNAUTHORIZED,
+                errors::INVALID_API_KEY,
+                "This relay needs `Authorization: Bearer <client token>`; the one sent is missing or wrong.",
+                &rid,
+            );
+        }
+    }
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let ip = client_ip(cfg, req.headers(), peer);
+    let permit = match state.limiter.acquire(ip) {
+        Ok(p) => p,
+        Err(limit::Refusal::RateLimited { retry_after }) => {
+            let res = errors::response(
+                p,
+                StatusCode::TOO_MANY_REQUESTS,
+                errors::THROTTLING,
+                "Too many requests from this address; try again later.",
+                &rid,
+            );
+            return errors::with_retry_after(res, retry_after);
+        }
+        Err(limit::Refusal::TooManyStreams { retry_after }) => {
+            let res = errors::response(
+                p,
+                StatusCode::TOO_MANY_REQUESTS,
+                errors::THROTTLING,
+                "Too many concurrent streams from this address; wait for one to finish.",
+                &rid,
+            );
+            return errors::with_retry_after(res, retry_after);
+        }
+    };
+    let too_large = || {
+        errors::response(
+            p,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            errors::PAYLOAD_TOO_LARGE,
+            "The request body is larger than this relay accepts.",
+            &rid,
+        )
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > cfg.max_body_bytes as u64) {
+        return too_large();
+    }
+    let res = match &state.mock {
+        Some(mock) => {
+            let (parts, body) = req.into_parts();
+            match axum::body::to_bytes(body, cfg.max_body_bytes).await {
+                Ok(bytes) => mock::handle(Arc::clone(mock), protocol, parts, bytes).await,
+                Err(_) => too_large(),
+            }
+        }
+        None => forward::forward(&state, protocol, req, &rid).await,
+    };
+    hold(res, permit)
+}
+
+/// Keeps `guard` alive until the response body is finished or dropped.
+fn hold<T: Send + Sync + Unpin + 'static>(res: Response, guard: T) -> Response {
+    let (parts, body) = res.into_parts();
+    Response::from_parts(parts, Body::new(Guarded { inner: body, _guard: guard }))
+}
+
+struct Guarded<T> {
+    inner: Body,
+    _guard: T,
+}
+
+impl<T: Unpin> http_body::Body for Guarded<T> {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::pin::Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_for_uses_the_right_most_address() {
+        let mut cfg = Config::mock(0.0);
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", "1.1.1.1, 2.2.2.2".parse().unwrap());
+        let peer = Some(SocketAddr::from(([10, 0, 0, 1], 5)));
+        assert_eq!(client_ip(&cfg, &h, peer), IpAddr::from([10, 0, 0, 1]));
+        cfg.trust_forwarded_for = true;
+        assert_eq!(client_ip(&cfg, &h, peer), IpAddr::from([2, 2, 2, 2]));
+    }
+
+    #[test]
+    fn secrets_compare_exactly() {
+        assert!(same_secret(b"abc", b"abc"));
+        assert!(!same_secret(b"abc", b"abd"));
+        assert!(!same_secret(b"abc", b"abcd"));
+        assert!(!same_secret(b"", b"a"));
+    }
+
+    #[test]
+    fn config_lists_the_region_models() {
+        let cfg = Config::relay("http://x", "k");
+        assert!(cfg.models().contains(&"qvq-max".to_owned()));
+        assert!(!cfg.models().contains(&"qwen3-vl-flash-us".to_owned()));
+        assert!(Config::mock(0.0).models().contains(&"qwen3-vl-flash-us".to_owned()));
+    }
+
+    #[test]
+    fn debug_never_shows_the_key() {
+        let cfg = Config::relay("http://x", "sk-secret");
+        assert!(!format!("{cfg:?}").contains("sk-secret"));
+    }
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Builds the npm package in pkg/:
+#   1. wasm-pack build --target web --release (its own wasm-opt is off in
+#      Cargo.toml: Debian's binaryen is too old for what rustc emits),
+#   2. wasm-opt from the npm `binaryen` package (level: VR_WASM_OPT, default -O3),
+#   3. pkg/package.json from pkg.json.template (version etc. from Cargo.toml),
+#   4. the `visual-reasoning/element` entry, if scripts/build-element.mjs exists,
+# then prints raw / gzip -9 / brotli sizes of the wasm and its JS glue and
+# fails if wasm + glue exceed the 36 KB gzip budget.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+OPT_LEVEL=${VR_WASM_OPT:--O3}
+BUDGET_GZ=$((36 * 1024))
+
+wasm-pack build --target web --release --no-pack --no-opt --out-dir pkg
+
+# No --all-features: Node 20 cannot load a module using every proposal.
+# wasm-opt reads the features rustc enabled from the module's
+# target_features section (kept because we do not strip).
+node_modules/.bin/wasm-opt "$OPT_LEVEL" pkg/visual_reasoning_bg.wasm -o pkg/visual_reasoning_bg.wasm.opt
+mv pkg/visual_reasoning_bg.wasm.opt pkg/visual_reasoning_bg.wasm
+
+node --input-type=module - <<'JS'
+import { readFileSync, writeFileSync } from "node:fs";
+const cargo = readFileSync("Cargo.toml", "utf8");
+const pkgSection = cargo.split(/^\[/m).find((s) => s.startsWith("package]")) ?? "";
+const field = (name) => {
+  const m = new RegExp(`^${name}\\s*=\\s*"((?:[^"\\\\]|\\\\.)*)"`, "m").exec(pkgSection);
+  if (!m) throw new Error(`build.sh: no ${name} in Cargo.toml [package]`);
+  return m[1];
+};
+const values = { VERSION: field("version"), DESCRIPTION: field("description"), REPOSITORY: field("repository") };
+const text = readFileSync("pkg.json.template", "utf8").replace(/@([A-Z]+)@/g, (all, key) => {
+  if (!(key in values)) throw new Error(`build.sh: unknown placeholder ${all} in pkg.json.template`);
+  return JSON.stringify(values[key]).slice(1, -1);
+});
+JSON.parse(text); // fail here, not at npm publish, if the template is broken
+writeFileSync("pkg/package.json", text);
+JS
+for f in README.md LICENSE-MIT LICENSE-APACHE; do
+  if [ -f "$f" ]; then cp "$f" pkg/; fi
+done
+
+if [ -f scripts/build-element.mjs ]; then
+  node scripts/build-element.mjs --outdir pkg
+fi
+
+node --input-type=module - "$BUDGET_GZ" <<'JS'
+import { readFileSync } from "node:fs";
+import { gzipSync, brotliCompressSync, constants } from "node:zlib";
+const budget = Number(process.argv[2]);
+const sizes = (file) => {
+  const raw = readFileSync(file);
+  const gz = gzipSync(raw, { level: 9 }).length;
+  const br = brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  return { raw: raw.length, gz, br };
+};
+const kb = (n) => (n / 1024).toFixed(1).padStart(6) + " KB";
+const rows = [["wasm", sizes("pkg/visual_reasoning_bg.wasm")], ["glue", sizes("pkg/visual_reasoning.js")]];
+const total = { raw: 0, gz: 0, br: 0 };
+for (const [, s] of rows) for (const k in total) total[k] += s[k];
+rows.push(["total", total]);
+console.log("package sizes (raw / gzip -9 / brotli):");
+for (const [name, s] of rows) console.log(`  ${name.padEnd(6)}${kb(s.raw)} /${kb(s.gz)} /${kb(s.br)}`);
+if (total.gz > budget) {
+  console.error(`wasm + glue is ${total.gz} bytes gzipped, over the ${budget}-byte budget`);
+  process.exit(1);
+}
+JS

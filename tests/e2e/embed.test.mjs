@@ -1,0 +1,72 @@
+// The docs' copy-paste embed works as written: the HTML block from
+// docs/element.md, saved on a different origin (a bare static server), loads
+// the element from the relay's /pkg/ and asks through the relay.
+// Needs: www/dist (vite build, which publishes pkg/ under dist/pkg/), the relay.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { startMock } from "../support/mock.mjs";
+import { ROOT, launch, openPage, requireBuilt } from "./lib/browser.mjs";
+
+const DIST = path.join(ROOT, "www", "dist");
+let server, mock, browser, pageOrigin;
+
+function snippet() {
+  const doc = readFileSync(path.join(ROOT, "docs", "element.md"), "utf8");
+  const m = /<!-- embed-snippet[^>]*-->\s*```html\n([\s\S]*?)```/.exec(doc);
+  assert.ok(m, "docs/element.md has the embed snippet block");
+  return m[1];
+}
+
+before(async () => {
+  requireBuilt(path.join(DIST, "pkg", "element.js"), "run `node_modules/.bin/vite build --config www/vite.config.js`");
+  // The page's server: knows nothing about the package, just returns the snippet.
+  let html = "";
+  server = http.createServer((req, res) => {
+    if (req.url === "/tutor.html") {
+      res.setHeader("content-type", "text/html; charset=utf-8");
+      res.end(html);
+    } else {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  pageOrigin = `http://127.0.0.1:${server.address().port}`;
+  mock = await startMock({ staticDir: DIST, origins: [pageOrigin], tokensPerSecond: 0 });
+  const text = snippet();
+  assert.ok(text.split("\n").filter(Boolean).length <= 12, "the embed is at most 12 lines");
+  assert.ok(text.includes("http://127.0.0.1:8787"));
+  html = text.replaceAll("http://127.0.0.1:8787", mock.url);
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await mock?.stop();
+  await new Promise((r) => server?.close(r) ?? r());
+});
+
+test("the README/docs embed snippet works from another origin", async () => {
+  const { page, context, problems } = await openPage(browser, pageOrigin + "/tutor.html");
+  try {
+    const tutor = page.locator("visual-reasoning-tutor");
+    const result = await page.evaluate(() => document.querySelector("visual-reasoning-tutor").ask("Find the angle x in the triangle."));
+    assert.equal(result.finishReason, "stop");
+    assert.ok(result.answer.length > 0);
+    // Math from the relay-hosted lazy chunk, with its fonts from /pkg/katex-fonts/.
+    await tutor.locator(".answer .katex").first().waitFor({ timeout: 10_000 });
+    const fonts = await page.evaluate(async () => {
+      await document.fonts.ready;
+      return [...document.fonts].filter((f) => f.family.includes("KaTeX") && f.status === "loaded").map((f) => f.family);
+    });
+    assert.ok(fonts.length > 0, "KaTeX fonts loaded through the document-level @font-face");
+    const sheets = await page.evaluate(() => document.querySelectorAll("style[data-vr-katex-fonts]").length);
+    assert.equal(sheets, 1);
+    assert.deepEqual(problems, [], problems.map((p) => p.text).join("\n"));
+  } finally {
+    await context.close();
+  }
+});
