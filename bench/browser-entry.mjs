@@ -86,7 +86,7 @@ globalThis.__bench = {
       return out;
     }
     if (job.kind === "time") {
-      return time(list, await load(job.url), job.protocol, job.chunk, { warmups: job.warmups, runs: job.runs, gc });
+      return time(list, await load(job.url), job.protocol, job.chunk, { warmups: job.warmups, runs: job.runs });
     }
     if (job.kind === "memory") {
       const bytes = await load(job.url);
@@ -100,7 +100,7 @@ globalThis.__bench = {
       return { ...r, wasmMemory: exports && c.name === "visual-reasoning" ? exports.memory.buffer.byteLength : 0 };
     }
     if (job.kind === "live") {
-      return timeLive(list, job.protocol, location.origin, job.headers, { warmups: job.warmups, runs: job.runs, gc });
+      return timeLive(list, job.protocol, location.origin, job.headers, { warmups: job.warmups, runs: job.runs, once: job.once });
     }
     throw new Error("unknown job kind " + job.kind);
   },

@@ -15,8 +15,11 @@ const job = JSON.parse(process.argv[2]);
 async function contenders() {
   const list = [];
   if (!job.noPackage) {
-    const pkg = await import(path.join(ROOT, "pkg", "visual_reasoning.js"));
-    const bytes = readFileSync(path.join(ROOT, "pkg", "visual_reasoning_bg.wasm"));
+    // VR_BENCH_PKG: another build of the package (say one keeping wasm
+    // function names, for profiles); default pkg/.
+    const dir = path.resolve(ROOT, process.env.VR_BENCH_PKG ?? "pkg");
+    const pkg = await import(path.join(dir, "visual_reasoning.js"));
+    const bytes = readFileSync(path.join(dir, "visual_reasoning_bg.wasm"));
     const t0 = performance.now();
     const exports = pkg.initSync({ module: bytes });
     globalThis.__vrInitMs = performance.now() - t0;
@@ -38,7 +41,7 @@ if (job.kind === "check") {
   for (const chunk of job.chunks) out[chunk] = await check(list, bytes, job.protocol, chunk);
 } else if (job.kind === "time") {
   const bytes = readInput(job.file);
-  out = await time(list, bytes, job.protocol, job.chunk, { warmups: job.warmups, runs: job.runs, gc });
+  out = await time(list, bytes, job.protocol, job.chunk, { warmups: job.warmups, runs: job.runs });
 } else if (job.kind === "memory") {
   const bytes = readInput(job.file);
   const c = list.find((x) => x.name === job.contender);
@@ -51,7 +54,7 @@ if (job.kind === "check") {
   });
   out = { ...r, wasmMemory: wasmMem ? wasmMem.buffer.byteLength : 0 };
 } else if (job.kind === "live") {
-  out = await timeLive(list, job.protocol, job.baseUrl, job.headers, { warmups: job.warmups, runs: job.runs, gc });
+  out = await timeLive(list, job.protocol, job.baseUrl, job.headers, { warmups: job.warmups, runs: job.runs, once: job.once });
 } else {
   throw new Error("unknown job kind " + job.kind);
 }

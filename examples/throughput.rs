@@ -28,9 +28,33 @@ impl Rng {
 }
 
 const WORDS: &[&str] = &[
-    "the", "triangle", "angle", "∠A", "= 40°", "so", "x", "is", "70°", "because",
-    "sum", "of", "angles", "180°", "we", "know", "$\\\\frac{a}{b}$", "\\n", "isosceles",
-    "base", "side", "\\\"equal\\\"", "中文", "推理", "then", "therefore", "😀",
+    "the",
+    "triangle",
+    "angle",
+    "∠A",
+    "= 40°",
+    "so",
+    "x",
+    "is",
+    "70°",
+    "because",
+    "sum",
+    "of",
+    "angles",
+    "180°",
+    "we",
+    "know",
+    "$\\\\frac{a}{b}$",
+    "\\n",
+    "isosceles",
+    "base",
+    "side",
+    "\\\"equal\\\"",
+    "中文",
+    "推理",
+    "then",
+    "therefore",
+    "😀",
 ];
 
 /// 10-40 characters of JSON-escaped text.
@@ -68,7 +92,9 @@ fn openai(rng: &mut Rng) -> (Vec<u8>, usize) {
         events += 1;
     }
     out.push_str(head);
-    out.push_str(r#""content":"","reasoning_content":null},"finish_reason":"stop","logprobs":null}]}"#);
+    out.push_str(
+        r#""content":"","reasoning_content":null},"finish_reason":"stop","logprobs":null}]}"#,
+    );
     out.push_str("\n\n");
     out.push_str(r#"data: {"id":"chatcmpl-7f3e","object":"chat.completion.chunk","created":1764300000,"model":"qwen3-vl-plus","choices":[],"usage":{"prompt_tokens":1266,"completion_tokens":412,"total_tokens":1678,"prompt_tokens_details":{"text_tokens":746,"image_tokens":520},"completion_tokens_details":{"reasoning_tokens":380,"text_tokens":32}}}"#);
     out.push_str("\n\ndata: [DONE]\n\n");
@@ -93,7 +119,9 @@ fn dashscope(rng: &mut Rng) -> (Vec<u8>, usize) {
         out.push_str(&n.to_string());
         out.push_str(",\"text_tokens\":0},\"total_tokens\":");
         out.push_str(&(1266 + n).to_string());
-        out.push_str(",\"image_tokens\":520},\"request_id\":\"a1b2c3d4-0000-4000-8000-000000000001\"}\n\n");
+        out.push_str(
+            ",\"image_tokens\":520},\"request_id\":\"a1b2c3d4-0000-4000-8000-000000000001\"}\n\n",
+        );
     };
     while out.len() < TARGET {
         events += 1;
@@ -101,12 +129,43 @@ fn dashscope(rng: &mut Rng) -> (Vec<u8>, usize) {
         if out.len() < TARGET * 3 / 4 {
             event(&mut out, events, "[]", &text, "null");
         } else {
-            event(&mut out, events, &format!("[{{\"text\":\"{text}\"}}]"), "", "null");
+            event(
+                &mut out,
+                events,
+                &format!("[{{\"text\":\"{text}\"}}]"),
+                "",
+                "null",
+            );
         }
     }
     events += 1;
     event(&mut out, events, "[]", "", "stop");
     (out.into_bytes(), events)
+}
+
+/// CPU time of this thread (Linux; `None` elsewhere), so the figures mean
+/// something on a machine shared with other jobs, where wall-clock time
+/// mostly measures waiting for a core.
+fn cpu_secs() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    let after = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, in clock ticks
+    // (USER_HZ, 100 on Linux).
+    let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// Times `runs` calls of `f` (which returns its own wall time): the best
+/// wall time, and the CPU time per run.
+fn measure(runs: usize, mut f: impl FnMut() -> f64) -> (f64, Option<f64>) {
+    let cpu_start = cpu_secs();
+    let best = (0..runs).map(|_| f()).fold(f64::MAX, f64::min);
+    let cpu = match (cpu_start, cpu_secs()) {
+        (Some(a), Some(b)) if b > a => Some((b - a) / runs as f64),
+        _ => None,
+    };
+    (best, cpu)
 }
 
 fn run(protocol: Protocol, bytes: &[u8], read: usize) -> (f64, usize) {
@@ -150,42 +209,43 @@ fn sse_only(bytes: &[u8], read: usize) -> f64 {
 }
 
 fn main() {
+    // RUNS=n multiplies the timed runs (for profiling); SMALL=0 skips the
+    // slow 1-byte reads.
+    let scale: usize = std::env::var("RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(1);
+    let small = !std::env::var("SMALL").is_ok_and(|v| v == "0");
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let cases = [
         ("openai", Protocol::OpenAi, openai(&mut rng)),
         ("dashscope", Protocol::DashScope, dashscope(&mut rng)),
     ];
+    println!("best wall-clock run, and (in brackets) by CPU time of this thread");
     for (name, protocol, (bytes, events)) in &cases {
         let mb = bytes.len() as f64 / 1e6;
-        for (label, read) in [("64 KiB reads", 64 * 1024), ("1-byte reads", 1)] {
-            // RUNS=n repeats the timed runs (for profiling); SMALL=0 skips
-            // the slow 1-byte runs.
-            if read == 1 && std::env::var("SMALL").is_ok_and(|v| v == "0") {
+        println!(
+            "{name}: {mb:.2} MB, {events} events, {:.2} MB of text",
+            run(*protocol, bytes, 1 << 16).1 as f64 / 1e6
+        );
+        for (label, read, runs) in [("64 KiB reads", 1 << 16, 20), ("1-byte reads", 1, 3)] {
+            if read == 1 && !small {
                 continue;
             }
-            // Best of a few runs: the machine is shared.
-            let scale: usize = std::env::var("RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(1);
-            let runs = scale * if read == 1 { 3 } else { 20 };
-            let mut best = f64::MAX;
-            let mut text = 0;
-            for _ in 0..runs {
-                let (secs, seen) = run(*protocol, bytes, read);
-                best = best.min(secs);
-                text = seen;
-            }
+            let runs = runs * scale;
+            let (wall, cpu) = measure(runs, || run(*protocol, bytes, read).0);
+            let (sse_wall, sse_cpu) = measure(runs, || sse_only(bytes, read));
+            let per = |secs: f64| (mb / secs, *events as f64 / secs);
+            let (w_mb, w_ev) = per(wall);
+            let (c_mb, c_ev) = cpu.map_or((f64::NAN, f64::NAN), per);
             println!(
-                "{name:<9} {label:<13} {mb:6.2} MB, {events:7} events, {:5.2} MB text: {:8.1} MB/s {:10.0} events/s",
-                text as f64 / 1e6,
-                mb / best,
-                *events as f64 / best,
+                "  {label:<13} StreamState {w_mb:7.1} MB/s {w_ev:9.0} events/s  ({c_mb:7.1} MB/s {c_ev:9.0} events/s)"
             );
-        }
-        for (label, read, runs) in [("64 KiB reads", 64 * 1024, 20), ("1-byte reads", 1, 3)] {
-            if read == 1 && std::env::var("SMALL").is_ok_and(|v| v == "0") {
-                continue;
-            }
-            let sse = (0..runs).map(|_| sse_only(bytes, read)).fold(f64::MAX, f64::min);
-            println!("{name:<9} {label:<13} {mb:6.2} MB  (SSE parsing only):           {:8.1} MB/s", mb / sse);
+            println!(
+                "  {label:<13} SSE only    {:7.1} MB/s                     ({:7.1} MB/s)",
+                mb / sse_wall,
+                sse_cpu.map_or(f64::NAN, |c| mb / c)
+            );
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod stream;
 pub mod vision;
 
 #[cfg(target_arch = "wasm32")]
-mod web;
+#[doc(hidden)]
+pub mod web;
 
 pub use error::{Error, ErrorKind};

@@ -441,9 +441,13 @@ impl Sink for Decoder {
                 }
                 openai::decode(data, &mut self.reasoning, &mut self.answer)
             }
-            Protocol::DashScope => {
-                dashscope::decode(ev.event, status, data, &mut self.reasoning, &mut self.answer)
-            }
+            Protocol::DashScope => dashscope::decode(
+                ev.event,
+                status,
+                data,
+                &mut self.reasoning,
+                &mut self.answer,
+            ),
         };
         match decoded {
             Ok(meta) => self.apply(meta, r0, a0),

@@ -107,7 +107,11 @@ fn golden(protocol: Protocol, name: &str) -> Run {
         assert_eq!(r.state.reasoning(), whole.state.reasoning(), "{ctx}");
         assert_eq!(r.state.answer(), whole.state.answer(), "{ctx}");
         assert_eq!(r.state.usage(), whole.state.usage(), "{ctx}");
-        assert_eq!(r.state.finish_reason(), whole.state.finish_reason(), "{ctx}");
+        assert_eq!(
+            r.state.finish_reason(),
+            whole.state.finish_reason(),
+            "{ctx}"
+        );
         assert_eq!(r.state.request_id(), whole.state.request_id(), "{ctx}");
         assert_eq!(r.state.model(), whole.state.model(), "{ctx}");
         assert_eq!(r.end, whole.end, "{ctx}");
@@ -289,10 +293,7 @@ fn openai_in_stream_error_is_an_api_error_with_request_id() {
     let e = w.end.clone().unwrap_err();
     assert_eq!(e.kind, ErrorKind::Api);
     assert_eq!(e.code.as_deref(), Some("data_inspection_failed"));
-    assert_eq!(
-        e.message,
-        "Output data may contain inappropriate content."
-    );
+    assert_eq!(e.message, "Output data may contain inappropriate content.");
     assert_eq!(e.request_id.as_deref(), Some("7f3e"));
     assert_eq!(e.status, None);
     assert!(!e.retryable);
@@ -303,7 +304,8 @@ fn openai_in_stream_error_is_an_api_error_with_request_id() {
 
 #[test]
 fn openai_error_as_first_read_comes_from_feed_and_stays() {
-    let bytes = br#"data: {"error":{"message":"bad","code":"data_inspection_failed"},"id":"chatcmpl-1"}
+    let bytes =
+        br#"data: {"error":{"message":"bad","code":"data_inspection_failed"},"id":"chatcmpl-1"}
 
 "#;
     let mut s = StreamState::new(Protocol::OpenAi, "m");
@@ -339,7 +341,10 @@ fn openai_early_end_without_finish_reason() {
         "the stream ended before the model finished (no finish_reason); 3 characters of text were received"
     );
     assert_eq!(w.state.partial().finish_reason, "");
-    assert_eq!(w.state.partial().request_id.as_deref(), Some("chatcmpl-7f3e"));
+    assert_eq!(
+        w.state.partial().request_id.as_deref(),
+        Some("chatcmpl-7f3e")
+    );
 }
 
 #[test]
@@ -357,10 +362,7 @@ fn openai_content_null_empty_absent_and_escapes() {
     let w = golden(Protocol::OpenAi, "openai_variants.sse");
     assert_eq!(
         w.parts,
-        vec![
-            r("line1\nline2 \"quoted\" \\ tab\t"),
-            a("emoji 😀 😀 é")
-        ]
+        vec![r("line1\nline2 \"quoted\" \\ tab\t"), a("emoji 😀 😀 é")]
     );
     assert_eq!(w.state.finish_reason(), Some("stop"));
     assert_eq!(w.state.usage(), None);
@@ -380,9 +382,11 @@ fn openai_without_usage_ends_without_usage_part() {
 #[test]
 fn openai_finished_without_done_is_fine() {
     let mut s = StreamState::new(Protocol::OpenAi, "m");
-    s.feed(br#"data: {"choices":[{"delta":{"content":"x"},"finish_reason":"stop"}]}
+    s.feed(
+        br#"data: {"choices":[{"delta":{"content":"x"},"finish_reason":"stop"}]}
 
-"#)
+"#,
+    )
     .unwrap();
     assert!(s.is_finished());
     assert!(!s.is_done());
@@ -438,7 +442,8 @@ fn openai_request_id_falls_back_to_header() {
     let mut s = StreamState::new(Protocol::OpenAi, "m");
     s.set_header_request_id("hdr-1");
     assert_eq!(s.request_id(), Some("hdr-1"));
-    s.feed(b"data: {\"id\":\"chatcmpl-body\",\"choices\":[]}\n\n").unwrap();
+    s.feed(b"data: {\"id\":\"chatcmpl-body\",\"choices\":[]}\n\n")
+        .unwrap();
     assert_eq!(s.request_id(), Some("chatcmpl-body"));
 
     let mut s = StreamState::new(Protocol::OpenAi, "m");
@@ -452,7 +457,10 @@ fn openai_request_id_falls_back_to_header() {
 #[test]
 fn size_cap_is_a_stream_error() {
     let mut s = StreamState::with_max_event_bytes(Protocol::OpenAi, "m", 64);
-    let big = format!("data: {{\"choices\":[{{\"delta\":{{\"content\":\"{}\"}}}}]}}\n\n", "x".repeat(100));
+    let big = format!(
+        "data: {{\"choices\":[{{\"delta\":{{\"content\":\"{}\"}}}}]}}\n\n",
+        "x".repeat(100)
+    );
     let e = s.feed(big.as_bytes()).unwrap_err();
     assert_eq!(e.kind, ErrorKind::Stream);
     assert_eq!(
@@ -638,7 +646,10 @@ fn dashscope_error_body_without_event_name() {
 
 #[test]
 fn content_type_must_be_event_stream() {
-    assert_eq!(StreamState::check_content_type(Some("text/event-stream")), Ok(()));
+    assert_eq!(
+        StreamState::check_content_type(Some("text/event-stream")),
+        Ok(())
+    );
     assert_eq!(
         StreamState::check_content_type(Some("Text/Event-Stream;charset=UTF-8")),
         Ok(())
@@ -676,7 +687,11 @@ fn http_error_openai_json_body() {
 
 #[test]
 fn http_error_request_id_order_body_then_id_then_header() {
-    let e = http_error(500, br#"{"error":{"message":"x","code":"internal_error"},"id":"chatcmpl-1"}"#, Some("h"));
+    let e = http_error(
+        500,
+        br#"{"error":{"message":"x","code":"internal_error"},"id":"chatcmpl-1"}"#,
+        Some("h"),
+    );
     assert_eq!(e.request_id.as_deref(), Some("chatcmpl-1"));
     assert!(e.retryable);
     let e = http_error(500, br#"{"error":{"message":"x"}}"#, Some("h"));
@@ -687,7 +702,8 @@ fn http_error_request_id_order_body_then_id_then_header() {
 
 #[test]
 fn http_error_dashscope_json_body() {
-    let body = br#"{"code":"InvalidApiKey","message":"Invalid API-key provided.","request_id":"r-9"}"#;
+    let body =
+        br#"{"code":"InvalidApiKey","message":"Invalid API-key provided.","request_id":"r-9"}"#;
     let e = http_error(401, body, None);
     assert_eq!(e.code.as_deref(), Some("InvalidApiKey"));
     assert_eq!(e.message, "Invalid API-key provided.");
@@ -756,7 +772,10 @@ fn http_error_unparseable_body_names_status_and_quotes_it() {
     let e = http_error(503, b"  \n", None);
     assert_eq!(e.message, "the server answered HTTP 503 with an empty body");
     let e = http_error(500, b"\xff\xfe not utf8", None);
-    assert_eq!(e.message, "the server answered HTTP 500: \u{fffd}\u{fffd} not utf8");
+    assert_eq!(
+        e.message,
+        "the server answered HTTP 500: \u{fffd}\u{fffd} not utf8"
+    );
 }
 
 #[test]
@@ -809,7 +828,10 @@ fn json_response_dashscope() {
 fn json_response_errors() {
     let e = decode_json_response(Protocol::OpenAi, b"<html>oops</html>", "m").unwrap_err();
     assert_eq!(e.kind, ErrorKind::Stream);
-    assert_eq!(e.message, "the response body is not valid JSON: <html>oops</html>");
+    assert_eq!(
+        e.message,
+        "the response body is not valid JSON: <html>oops</html>"
+    );
     let e = decode_json_response(
         Protocol::DashScope,
         br#"{"code":"InvalidParameter","message":"current user api does not support http call.","request_id":"r"}"#,

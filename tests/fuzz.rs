@@ -17,13 +17,16 @@ fn fixtures() -> Vec<Vec<u8>> {
     let mut names: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sse"))
         .collect();
+    assert!(names.len() >= 10, "transcripts missing");
     names.sort();
     names.iter().map(|p| std::fs::read(p).unwrap()).collect()
 }
 
 /// Bytes that matter to SSE, JSON and UTF-8.
-const INTERESTING: &[u8] = b"\r\n:{}[]\",\\u0123456789eE-+. tfnul\x00\xef\xbb\xbf\xc3\xa9\xf0\x9f\x98\x80\xff";
+const INTERESTING: &[u8] =
+    b"\r\n:{}[]\",\\u0123456789eE-+. tfnul\x00\xef\xbb\xbf\xc3\xa9\xf0\x9f\x98\x80\xff";
 
 fn mutate(mut bytes: Vec<u8>, edits: &[(prop::sample::Index, u8, prop::sample::Index)]) -> Vec<u8> {
     for (at, op, pick) in edits {
@@ -48,7 +51,11 @@ fn mutate(mut bytes: Vec<u8>, edits: &[(prop::sample::Index, u8, prop::sample::I
 
 /// Feeds `bytes` in reads cut at `cuts`, checking that nothing panics,
 /// parts are well-formed, errors stay put and memory is bounded.
-fn drive(protocol: Protocol, bytes: &[u8], cuts: &[prop::sample::Index]) -> Result<(), TestCaseError> {
+fn drive(
+    protocol: Protocol,
+    bytes: &[u8],
+    cuts: &[prop::sample::Index],
+) -> Result<(), TestCaseError> {
     let mut at: Vec<usize> = cuts.iter().map(|c| c.index(bytes.len() + 1)).collect();
     at.extend([0, bytes.len()]);
     at.sort_unstable();
@@ -63,8 +70,12 @@ fn drive(protocol: Protocol, bytes: &[u8], cuts: &[prop::sample::Index]) -> Resu
                 for p in feed.parts {
                     prop_assert_eq!(usage_parts, 0, "part after usage");
                     match p {
-                        Part::Reasoning(r) => prop_assert!(!r.is_empty() && state.reasoning().get(r).is_some()),
-                        Part::Answer(r) => prop_assert!(!r.is_empty() && state.answer().get(r).is_some()),
+                        Part::Reasoning(r) => {
+                            prop_assert!(!r.is_empty() && state.reasoning().get(r).is_some())
+                        }
+                        Part::Answer(r) => {
+                            prop_assert!(!r.is_empty() && state.answer().get(r).is_some())
+                        }
                         Part::Usage => usage_parts += 1,
                     }
                 }
@@ -78,9 +89,15 @@ fn drive(protocol: Protocol, bytes: &[u8], cuts: &[prop::sample::Index]) -> Resu
         }
         // Decoded text never outgrows the input by more than the U+FFFD
         // of a two-byte bad escape (3 bytes for 2).
-        let held = state.reasoning().len() + state.answer().len()
+        let held = state.reasoning().len()
+            + state.answer().len()
             + state.usage().map_or(0, |u| u.raw.len());
-        prop_assert!(held <= 2 * bytes.len(), "{} bytes held for {} in", held, bytes.len());
+        prop_assert!(
+            held <= 2 * bytes.len(),
+            "{} bytes held for {} in",
+            held,
+            bytes.len()
+        );
     }
     let end = state.end();
     if let Some(e) = error {
@@ -158,5 +175,8 @@ fn an_endless_event_is_cut_at_the_cap() {
             break;
         }
     }
-    assert_eq!(result.unwrap_err().kind, visual_reasoning::ErrorKind::Stream);
+    assert_eq!(
+        result.unwrap_err().kind,
+        visual_reasoning::ErrorKind::Stream
+    );
 }

@@ -56,7 +56,9 @@ impl Transcript {
                 out.push_str(&format!(": keep-alive{eol}{eol}"));
             }
             if dashscope {
-                out.push_str(&format!("id:{n}{eol}event:result{eol}:HTTP_STATUS/200{eol}"));
+                out.push_str(&format!(
+                    "id:{n}{eol}event:result{eol}:HTTP_STATUS/200{eol}"
+                ));
             }
             out.push_str(&format!("data:{sp}{data}{eol}{eol}"));
         };
@@ -66,7 +68,9 @@ impl Transcript {
                 let head = r#"{"id":"chatcmpl-42","object":"chat.completion.chunk","created":1764300000,"model":"qwen3-vl-plus","choices":["#;
                 event(
                     &mut out,
-                    &format!(r#"{head}{{"index":0,"delta":{{"role":"assistant"}},"finish_reason":null}}],"usage":null}}"#),
+                    &format!(
+                        r#"{head}{{"index":0,"delta":{{"role":"assistant"}},"finish_reason":null}}],"usage":null}}"#
+                    ),
                     false,
                 );
                 for r in &self.reasoning {
@@ -89,17 +93,17 @@ impl Transcript {
                 );
                 event(&mut out, &d, false);
                 if self.usage {
-                    let d = format!(
-                        r#"{head}],"usage":{}}}"#,
-                        openai_usage()
-                    );
+                    let d = format!(r#"{head}],"usage":{}}}"#, openai_usage());
                     event(&mut out, &d, false);
                 }
                 event(&mut out, "[DONE]", false);
             }
             Protocol::DashScope => {
                 let mut tokens = 0;
-                let mut ds = |out: &mut String, content: String, reasoning: String, finish: &str| {
+                let mut ds = |out: &mut String,
+                              content: String,
+                              reasoning: String,
+                              finish: &str| {
                     tokens += 1;
                     let d = format!(
                         r#"{{"output":{{"choices":[{{"message":{{"content":{content},{reasoning}"role":"assistant"}},"finish_reason":"{finish}"}}]}},"usage":{},"request_id":"rid-7"}}"#,
@@ -108,12 +112,27 @@ impl Transcript {
                     event(out, &d, true);
                 };
                 for r in &self.reasoning {
-                    ds(&mut out, "[]".into(), format!(r#""reasoning_content":{},"#, j(r)), "null");
+                    ds(
+                        &mut out,
+                        "[]".into(),
+                        format!(r#""reasoning_content":{},"#, j(r)),
+                        "null",
+                    );
                 }
                 for a in &self.answer {
-                    ds(&mut out, format!(r#"[{{"text":{}}}]"#, j(a)), String::new(), "null");
+                    ds(
+                        &mut out,
+                        format!(r#"[{{"text":{}}}]"#, j(a)),
+                        String::new(),
+                        "null",
+                    );
                 }
-                ds(&mut out, "[]".into(), r#""reasoning_content":"","#.into(), self.finish);
+                ds(
+                    &mut out,
+                    "[]".into(),
+                    r#""reasoning_content":"","#.into(),
+                    self.finish,
+                );
             }
         }
         out.into_bytes()
@@ -220,9 +239,7 @@ fn pieces(bytes: &[u8], cuts: &Cuts) -> Vec<Vec<u8>> {
         Cuts::OneByte => (1..bytes.len()).collect(),
         Cuts::Random(idx) => idx.iter().map(|i| i.index(bytes.len() + 1)).collect(),
         Cuts::Nasty => (1..bytes.len())
-            .filter(|&i| {
-                (bytes[i - 1] == b'\r' && bytes[i] == b'\n') || (bytes[i] & 0xC0) == 0x80
-            })
+            .filter(|&i| (bytes[i - 1] == b'\r' && bytes[i] == b'\n') || (bytes[i] & 0xC0) == 0x80)
             .collect(),
     };
     at.push(0);
@@ -244,7 +261,9 @@ fn drive(t: &Transcript, reads: &[Vec<u8>]) -> Result<Outcome, TestCaseError> {
     let mut answer_parts = String::new();
     let mut usage_parts = 0;
     for read in reads {
-        let feed = state.feed(read).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let feed = state
+            .feed(read)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
         let mut prev: Option<&Part> = None;
         for p in &feed.parts {
             prop_assert!(usage_parts == 0, "a part after the usage part");
@@ -262,7 +281,8 @@ fn drive(t: &Transcript, reads: &[Vec<u8>]) -> Result<Outcome, TestCaseError> {
             // Coalesced within one read: never two texts of one type in a row.
             let same = matches!(
                 (prev, p),
-                (Some(Part::Reasoning(_)), Part::Reasoning(_)) | (Some(Part::Answer(_)), Part::Answer(_))
+                (Some(Part::Reasoning(_)), Part::Reasoning(_))
+                    | (Some(Part::Answer(_)), Part::Answer(_))
             );
             prop_assert!(!same, "uncoalesced parts {:?}", feed.parts);
             prev = Some(p);
@@ -284,7 +304,7 @@ proptest! {
     #[test]
     fn any_split_gives_the_generated_reply(t in transcript(), cuts in cuts()) {
         let bytes = t.bytes();
-        let whole = drive(&t, &[bytes.clone()])?;
+        let whole = drive(&t, std::slice::from_ref(&bytes))?;
         let split = drive(&t, &pieces(&bytes, &cuts))?;
         let want_reasoning: String = t.reasoning.concat();
         let want_answer: String = t.answer.concat();

@@ -33,3 +33,9 @@ document.addEventListener("paste", (e) => {
     for (const f of files) tutor.addImage(f);
   }
 });
+
+// The embed example points at the relay that served this page.
+const code = document.getElementById("embed-code");
+if (code && location.protocol.startsWith("http")) {
+  code.textContent = code.textContent.replaceAll("http://127.0.0.1:8787", location.origin);
+}

@@ -7,6 +7,7 @@ import path from "node:path";
 import { cpSync, existsSync, readdirSync } from "node:fs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+// VR_PKG_DIR: build against another package directory (default ../pkg).
 const pkg = path.resolve(here, process.env.VR_PKG_DIR ?? "../pkg");
 
 // Also publish the unbundled package under dist/pkg/, so any page can embed

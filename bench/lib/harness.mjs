@@ -72,15 +72,19 @@ export async function check(contenders, bytes, protocol, chunk) {
 }
 
 /**
- * Times the contenders round-robin (run r of every contender, then run r+1)
- * so drift in machine load hits all of them alike. Returns ms per run.
+ * Times the contenders round-robin (run r of every contender, then run r+1),
+ * starting each round at the next contender, so drift in machine load and
+ * the garbage one run leaves for the next hit all of them alike. No forced
+ * GC between runs: in Chromium a run right after `gc()` is 0.3–1 ms slower
+ * (cold caches), which is not how a page meets a reply. Returns ms per run.
  */
-export async function time(contenders, bytes, protocol, chunk, { warmups, runs, gc }) {
+export async function time(contenders, bytes, protocol, chunk, { warmups, runs }) {
   const times = Object.fromEntries(contenders.map((c) => [c.name, []]));
+  const n = contenders.length;
   for (let r = 0; r < warmups + runs; r++) {
-    for (const c of contenders) {
+    for (let i = 0; i < n; i++) {
+      const c = contenders[(r + i) % n];
       const fetchImpl = memFetch(bytes, chunk, protocol);
-      if (gc) gc();
       const t0 = performance.now();
       await withFetch(fetchImpl, () => c.run({ ...OPTS, protocol }));
       const t = performance.now() - t0;
@@ -116,17 +120,23 @@ export async function memory(contender, bytes, protocol, chunk, { gc, sample, ex
   return { peak: peak - base, retained, textChars, textBytes, extraGrowth: extra() - extra0 };
 }
 
-/** End to end: the real fetch against a live server (the mock). */
-export async function timeLive(contenders, protocol, baseUrl, headers, { warmups, runs, gc }) {
+/**
+ * End to end: the real fetch against a live server (the mock). `once`
+ * names contenders run a single time, without warm-up (openai-node takes
+ * over a minute a run on the long reply in Chromium).
+ */
+export async function timeLive(contenders, protocol, baseUrl, headers, { warmups, runs, once = [] }) {
   const times = Object.fromEntries(contenders.map((c) => [c.name, []]));
   const digests = {};
+  const n = contenders.length;
   for (let r = 0; r < warmups + runs; r++) {
-    for (const c of contenders) {
-      if (gc) gc();
+    for (let i = 0; i < n; i++) {
+      const c = contenders[(r + i) % n];
+      if (once.includes(c.name) && r !== warmups) continue;
       const t0 = performance.now();
       const res = await c.run({ baseUrl, protocol, headers });
       const t = performance.now() - t0;
-      if (r === 0) digests[c.name] = { reasoning: digest(res.reasoning), answer: digest(res.answer) };
+      if (!digests[c.name]) digests[c.name] = { reasoning: digest(res.reasoning), answer: digest(res.answer) };
       if (r >= warmups) times[c.name].push(t);
     }
   }

@@ -114,7 +114,10 @@ pub fn response(
 ) -> Response {
     let mut res = (status, body(protocol, kind, message, request_id)).into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     if let Ok(v) = HeaderValue::from_str(request_id) {
         h.insert("x-request-id", v);
     }
@@ -123,7 +126,8 @@ pub fn response(
 
 /// Adds `Retry-After: secs`.
 pub fn with_retry_after(mut res: Response, secs: u64) -> Response {
-    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     res
 }
 

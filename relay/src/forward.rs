@@ -23,13 +23,24 @@ fn forwardable(name: &str) -> bool {
 }
 
 /// Response headers that come back.
-const RESPONSE_HEADERS: [&str; 4] = ["content-type", "x-request-id", "x-dashscope-request-id", "retry-after"];
+const RESPONSE_HEADERS: [&str; 4] = [
+    "content-type",
+    "x-request-id",
+    "x-dashscope-request-id",
+    "retry-after",
+];
 
 pub async fn forward(state: &AppState, protocol: Protocol, req: Request, rid: &str) -> Response {
     let cfg = &state.config;
     let p = Some(protocol);
     let Mode::Relay { upstream, api_key } = &cfg.mode else {
-        return errors::response(p, StatusCode::INTERNAL_SERVER_ERROR, errors::INTERNAL, "not in relay mode", rid);
+        return errors::response(
+            p,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            errors::INTERNAL,
+            "not in relay mode",
+            rid,
+        );
     };
     let path = match protocol {
         Protocol::OpenAi => OPENAI_PATH,
@@ -45,7 +56,13 @@ pub async fn forward(state: &AppState, protocol: Protocol, req: Request, rid: &s
         }
     }
     let Ok(mut auth) = HeaderValue::from_str(&format!("Bearer {api_key}")) else {
-        return errors::response(p, StatusCode::INTERNAL_SERVER_ERROR, errors::INTERNAL, "The relay's API key is not a valid header value.", rid);
+        return errors::response(
+            p,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            errors::INTERNAL,
+            "The relay's API key is not a valid header value.",
+            rid,
+        );
     };
     auth.set_sensitive(true);
     headers.insert(header::AUTHORIZATION, auth);
@@ -62,16 +79,32 @@ pub async fn forward(state: &AppState, protocol: Protocol, req: Request, rid: &s
         let mut v: Value = match serde_json::from_slice(&bytes) {
             Ok(v) => v,
             Err(_) => {
-                return errors::response(p, StatusCode::BAD_REQUEST, errors::INVALID_PARAMETER, "The request body is not valid JSON.", rid)
+                return errors::response(
+                    p,
+                    StatusCode::BAD_REQUEST,
+                    errors::INVALID_PARAMETER,
+                    "The request body is not valid JSON.",
+                    rid,
+                )
             }
         };
-        let model = v.get("model").and_then(Value::as_str).unwrap_or("").to_owned();
-        if !cfg.allow_models.is_empty() && !cfg.allow_models.iter().any(|m| *m == model) {
+        let model = v
+            .get("model")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        if !cfg.allow_models.is_empty() && !cfg.allow_models.contains(&model) {
             let message = format!(
                 "Model `{model}` is not served by this relay; allowed: {}.",
                 cfg.allow_models.join(", ")
             );
-            return errors::response(p, StatusCode::FORBIDDEN, errors::MODEL_ACCESS_DENIED, &message, rid);
+            return errors::response(
+                p,
+                StatusCode::FORBIDDEN,
+                errors::MODEL_ACCESS_DENIED,
+                &message,
+                rid,
+            );
         }
         if let Some(cap) = cfg.max_tokens {
             cap_tokens(&mut v, protocol, &model, cap);
@@ -93,7 +126,12 @@ pub async fn forward(state: &AppState, protocol: Protocol, req: Request, rid: &s
         }))
     };
 
-    let send = state.client.post(&url).headers(headers).body(upstream_body).send();
+    let send = state
+        .client
+        .post(&url)
+        .headers(headers)
+        .body(upstream_body)
+        .send();
     let upstream_res = match tokio::time::timeout(cfg.upstream_timeout, send).await {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
@@ -101,11 +139,24 @@ pub async fn forward(state: &AppState, protocol: Protocol, req: Request, rid: &s
                 return payload_too_large(p, rid);
             }
             // The reqwest error names the upstream URL (never the key).
-            cfg.log.write(format!("{} upstream error: {e}", crate::log::timestamp()));
-            return errors::response(p, StatusCode::BAD_GATEWAY, errors::BAD_GATEWAY, "The relay could not reach the upstream service.", rid);
+            cfg.log
+                .write(format!("{} upstream error: {e}", crate::log::timestamp()));
+            return errors::response(
+                p,
+                StatusCode::BAD_GATEWAY,
+                errors::BAD_GATEWAY,
+                "The relay could not reach the upstream service.",
+                rid,
+            );
         }
         Err(_) => {
-            return errors::response(p, StatusCode::GATEWAY_TIMEOUT, errors::GATEWAY_TIMEOUT, "The upstream service did not answer in time.", rid);
+            return errors::response(
+                p,
+                StatusCode::GATEWAY_TIMEOUT,
+                errors::GATEWAY_TIMEOUT,
+                "The upstream service did not answer in time.",
+                rid,
+            );
         }
     };
 
@@ -124,12 +175,24 @@ pub async fn forward(state: &AppState, protocol: Protocol, req: Request, rid: &s
     // went away) drops the upstream response, which closes that connection.
     let body = Body::from_stream(upstream_res.bytes_stream());
     res.body(body).unwrap_or_else(|_| {
-        errors::response(p, StatusCode::BAD_GATEWAY, errors::BAD_GATEWAY, "Bad upstream response.", rid)
+        errors::response(
+            p,
+            StatusCode::BAD_GATEWAY,
+            errors::BAD_GATEWAY,
+            "Bad upstream response.",
+            rid,
+        )
     })
 }
 
 fn payload_too_large(p: Option<Protocol>, rid: &str) -> Response {
-    errors::response(p, StatusCode::PAYLOAD_TOO_LARGE, errors::PAYLOAD_TOO_LARGE, "The request body is larger than this relay accepts.", rid)
+    errors::response(
+        p,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        errors::PAYLOAD_TOO_LARGE,
+        "The request body is larger than this relay accepts.",
+        rid,
+    )
 }
 
 /// Caps `max_tokens` and `thinking_budget` at `cap` wherever either
@@ -155,7 +218,7 @@ pub fn cap_tokens(v: &mut Value, protocol: Protocol, model: &str, cap: u64) {
                 } else {
                     seen_max = true;
                 }
-                if n.is_number() && n.as_u64().is_none_or(|x| x > cap) {
+                if n.is_number() && n.as_u64().map_or(true, |x| x > cap) {
                     *n = cap.into();
                 }
             }
@@ -171,7 +234,8 @@ pub fn cap_tokens(v: &mut Value, protocol: Protocol, model: &str, cap: u64) {
         Protocol::OpenAi => v.as_object_mut(),
         Protocol::DashScope => {
             if let Some(obj) = v.as_object_mut() {
-                obj.entry("parameters").or_insert_with(|| Value::Object(Default::default()));
+                obj.entry("parameters")
+                    .or_insert_with(|| Value::Object(Default::default()));
             }
             v.get_mut("parameters").and_then(Value::as_object_mut)
         }

@@ -42,7 +42,10 @@ pub fn suspicious_target(uri: &axum::http::Uri) -> Option<&'static str> {
         return Some("dot segments are refused");
     }
     let lower = path.to_ascii_lowercase();
-    if ["%2e", "%2f", "%5c", "%00"].iter().any(|e| lower.contains(e)) {
+    if ["%2e", "%2f", "%5c", "%00"]
+        .iter()
+        .any(|e| lower.contains(e))
+    {
         return Some("encoded dots, slashes and NULs are refused");
     }
     None
@@ -69,7 +72,9 @@ fn normalize(origin: &str) -> String {
 /// An `Origin` may use the relay if it is listed, or (with `--static`) if
 /// it is the relay's own origin: the page it serves calls it same-origin.
 pub fn origin_allowed(cfg: &Config, origin: &HeaderValue, host: Option<&HeaderValue>) -> bool {
-    let Ok(origin) = origin.to_str() else { return false };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
     let origin = normalize(origin);
     if cfg.allow_origins.iter().any(|a| normalize(a) == origin) {
         return true;
@@ -85,7 +90,11 @@ pub fn origin_allowed(cfg: &Config, origin: &HeaderValue, host: Option<&HeaderVa
 
 /// Refuses requests from origins that are not allowed, with 403 and no
 /// CORS headers (preflights included).
-pub async fn origin_policy(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+pub async fn origin_policy(
+    State(state): State<Arc<AppState>>,
+    req: Request,
+    next: Next,
+) -> Response {
     if let Some(origin) = req.headers().get(header::ORIGIN) {
         if !origin_allowed(&state.config, origin, req.headers().get(header::HOST)) {
             return errors::response(
@@ -113,8 +122,13 @@ pub fn cors(state: &Arc<AppState>) -> CorsLayer {
     let mut methods = vec![Method::GET, Method::POST];
     if state.config.is_mock() {
         headers.extend(
-            ["x-mock-fault", "x-mock-id", "x-mock-reasoning-tokens", "x-mock-answer-tokens"]
-                .map(HeaderName::from_static),
+            [
+                "x-mock-fault",
+                "x-mock-id",
+                "x-mock-reasoning-tokens",
+                "x-mock-answer-tokens",
+            ]
+            .map(HeaderName::from_static),
         );
         methods.push(Method::DELETE);
     }
@@ -163,8 +177,16 @@ mod tests {
         assert!(!origin_allowed(&cfg, &o("http://localhost:8081"), None));
         assert!(!origin_allowed(&cfg, &o("null"), None));
         let host = o("127.0.0.1:5000");
-        assert!(!origin_allowed(&cfg, &o("http://127.0.0.1:5000"), Some(&host)));
+        assert!(!origin_allowed(
+            &cfg,
+            &o("http://127.0.0.1:5000"),
+            Some(&host)
+        ));
         cfg.static_dir = Some("/tmp".into());
-        assert!(origin_allowed(&cfg, &o("http://127.0.0.1:5000"), Some(&host)));
+        assert!(origin_allowed(
+            &cfg,
+            &o("http://127.0.0.1:5000"),
+            Some(&host)
+        ));
     }
 }

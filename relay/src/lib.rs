@@ -47,12 +47,15 @@ impl std::fmt::Debug for Mode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print the key, not even in a debug dump.
         match self {
-            Mode::Relay { upstream, .. } => {
-                f.debug_struct("Relay").field("upstream", upstream).field("api_key", &"[redacted]").finish()
-            }
-            Mode::Mock { tokens_per_second } => {
-                f.debug_struct("Mock").field("tokens_per_second", tokens_per_second).finish()
-            }
+            Mode::Relay { upstream, .. } => f
+                .debug_struct("Relay")
+                .field("upstream", upstream)
+                .field("api_key", &"[redacted]")
+                .finish(),
+            Mode::Mock { tokens_per_second } => f
+                .debug_struct("Mock")
+                .field("tokens_per_second", tokens_per_second)
+                .finish(),
         }
     }
 }
@@ -84,7 +87,10 @@ impl Config {
     pub fn relay(upstream: impl Into<String>, api_key: impl Into<String>) -> Self {
         let upstream: String = upstream.into();
         Config {
-            mode: Mode::Relay { upstream: upstream.trim_end_matches('/').to_owned(), api_key: api_key.into() },
+            mode: Mode::Relay {
+                upstream: upstream.trim_end_matches('/').to_owned(),
+                api_key: api_key.into(),
+            },
             region: Some(Region::Intl),
             allow_origins: Vec::new(),
             allow_no_origin: false,
@@ -93,7 +99,10 @@ impl Config {
             max_tokens: None,
             trust_forwarded_for: false,
             max_body_bytes: 20 * 1024 * 1024,
-            limits: Limits { max_streams_per_ip: 8, requests_per_minute: 60 },
+            limits: Limits {
+                max_streams_per_ip: 8,
+                requests_per_minute: 60,
+            },
             upstream_timeout: Duration::from_secs(60),
             static_dir: None,
             log: LogSink::Stderr,
@@ -105,7 +114,10 @@ impl Config {
         Config {
             mode: Mode::Mock { tokens_per_second },
             region: None,
-            limits: Limits { max_streams_per_ip: 0, requests_per_minute: 0 },
+            limits: Limits {
+                max_streams_per_ip: 0,
+                requests_per_minute: 0,
+            },
             ..Config::relay("http://127.0.0.1:9", "")
         }
     }
@@ -176,7 +188,10 @@ pub fn app(config: Config) -> Router {
     let sink = state.config.log.clone();
     router
         .layer(guard::cors(&state))
-        .layer(middleware::from_fn_with_state(Arc::clone(&state), guard::origin_policy))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            guard::origin_policy,
+        ))
         .layer(middleware::from_fn(guard::path_guard))
         .layer(middleware::from_fn_with_state(sink, log::access_log))
         .with_state(state)
@@ -194,9 +209,12 @@ pub async fn serve(
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 async fn config_handler(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
@@ -304,7 +322,10 @@ async fn api(state: Arc<AppState>, protocol: Protocol, req: Request) -> Response
             );
         }
     }
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
     let ip = client_ip(cfg, req.headers(), peer);
     let permit = match state.limiter.acquire(ip) {
         Ok(p) => p,
@@ -362,7 +383,13 @@ async fn api(state: Arc<AppState>, protocol: Protocol, req: Request) -> Response
 /// Keeps `guard` alive until the response body is finished or dropped.
 fn hold<T: Send + Sync + Unpin + 'static>(res: Response, guard: T) -> Response {
     let (parts, body) = res.into_parts();
-    Response::from_parts(parts, Body::new(Guarded { inner: body, _guard: guard }))
+    Response::from_parts(
+        parts,
+        Body::new(Guarded {
+            inner: body,
+            _guard: guard,
+        }),
+    )
 }
 
 struct Guarded<T> {
@@ -418,7 +445,9 @@ mod tests {
         let cfg = Config::relay("http://x", "k");
         assert!(cfg.models().contains(&"qvq-max".to_owned()));
         assert!(!cfg.models().contains(&"qwen3-vl-flash-us".to_owned()));
-        assert!(Config::mock(0.0).models().contains(&"qwen3-vl-flash-us".to_owned()));
+        assert!(Config::mock(0.0)
+            .models()
+            .contains(&"qwen3-vl-flash-us".to_owned()));
     }
 
     #[test]

@@ -57,7 +57,10 @@ const PRUNE_AT: usize = 10_000;
 
 impl Limiter {
     pub fn new(limits: Limits) -> Arc<Self> {
-        Arc::new(Limiter { limits, entries: Mutex::new(HashMap::new()) })
+        Arc::new(Limiter {
+            limits,
+            entries: Mutex::new(HashMap::new()),
+        })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, Entry>> {
@@ -79,14 +82,20 @@ impl Limiter {
                 e.active > 0 || refilled < capacity
             });
         }
-        let e = map.entry(ip).or_insert(Entry { active: 0, tokens: capacity, last: now });
+        let e = map.entry(ip).or_insert(Entry {
+            active: 0,
+            tokens: capacity,
+            last: now,
+        });
         if self.limits.requests_per_minute > 0 {
             let elapsed = now.duration_since(e.last).as_secs_f64();
             e.tokens = (e.tokens + elapsed * per_sec).min(capacity);
             e.last = now;
             if e.tokens < 1.0 {
                 let wait = ((1.0 - e.tokens) / per_sec).ceil().max(1.0);
-                return Err(Refusal::RateLimited { retry_after: wait as u64 });
+                return Err(Refusal::RateLimited {
+                    retry_after: wait as u64,
+                });
             }
         }
         if self.limits.max_streams_per_ip > 0 && e.active >= self.limits.max_streams_per_ip {
@@ -98,7 +107,10 @@ impl Limiter {
         }
         e.active += 1;
         drop(map);
-        Ok(Permit { limiter: Arc::clone(self), ip })
+        Ok(Permit {
+            limiter: Arc::clone(self),
+            ip,
+        })
     }
 }
 
@@ -111,16 +123,25 @@ mod tests {
 
     #[test]
     fn concurrency_slot_is_released_on_drop() {
-        let l = Limiter::new(Limits { max_streams_per_ip: 1, requests_per_minute: 0 });
+        let l = Limiter::new(Limits {
+            max_streams_per_ip: 1,
+            requests_per_minute: 0,
+        });
         let p = l.acquire(IP).unwrap();
-        assert_eq!(l.acquire(IP).unwrap_err(), Refusal::TooManyStreams { retry_after: 2 });
+        assert_eq!(
+            l.acquire(IP).unwrap_err(),
+            Refusal::TooManyStreams { retry_after: 2 }
+        );
         drop(p);
         assert!(l.acquire(IP).is_ok());
     }
 
     #[test]
     fn rate_bucket_refills_over_time() {
-        let l = Limiter::new(Limits { max_streams_per_ip: 0, requests_per_minute: 2 });
+        let l = Limiter::new(Limits {
+            max_streams_per_ip: 0,
+            requests_per_minute: 2,
+        });
         let t0 = Instant::now();
         drop(l.acquire_at(IP, t0).unwrap());
         drop(l.acquire_at(IP, t0).unwrap());
@@ -134,8 +155,13 @@ mod tests {
 
     #[test]
     fn other_ips_are_not_affected() {
-        let l = Limiter::new(Limits { max_streams_per_ip: 1, requests_per_minute: 0 });
+        let l = Limiter::new(Limits {
+            max_streams_per_ip: 1,
+            requests_per_minute: 0,
+        });
         let _p = l.acquire(IP).unwrap();
-        assert!(l.acquire(IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1))).is_ok());
+        assert!(l
+            .acquire(IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1)))
+            .is_ok());
     }
 }

@@ -56,7 +56,10 @@ pub async fn access_log(State(sink): State<LogSink>, req: Request, next: Next) -
 
 /// Keeps a log line on one line whatever a client put in its path.
 fn sanitize(s: &str) -> String {
-    s.chars().take(300).map(|c| if c.is_control() || c == ' ' { '?' } else { c }).collect()
+    s.chars()
+        .take(300)
+        .map(|c| if c.is_control() || c == ' ' { '?' } else { c })
+        .collect()
 }
 
 struct Pending {
@@ -120,7 +123,9 @@ impl http_body::Body for LoggedBody {
 
 /// RFC 3339 UTC time with milliseconds, without a date-time crate.
 pub fn timestamp() -> String {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     let secs = now.as_secs();
     let (days, rem) = (secs / 86_400, secs % 86_400);
     let (y, m, d) = civil_from_days(days as i64);

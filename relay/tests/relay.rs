@@ -59,7 +59,10 @@ async fn events_pass_through_unbuffered() {
     let res = client()
         .post(format!("{}{OPENAI}", relay.url))
         .header("origin", ORIGIN)
-        .json(&openai_body("qwen3-vl-plus", json!({"enable_thinking": true})))
+        .json(&openai_body(
+            "qwen3-vl-plus",
+            json!({"enable_thinking": true}),
+        ))
         .send()
         .await
         .unwrap();
@@ -78,10 +81,15 @@ async fn events_pass_through_unbuffered() {
     }
     let total = t0.elapsed();
     let first = first_event_at.unwrap();
-    assert!(total > Duration::from_millis(1200), "the paced reply took {total:?}");
+    assert!(
+        total > Duration::from_millis(1200),
+        "the paced reply took {total:?}"
+    );
     // The first event reached the client long before the mock sent its last.
     assert!(first < total / 3, "first event at {first:?} of {total:?}");
-    assert!(String::from_utf8(body).unwrap().ends_with("data: [DONE]\n\n"));
+    assert!(String::from_utf8(body)
+        .unwrap()
+        .ends_with("data: [DONE]\n\n"));
 }
 
 #[tokio::test]
@@ -91,7 +99,10 @@ async fn client_disconnect_cancels_the_upstream_request() {
     let res = client()
         .post(format!("{}{OPENAI}", relay.url))
         .header("origin", ORIGIN)
-        .json(&openai_body("qwen3-vl-plus", json!({"enable_thinking": true})))
+        .json(&openai_body(
+            "qwen3-vl-plus",
+            json!({"enable_thinking": true}),
+        ))
         .send()
         .await
         .unwrap();
@@ -108,7 +119,10 @@ async fn client_disconnect_cancels_the_upstream_request() {
             break;
         }
         assert_eq!(outcome, "pending");
-        assert!(Instant::now() < deadline, "the mock never saw the disconnect");
+        assert!(
+            Instant::now() < deadline,
+            "the mock never saw the disconnect"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -118,7 +132,10 @@ async fn authorization_and_headers_are_replaced_or_dropped() {
     let (up, seen, _t) = recording_upstream().await;
     let relay = start(relay_config(&up)).await;
     let res = client()
-        .post(format!("{}{DASHSCOPE}?target=http://evil.example", relay.url))
+        .post(format!(
+            "{}{DASHSCOPE}?target=http://evil.example",
+            relay.url
+        ))
         .header("origin", ORIGIN)
         .header("authorization", "Bearer sk-from-the-browser")
         .header("cookie", "session=1")
@@ -175,7 +192,10 @@ async fn host_selection_tricks_are_refused() {
         let res = raw(&relay.url, &req).await;
         assert!(res.starts_with("HTTP/1.1 400"), "{target}: {res}");
     }
-    assert!(seen.lock().unwrap().is_empty(), "nothing reached the upstream");
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "nothing reached the upstream"
+    );
 
     // A Host header naming another server changes nothing: the upstream
     // is the configured one.
@@ -213,7 +233,11 @@ async fn only_the_two_api_paths_exist() {
         assert_eq!(res.status(), 404, "{method} {path}");
     }
     assert!(seen.lock().unwrap().is_empty());
-    let health = c.get(format!("{}/healthz", relay.url)).send().await.unwrap();
+    let health = c
+        .get(format!("{}/healthz", relay.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
 }
 
@@ -226,22 +250,34 @@ async fn cors_allows_listed_origins_only() {
         c.request(reqwest::Method::OPTIONS, format!("{}{OPENAI}", relay.url))
             .header("origin", origin)
             .header("access-control-request-method", "POST")
-            .header("access-control-request-headers", "content-type,authorization,x-dashscope-sse,accept")
+            .header(
+                "access-control-request-headers",
+                "content-type,authorization,x-dashscope-sse,accept",
+            )
             .send()
     };
     let ok = preflight(ORIGIN).await.unwrap();
     assert!(ok.status().is_success());
     let h = ok.headers();
     assert_eq!(h["access-control-allow-origin"], ORIGIN);
-    let allowed = h["access-control-allow-headers"].to_str().unwrap().to_ascii_lowercase();
+    let allowed = h["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
     for name in ["content-type", "authorization", "x-dashscope-sse", "accept"] {
         assert!(allowed.contains(name), "{name} not in {allowed}");
     }
-    assert!(!allowed.contains("x-mock-fault"), "mock headers only in mock mode");
+    assert!(
+        !allowed.contains("x-mock-fault"),
+        "mock headers only in mock mode"
+    );
 
     let denied = preflight("https://other.example").await.unwrap();
     assert_eq!(denied.status(), 403);
-    assert!(denied.headers().get("access-control-allow-origin").is_none());
+    assert!(denied
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
 
     let post = c
         .post(format!("{}{OPENAI}", relay.url))
@@ -261,11 +297,18 @@ async fn cors_allows_listed_origins_only() {
         .await
         .unwrap();
     assert_eq!(post.status(), 200);
-    let exposed = post.headers()["access-control-expose-headers"].to_str().unwrap().to_ascii_lowercase();
+    let exposed = post.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
     for name in ["x-request-id", "x-dashscope-request-id", "retry-after"] {
         assert!(exposed.contains(name), "{name} not exposed: {exposed}");
     }
-    assert_eq!(mock_requests(&mock).await.len(), 1, "refused requests never reach the upstream");
+    assert_eq!(
+        mock_requests(&mock).await.len(),
+        1,
+        "refused requests never reach the upstream"
+    );
 }
 
 #[tokio::test]
@@ -280,7 +323,10 @@ async fn requests_without_origin_need_allow_no_origin() {
         .unwrap();
     assert_eq!(res.status(), 403);
     let err: serde_json::Value = res.json().await.unwrap();
-    assert!(err["error"]["message"].as_str().unwrap().contains("--allow-no-origin"));
+    assert!(err["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("--allow-no-origin"));
 
     let mut cfg = relay_config(&mock.url);
     cfg.allow_no_origin = true;
@@ -315,12 +361,15 @@ async fn oversized_bodies_get_413() {
     assert_eq!(res.headers()["access-control-allow-origin"], ORIGIN);
 
     // Without a Content-Length (chunked), the cap applies while streaming.
-    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..10).map(|_| Ok(vec![b' '; 1000])).collect();
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        (0..10).map(|_| Ok(vec![b' '; 1000])).collect();
     let res = client()
         .post(format!("{}{OPENAI}", relay.url))
         .header("origin", ORIGIN)
         .header("content-type", "application/json")
-        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)))
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
         .send()
         .await
         .unwrap();
@@ -331,7 +380,12 @@ async fn oversized_bodies_get_413() {
     cfg.allow_no_origin = true;
     cfg.max_body_bytes = 4096;
     let m = start(cfg).await;
-    let res = client().post(format!("{}{OPENAI}", m.url)).json(&big).send().await.unwrap();
+    let res = client()
+        .post(format!("{}{OPENAI}", m.url))
+        .json(&big)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 413);
 }
 
@@ -344,7 +398,10 @@ async fn the_key_never_appears_in_logs_or_responses() {
     let c = client();
     let mut seen = String::new();
     for (path, body) in [
-        (OPENAI, openai_body("qwen3-vl-plus", json!({"enable_thinking": true}))),
+        (
+            OPENAI,
+            openai_body("qwen3-vl-plus", json!({"enable_thinking": true})),
+        ),
         (OPENAI, openai_body("qvq-max", json!({}))),
         (DASHSCOPE, dashscope_body("nope", json!({}))),
         ("/nowhere", json!({})),
@@ -375,11 +432,17 @@ async fn the_key_never_appears_in_logs_or_responses() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     let logs = relay.log_text() + &dead.log_text();
     assert!(logs.lines().count() >= 5, "{logs}");
-    assert!(logs.contains("POST /compatible-mode/v1/chat/completions 200 "), "{logs}");
+    assert!(
+        logs.contains("POST /compatible-mode/v1/chat/completions 200 "),
+        "{logs}"
+    );
     assert!(logs.contains("upstream error"), "{logs}");
     for text in [&seen, &logs] {
         assert!(!text.contains(KEY), "the key leaked: {text}");
-        assert!(!text.contains("Find angle"), "a body was logged or echoed: {text}");
+        assert!(
+            !text.contains("Find angle"),
+            "a body was logged or echoed: {text}"
+        );
     }
     let reqs = mock_requests(&mock).await;
     assert_eq!(reqs[0]["headers"]["authorization"], "[redacted]");
@@ -392,12 +455,23 @@ async fn client_token_is_checked_then_replaced() {
     cfg.client_token = Some("page-token-1".into());
     let relay = start(cfg).await;
     let c = client();
-    for auth in [None, Some("Bearer wrong"), Some("page-token-1"), Some("Bearer page-token-12")] {
-        let mut req = c.post(format!("{}{OPENAI}", relay.url)).header("origin", ORIGIN);
+    for auth in [
+        None,
+        Some("Bearer wrong"),
+        Some("page-token-1"),
+        Some("Bearer page-token-12"),
+    ] {
+        let mut req = c
+            .post(format!("{}{OPENAI}", relay.url))
+            .header("origin", ORIGIN);
         if let Some(a) = auth {
             req = req.header("authorization", a);
         }
-        let res = req.json(&openai_body("qwen3-vl-plus", json!({}))).send().await.unwrap();
+        let res = req
+            .json(&openai_body("qwen3-vl-plus", json!({})))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 401, "{auth:?}");
         let err: serde_json::Value = res.json().await.unwrap();
         assert_eq!(err["error"]["code"], "invalid_api_key");
@@ -412,7 +486,10 @@ async fn client_token_is_checked_then_replaced() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(seen.lock().unwrap()[0].0["authorization"], format!("Bearer {KEY}").as_str());
+    assert_eq!(
+        seen.lock().unwrap()[0].0["authorization"],
+        format!("Bearer {KEY}").as_str()
+    );
 }
 
 #[tokio::test]
@@ -431,7 +508,10 @@ async fn allow_model_refuses_other_models() {
         .unwrap();
     assert_eq!(res.status(), 403);
     let err: serde_json::Value = res.json().await.unwrap();
-    assert!(err["error"]["message"].as_str().unwrap().contains("qwen3-vl-flash"));
+    assert!(err["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("qwen3-vl-flash"));
     let res = c
         .post(format!("{}{DASHSCOPE}", relay.url))
         .header("origin", ORIGIN)
@@ -452,8 +532,14 @@ async fn allow_model_refuses_other_models() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let config: serde_json::Value =
-        c.get(format!("{}/config", relay.url)).send().await.unwrap().json().await.unwrap();
+    let config: serde_json::Value = c
+        .get(format!("{}/config", relay.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(config["models"], json!(["qwen3-vl-flash"]));
     assert_eq!(config["region"], "intl");
     assert_eq!(config["protocols"], json!(["openai", "dashscope"]));
@@ -469,7 +555,10 @@ async fn max_tokens_caps_both_protocols() {
     let res = c
         .post(format!("{}{OPENAI}", relay.url))
         .header("origin", ORIGIN)
-        .json(&openai_body("qwen3-vl-plus", json!({"enable_thinking": true, "max_tokens": 100000, "thinking_budget": 30})))
+        .json(&openai_body(
+            "qwen3-vl-plus",
+            json!({"enable_thinking": true, "max_tokens": 100000, "thinking_budget": 30}),
+        ))
         .send()
         .await
         .unwrap();
@@ -487,8 +576,16 @@ async fn max_tokens_caps_both_protocols() {
         .unwrap();
     let body = res.text().await.unwrap();
     let last = dashscope_json(&body).pop().unwrap();
-    assert_eq!(last["usage"]["output_tokens_details"]["reasoning_tokens"], 64);
-    assert!(last["usage"]["output_tokens_details"]["text_tokens"].as_u64().unwrap() <= 64);
+    assert_eq!(
+        last["usage"]["output_tokens_details"]["reasoning_tokens"],
+        64
+    );
+    assert!(
+        last["usage"]["output_tokens_details"]["text_tokens"]
+            .as_u64()
+            .unwrap()
+            <= 64
+    );
     assert_eq!(last["output"]["choices"][0]["finish_reason"], "length");
 
     let reqs = mock_requests(&mock).await;
@@ -515,7 +612,13 @@ async fn per_ip_rate_and_stream_limits_answer_429() {
     assert_eq!(send().await.unwrap().status(), 200);
     let res = send().await.unwrap();
     assert_eq!(res.status(), 429);
-    assert_eq!(res.headers()["retry-after"], "30");
+    // 2 per minute: the next token in (just under) 30 s.
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((25..=30).contains(&wait), "{wait}");
     assert_eq!(res.headers()["access-control-allow-origin"], ORIGIN);
     let err: serde_json::Value = res.json().await.unwrap();
     assert_eq!(err["error"]["code"], "limit_requests");
@@ -526,7 +629,10 @@ async fn per_ip_rate_and_stream_limits_answer_429() {
     let open = c
         .post(format!("{}{OPENAI}", relay.url))
         .header("origin", ORIGIN)
-        .json(&openai_body("qwen3-vl-plus", json!({"enable_thinking": true})))
+        .json(&openai_body(
+            "qwen3-vl-plus",
+            json!({"enable_thinking": true}),
+        ))
         .send()
         .await
         .unwrap();
@@ -567,7 +673,11 @@ async fn forwarded_for_is_used_only_when_trusted() {
     cfg.trust_forwarded_for = true;
     let relay = start(cfg).await;
     let c = client();
-    for (xff, status) in [("1.1.1.1", 200), ("2.2.2.2", 200), ("9.9.9.9, 1.1.1.1", 429)] {
+    for (xff, status) in [
+        ("1.1.1.1", 200),
+        ("2.2.2.2", 200),
+        ("9.9.9.9, 1.1.1.1", 429),
+    ] {
         let res = c
             .post(format!("{}{OPENAI}", relay.url))
             .header("origin", ORIGIN)
@@ -587,7 +697,10 @@ async fn graceful_shutdown_lets_open_streams_finish() {
     let res = client()
         .post(format!("{}{OPENAI}", relay.url))
         .header("origin", ORIGIN)
-        .json(&openai_body("qwen3-vl-plus", json!({"enable_thinking": true})))
+        .json(&openai_body(
+            "qwen3-vl-plus",
+            json!({"enable_thinking": true}),
+        ))
         .send()
         .await
         .unwrap();
@@ -595,7 +708,11 @@ async fn graceful_shutdown_lets_open_streams_finish() {
     let body = res.text().await.unwrap();
     assert!(body.ends_with("data: [DONE]\n\n"));
     let task = relay.task.take().unwrap();
-    tokio::time::timeout(Duration::from_secs(5), task).await.unwrap().unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
 }
 
 #[tokio::test]
@@ -609,8 +726,19 @@ async fn static_files_and_same_origin_pages() {
     let c = client();
     let page = c.get(format!("{}/", m.url)).send().await.unwrap();
     assert_eq!(page.text().await.unwrap(), "<h1>demo</h1>");
-    assert_eq!(c.get(format!("{}/missing.js", m.url)).send().await.unwrap().status(), 404);
-    let res = raw(&m.url, "GET /../Cargo.toml HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+    assert_eq!(
+        c.get(format!("{}/missing.js", m.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let res = raw(
+        &m.url,
+        "GET /../Cargo.toml HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
     assert!(res.starts_with("HTTP/1.1 400"), "{res}");
     // The page it serves calls the API same-origin.
     let res = c

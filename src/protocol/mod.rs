@@ -70,7 +70,8 @@ impl Meta<'_> {
     /// The finish reason, if this event carries a real one: DashScope sends
     /// the *string* `"null"` while streaming.
     pub(crate) fn finish(&self) -> Option<JStr<'_>> {
-        self.finish_reason.filter(|f| !f.is_empty() && !f.eq("null"))
+        self.finish_reason
+            .filter(|f| !f.is_empty() && !f.eq("null"))
     }
 }
 
@@ -171,7 +172,9 @@ fn code_text(s: &mut Scanner<'_>) -> Scan<Option<String>> {
 }
 
 fn opt_owned(s: &mut Scanner<'_>) -> Scan<Option<String>> {
-    Ok(s.opt_string()?.map(|t| t.text().into_owned()).filter(|t| !t.is_empty()))
+    Ok(s.opt_string()?
+        .map(|t| t.text().into_owned())
+        .filter(|t| !t.is_empty()))
 }
 
 pub(crate) fn scan_error_body(data: &str) -> Scan<ErrorBody> {

@@ -16,23 +16,28 @@ use crate::request::{Content, ContentItem, Message, Request, Role, Stop, Target,
 use crate::stream::{Completion, Usage};
 
 /// `obj[key]`, or `undefined` when `obj` is not an object.
+#[inline(never)]
 pub(crate) fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// `obj[key] = value` on an object this module made (cannot throw).
+#[inline(never)]
 pub(crate) fn set(obj: &JsValue, key: &str, value: &JsValue) {
     let _ = Reflect::set(obj, &JsValue::from_str(key), value);
 }
 
+#[inline(never)]
 fn set_str(obj: &JsValue, key: &str, value: &str) {
     set(obj, key, &JsValue::from_str(value));
 }
 
+#[inline(never)]
 fn set_num(obj: &JsValue, key: &str, value: f64) {
     set(obj, key, &JsValue::from_f64(value));
 }
 
+#[inline(never)]
 fn invalid(message: &str) -> Error {
     Error::invalid_request(message)
 }
@@ -41,6 +46,7 @@ fn absent(v: &JsValue) -> bool {
     v.is_undefined() || v.is_null()
 }
 
+#[inline(never)]
 fn opt_string(obj: &JsValue, key: &str, wrong: &str) -> Result<Option<String>, Error> {
     let v = get(obj, key);
     if absent(&v) {
@@ -49,6 +55,7 @@ fn opt_string(obj: &JsValue, key: &str, wrong: &str) -> Result<Option<String>, E
     v.as_string().map(Some).ok_or_else(|| invalid(wrong))
 }
 
+#[inline(never)]
 fn opt_f64(obj: &JsValue, key: &str, wrong: &str) -> Result<Option<f64>, Error> {
     let v = get(obj, key);
     if absent(&v) {
@@ -57,6 +64,7 @@ fn opt_f64(obj: &JsValue, key: &str, wrong: &str) -> Result<Option<f64>, Error> 
     v.as_f64().map(Some).ok_or_else(|| invalid(wrong))
 }
 
+#[inline(never)]
 fn opt_bool(obj: &JsValue, key: &str, wrong: &str) -> Result<Option<bool>, Error> {
     let v = get(obj, key);
     if absent(&v) {
@@ -105,10 +113,15 @@ pub(crate) fn client_options(opts: &JsValue) -> Result<ClientConfig, Error> {
     let region = match opt_string(opts, "region", "region must be \"intl\", \"us\" or \"cn\"")? {
         None => None,
         Some(r) => Some(
-            Region::parse(&r).ok_or_else(|| invalid("region must be \"intl\", \"us\" or \"cn\""))?,
+            Region::parse(&r)
+                .ok_or_else(|| invalid("region must be \"intl\", \"us\" or \"cn\""))?,
         ),
     };
-    let protocol = match opt_string(opts, "protocol", "protocol must be \"openai\" or \"dashscope\"")? {
+    let protocol = match opt_string(
+        opts,
+        "protocol",
+        "protocol must be \"openai\" or \"dashscope\"",
+    )? {
         None => Protocol::OpenAi,
         Some(p) => Protocol::parse(&p)
             .ok_or_else(|| invalid("protocol must be \"openai\" or \"dashscope\""))?,
@@ -120,7 +133,9 @@ pub(crate) fn client_options(opts: &JsValue) -> Result<ClientConfig, Error> {
     let h = get(opts, "headers");
     if !absent(&h) {
         if !h.is_object() {
-            return Err(invalid("headers must be an object of header names to string values"));
+            return Err(invalid(
+                "headers must be an object of header names to string values",
+            ));
         }
         for entry in Object::entries(h.unchecked_ref()).iter() {
             let entry: Array = entry.unchecked_into();
@@ -132,10 +147,18 @@ pub(crate) fn client_options(opts: &JsValue) -> Result<ClientConfig, Error> {
         }
     }
 
-    let max_retries = match opt_f64(opts, "maxRetries", "maxRetries must be a non-negative integer")? {
+    let max_retries = match opt_f64(
+        opts,
+        "maxRetries",
+        "maxRetries must be a non-negative integer",
+    )? {
         None => 2,
         Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= 100.0 => n as u32,
-        Some(_) => return Err(invalid("maxRetries must be a non-negative integer (at most 100)")),
+        Some(_) => {
+            return Err(invalid(
+                "maxRetries must be a non-negative integer (at most 100)",
+            ))
+        }
     };
 
     let target = Target {
@@ -149,7 +172,12 @@ pub(crate) fn client_options(opts: &JsValue) -> Result<ClientConfig, Error> {
         target,
         api_key,
         headers,
-        timeout_ms: timeout(opts, "timeoutMs", 60_000.0, "timeoutMs must be a number of milliseconds")?,
+        timeout_ms: timeout(
+            opts,
+            "timeoutMs",
+            60_000.0,
+            "timeoutMs must be a number of milliseconds",
+        )?,
         idle_timeout_ms: timeout(
             opts,
             "idleTimeoutMs",
@@ -249,7 +277,11 @@ fn message(v: &JsValue, index: usize, blobs: &mut Vec<PendingBlob>) -> Result<Me
         Some("system") => Role::System,
         Some("user") => Role::User,
         Some("assistant") => Role::Assistant,
-        _ => return Err(invalid("a message's role must be \"system\", \"user\" or \"assistant\"")),
+        _ => {
+            return Err(invalid(
+                "a message's role must be \"system\", \"user\" or \"assistant\"",
+            ))
+        }
     };
     let content = get(v, "content");
     let content = if let Some(text) = content.as_string() {
@@ -276,10 +308,16 @@ fn message(v: &JsValue, index: usize, blobs: &mut Vec<PendingBlob>) -> Result<Me
 /// caller's AbortSignal.
 pub(crate) fn request(js: &JsValue) -> Result<Converted, Error> {
     if !js.is_object() {
-        return Err(invalid("the request must be an object with model and messages"));
+        return Err(invalid(
+            "the request must be an object with model and messages",
+        ));
     }
-    let model = opt_string(js, "model", "model must be a model id string, e.g. \"qwen3-vl-plus\"")?
-        .ok_or_else(|| invalid("model is required, e.g. model: \"qwen3-vl-plus\""))?;
+    let model = opt_string(
+        js,
+        "model",
+        "model must be a model id string, e.g. \"qwen3-vl-plus\"",
+    )?
+    .ok_or_else(|| invalid("model is required, e.g. model: \"qwen3-vl-plus\""))?;
 
     let mut blobs = Vec::new();
     let msgs = get(js, "messages");
@@ -300,7 +338,10 @@ pub(crate) fn request(js: &JsValue) -> Result<Converted, Error> {
     } else if let Some(s) = stop.as_string() {
         Some(Stop::One(s))
     } else {
-        Some(Stop::Many(strings(&stop, "stop must be a string or an array of strings")?))
+        Some(Stop::Many(strings(
+            &stop,
+            "stop must be a string or an array of strings",
+        )?))
     };
 
     let extra = get(js, "extra");
@@ -332,7 +373,11 @@ pub(crate) fn request(js: &JsValue) -> Result<Converted, Error> {
         model,
         messages,
         enable_thinking: opt_bool(js, "enableThinking", "enableThinking must be a boolean")?,
-        thinking_budget: opt_f64(js, "thinkingBudget", "thinkingBudget must be a positive integer")?,
+        thinking_budget: opt_f64(
+            js,
+            "thinkingBudget",
+            "thinkingBudget must be a positive integer",
+        )?,
         max_tokens: opt_f64(js, "maxTokens", "maxTokens must be a number")?,
         temperature: opt_f64(js, "temperature", "temperature must be a number")?,
         top_p: opt_f64(js, "topP", "topP must be a number")?,
@@ -448,6 +493,7 @@ pub(crate) fn completion(c: &Completion) -> JsValue {
 }
 
 /// `{type, text}` or `{type: "usage", usage}`.
+#[inline(never)]
 pub(crate) fn part(kind: &str, key: &str, value: &JsValue) -> JsValue {
     let o: JsValue = Object::new().into();
     set_str(&o, "type", kind);
@@ -456,6 +502,7 @@ pub(crate) fn part(kind: &str, key: &str, value: &JsValue) -> JsValue {
 }
 
 /// An `IteratorResult`.
+#[inline(never)]
 pub(crate) fn step(value: &JsValue, done: bool) -> JsValue {
     let o: JsValue = Object::new().into();
     set(&o, "value", value);
@@ -511,6 +558,7 @@ pub(crate) fn js_message(v: &JsValue) -> String {
     get(v, "message").as_string().unwrap_or_default()
 }
 
+#[inline(never)]
 pub(crate) fn kind_error(kind: ErrorKind, message: &str, retryable: bool) -> Error {
     let mut e = Error::new(kind, message);
     e.retryable = retryable;
@@ -518,6 +566,7 @@ pub(crate) fn kind_error(kind: ErrorKind, message: &str, retryable: bool) -> Err
 }
 
 /// A JS string made once and shared between a part and the running text.
+#[inline(never)]
 pub(crate) fn js_string(s: &str) -> JsString {
     JsValue::from_str(s).unchecked_into()
 }

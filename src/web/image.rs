@@ -39,7 +39,9 @@ fn opt_max_pixels(options: &JsValue) -> Result<Option<f64>, Error> {
     }
     match v.as_f64() {
         Some(n) if positive(n) => Ok(Some(n)),
-        _ => Err(Error::invalid_request("maxPixels must be a positive number")),
+        _ => Err(Error::invalid_request(
+            "maxPixels must be a positive number",
+        )),
     }
 }
 
@@ -63,7 +65,13 @@ pub fn estimate_image_tokens(
         }
         let max = opt_max_pixels(&options)?;
         let high = get(&options, "highResolution").as_bool().unwrap_or(false);
-        Ok(vision::image_tokens(width, height, family(model), max, high))
+        Ok(vision::image_tokens(
+            width,
+            height,
+            family(model),
+            max,
+            high,
+        ))
     };
     check().map_err(|e| convert::error(&e, None))
 }
@@ -120,7 +128,8 @@ async fn prepare(image: JsValue, options: JsValue) -> Result<JsValue, Error> {
         .flatten()
         .ok_or_else(no_canvas)?
         .unchecked_into();
-    let drawn = ctx.draw_image_with_image_bitmap_and_dw_and_dh(&bitmap, 0.0, 0.0, w.into(), h.into());
+    let drawn =
+        ctx.draw_image_with_image_bitmap_and_dw_and_dh(&bitmap, 0.0, 0.0, w.into(), h.into());
     bitmap.close();
     drawn.map_err(|_| undecodable())?;
 
@@ -135,10 +144,14 @@ async fn prepare(image: JsValue, options: JsValue) -> Result<JsValue, Error> {
     if let Some(q) = quality {
         enc.set_quality(q);
     }
-    let out: Blob = JsFuture::from(canvas.convert_to_blob_with_options(&enc).map_err(|_| no_canvas())?)
-        .await
-        .map_err(|_| Error::invalid_request("the browser could not encode the image"))?
-        .unchecked_into();
+    let out: Blob = JsFuture::from(
+        canvas
+            .convert_to_blob_with_options(&enc)
+            .map_err(|_| no_canvas())?,
+    )
+    .await
+    .map_err(|_| Error::invalid_request("the browser could not encode the image"))?
+    .unchecked_into();
     let data_url = read_blob(&out).await?;
     let tokens = vision::image_tokens(w.into(), h.into(), fam, Some(max_pixels as f64), false);
 

@@ -26,7 +26,10 @@ pub(crate) enum End {
     Finished,
     /// `delivered`: the iterator has thrown it once; later `next()` calls
     /// say `done` as a finished JS iterator does.
-    Failed { error: JsValue, delivered: bool },
+    Failed {
+        error: JsValue,
+        delivered: bool,
+    },
 }
 
 /// Which timer is armed: before headers a timeout is retried, inside the
@@ -66,6 +69,10 @@ pub(crate) struct Inner {
     signal: Option<AbortSignal>,
     commit: Option<Commit>,
     idle_ms: f64,
+    /// `Date.now()` of the last data-carrying event: the idle timer is
+    /// armed once and re-armed from here when it fires, rather than
+    /// cleared and set again on every read (setTimeout is not free).
+    last_data: f64,
 }
 
 pub(crate) struct Shared {
@@ -99,7 +106,10 @@ impl Shared {
                 let w = weak.clone();
                 Closure::<dyn FnMut()>::new(move || {
                     if let Some(s) = w.upgrade() {
-                        s.fail(&Error::new(ErrorKind::Abort, "the request was aborted by its signal"));
+                        s.fail(&Error::new(
+                            ErrorKind::Abort,
+                            "the request was aborted by its signal",
+                        ));
                     }
                 })
             });
@@ -123,6 +133,7 @@ impl Shared {
                     signal: None,
                     commit,
                     idle_ms,
+                    last_data: 0.0,
                 }),
                 on_timer,
                 on_signal,
@@ -130,7 +141,10 @@ impl Shared {
         });
         if let (Some(sig), Some(cb)) = (signal, shared.on_signal.as_ref()) {
             if sig.aborted() {
-                shared.fail(&Error::new(ErrorKind::Abort, "the request was aborted by its signal"));
+                shared.fail(&Error::new(
+                    ErrorKind::Abort,
+                    "the request was aborted by its signal",
+                ));
             } else {
                 let _ = sig.add_event_listener_with_callback("abort", cb.as_ref().unchecked_ref());
                 shared.inner.borrow_mut().signal = Some(sig);
@@ -153,7 +167,10 @@ impl Shared {
         }
         s.phase = phase;
         if delay_ok(ms) {
-            s.timer = Some(reader::set_timeout(self.on_timer.as_ref().unchecked_ref(), ms));
+            s.timer = Some(reader::set_timeout(
+                self.on_timer.as_ref().unchecked_ref(),
+                ms,
+            ));
         }
     }
 
@@ -164,15 +181,18 @@ impl Shared {
     }
 
     fn timer_fired(&self) {
-        let (phase, controller) = {
+        let (phase, controller, rest) = {
             let mut s = self.inner.borrow_mut();
             s.timer = None;
             if s.phase == Phase::Headers {
                 s.timed_out = true;
             }
-            (s.phase, s.controller.clone())
+            let rest = s.last_data + s.idle_ms - js_sys::Date::now();
+            (s.phase, s.controller.clone(), rest)
         };
         match phase {
+            // Data came since the timer was set: wait out the remainder.
+            Phase::Body if rest >= 1.0 => self.arm(Phase::Body, rest),
             Phase::Body => self.fail(&Error::new(
                 ErrorKind::Timeout,
                 "no data arrived for idleTimeoutMs: the stream stalled",
@@ -205,7 +225,11 @@ impl Shared {
     }
 
     pub(crate) fn enter_body(&self) {
-        let ms = self.inner.borrow().idle_ms;
+        let ms = {
+            let mut s = self.inner.borrow_mut();
+            s.last_data = js_sys::Date::now();
+            s.idle_ms
+        };
         self.arm(Phase::Body, ms);
     }
 
@@ -258,13 +282,10 @@ impl Shared {
                 let _ = resolve.call1(&JsValue::UNDEFINED, &convert::step(&p, false));
             }
         }
-        let done = s.core.is_done();
-        let idle = s.idle_ms;
-        drop(guard);
-        if feed.data_events > 0 && !done {
-            self.arm(Phase::Body, idle);
+        if feed.data_events > 0 {
+            s.last_data = js_sys::Date::now();
         }
-        Ok(done)
+        Ok(s.core.is_done())
     }
 
     pub(crate) fn set_json(&self, c: Completion) {
@@ -295,6 +316,22 @@ impl Shared {
     /// Ends the stream with `e` (no-op once ended), attaching what text
     /// had arrived as `partial`.
     pub(crate) fn fail(&self, e: &Error) {
+        self.end_with(e, false);
+    }
+
+    /// `return()` from the iterator: stop quietly. Pending and later
+    /// `next()` calls say done; a later `result()` rejects with AbortError.
+    pub(crate) fn stop(&self) {
+        self.end_with(
+            &Error::new(
+                ErrorKind::Abort,
+                "the stream was stopped before it finished (the for await loop was left)",
+            ),
+            true,
+        );
+    }
+
+    fn end_with(&self, e: &Error, delivered: bool) {
         let error = {
             let s = self.inner.borrow();
             if !matches!(s.end, End::Running) {
@@ -309,25 +346,7 @@ impl Shared {
         };
         // An abort means "stop now": parts already queued are dropped.
         let drop_queue = e.kind == ErrorKind::Abort;
-        self.finalize(
-            End::Failed {
-                error,
-                delivered: false,
-            },
-            drop_queue,
-        );
-    }
-
-    /// `return()` from the iterator: stop quietly. A later `result()`
-    /// rejects with AbortError; `next()` says done.
-    pub(crate) fn stop(&self) {
-        self.fail(&Error::new(
-            ErrorKind::Abort,
-            "the stream was stopped before it finished (the for await loop was left)",
-        ));
-        if let End::Failed { delivered, .. } = &mut self.inner.borrow_mut().end {
-            *delivered = true;
-        }
+        self.finalize(End::Failed { error, delivered }, drop_queue);
     }
 
     fn finalize(&self, end: End, drop_queue: bool) {
@@ -383,7 +402,10 @@ impl Shared {
             }
         }
         drop(s);
-        let _ = resolve.call1(&JsValue::UNDEFINED, &convert::step(&JsValue::UNDEFINED, true));
+        let _ = resolve.call1(
+            &JsValue::UNDEFINED,
+            &convert::step(&JsValue::UNDEFINED, true),
+        );
     }
 
     fn settle_result(&self, resolve: &Function, reject: &Function) {
@@ -457,7 +479,11 @@ impl Inner {
             &self.reasoning,
             &self.answer,
             self.core.finish_reason().unwrap_or(""),
-            if usage.is_undefined() { None } else { Some(&usage) },
+            if usage.is_undefined() {
+                None
+            } else {
+                Some(&usage)
+            },
             self.core.request_id(),
         )
     }
@@ -510,12 +536,22 @@ impl ReasoningStream {
 
     #[wasm_bindgen(getter, js_name = requestId)]
     pub fn request_id(&self) -> Option<String> {
-        self.shared.inner.borrow().core.request_id().map(String::from)
+        self.shared
+            .inner
+            .borrow()
+            .core
+            .request_id()
+            .map(String::from)
     }
 
     #[wasm_bindgen(getter, js_name = finishReason)]
     pub fn finish_reason(&self) -> Option<String> {
-        self.shared.inner.borrow().core.finish_reason().map(String::from)
+        self.shared
+            .inner
+            .borrow()
+            .core
+            .finish_reason()
+            .map(String::from)
     }
 
     /// Reads the rest (if not iterated) and resolves the whole Result.
@@ -527,8 +563,10 @@ impl ReasoningStream {
     /// Cancels the request: the server sees the connection close, and
     /// `next()` / `result()` reject with AbortError.
     pub fn abort(&self) {
-        self.shared
-            .fail(&Error::new(ErrorKind::Abort, "the stream was aborted (stream.abort())"));
+        self.shared.fail(&Error::new(
+            ErrorKind::Abort,
+            "the stream was aborted (stream.abort())",
+        ));
     }
 }
 

@@ -14,8 +14,13 @@ mod image;
 mod iter;
 mod reader;
 
+// For the browser tests in tests/web, which drive the classes from Rust
+// (lib.rs exposes this module as a hidden `pub mod web` for them).
+#[allow(unused_imports)]
 pub use client::{models, Client, Conversation};
+#[allow(unused_imports)]
 pub use image::{estimate_image_tokens, prepare_image};
+#[allow(unused_imports)]
 pub use iter::{PartIterator, ReasoningStream};
 
 use wasm_bindgen::prelude::*;

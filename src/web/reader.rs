@@ -75,14 +75,14 @@ pub(crate) fn spawn(shared: Rc<Shared>, plan: Plan) {
 async fn drive(shared: &Rc<Shared>, mut plan: Plan) -> Result<(), Error> {
     for b in std::mem::take(&mut plan.blobs) {
         let url = read_blob(&b.blob).await?;
-        if let Some(ContentItem::Image(slot)) = plan
-            .request
-            .messages
-            .get_mut(b.message)
-            .and_then(|m| match &mut m.content {
-                Content::Items(items) => items.get_mut(b.item),
-                Content::Text(_) => None,
-            })
+        if let Some(ContentItem::Image(slot)) =
+            plan.request
+                .messages
+                .get_mut(b.message)
+                .and_then(|m| match &mut m.content {
+                    Content::Items(items) => items.get_mut(b.item),
+                    Content::Text(_) => None,
+                })
         {
             *slot = url;
         }
@@ -127,8 +127,9 @@ fn headers(cfg: &ClientConfig, transport: Transport) -> Result<Headers, Error> {
     }
     if let Some(key) = &cfg.api_key {
         let auth = String::from("Bearer ") + key;
-        h.set("Authorization", &auth)
-            .map_err(|_| Error::invalid_request("apiKey contains characters not allowed in a header"))?;
+        h.set("Authorization", &auth).map_err(|_| {
+            Error::invalid_request("apiKey contains characters not allowed in a header")
+        })?;
     }
     for (name, value) in &cfg.headers {
         h.set(name, value).map_err(|_| bad())?;
@@ -183,7 +184,9 @@ async fn open(
                 // Still under timeoutMs: an error body that never ends is a
                 // timeout like missing headers.
                 let text = match resp.array_buffer() {
-                    Ok(p) => JsFuture::from(p).await.map(|b| Uint8Array::new(&b).to_vec()),
+                    Ok(p) => JsFuture::from(p)
+                        .await
+                        .map(|b| Uint8Array::new(&b).to_vec()),
                     Err(e) => Err(e),
                 };
                 if !shared.is_running() {
@@ -334,7 +337,9 @@ async fn read_json(
 ) -> Result<(), Error> {
     shared.enter_body();
     let bytes = match resp.array_buffer() {
-        Ok(p) => JsFuture::from(p).await.map(|b| Uint8Array::new(&b).to_vec()),
+        Ok(p) => JsFuture::from(p)
+            .await
+            .map(|b| Uint8Array::new(&b).to_vec()),
         Err(e) => Err(e),
     };
     shared.disarm();

@@ -104,6 +104,11 @@ for (const protocol of ["openai", "dashscope"]) {
       assert.equal(r.scope, "window");
       const [rec] = await recordsFor(id);
       assert.equal(header(rec, "origin"), site.url, "a cross-origin request from the page's origin");
+      // No telemetry headers: only X-DashScope-SSE and the caller's X-Mock-Id
+      // among the custom ones (each would need a CORS preflight allowance).
+      const custom = Object.keys(rec.headers).map((k) => k.toLowerCase()).filter((k) => k.startsWith("x-"));
+      assert.deepEqual(custom.filter((k) => k !== "x-mock-id" && k !== "x-dashscope-sse"), []);
+      assert.equal(header(rec, "x-dashscope-sse"), protocol === "dashscope" ? "enable" : undefined);
       assert.equal(rec.outcome, "completed");
     });
 
@@ -146,6 +151,40 @@ describe("Chromium: CORS refused", () => {
       assert.equal(r.error.name, "NetworkError", JSON.stringify(r.error));
     } finally {
       await p2.close();
+    }
+  });
+});
+
+describe("Chromium: Content-Security-Policy (docs/usage.md)", () => {
+  test("script-src 'wasm-unsafe-eval' + connect-src naming the relay is enough; without either it fails", async () => {
+    const CSP = "content-security-policy";
+    const headers = {}; // read per response, so the policy can name the mock started after the site
+    const strict = await startStatic({ "/pkg/": path.join(ROOT, "pkg") + "/", "/": path.join(HERE, "fixtures") + "/" }, { headers });
+    const relay = await startMock({ origins: [strict.url] });
+    const p = await newPage(browser);
+    try {
+      headers[CSP] = `default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ${relay.url}`;
+      await p.goto(`${strict.url}/index.html`);
+      assertStreamed(await inPage("streamToEnd", { api: relay.url, protocol: "dashscope" }, p), "dashscope");
+
+      // Without 'wasm-unsafe-eval' the module cannot be compiled: the policy is really enforced.
+      headers[CSP] = `default-src 'none'; script-src 'self'; connect-src 'self' ${relay.url}`;
+      await p.goto(`${strict.url}/index.html`);
+      const noWasm = await inPage("streamToEnd", { api: relay.url, protocol: "dashscope" }, p).then(
+        (r) => ({ resolved: r }),
+        (e) => ({ thrown: e.message }),
+      );
+      assert.ok(noWasm.thrown, `init() must fail without 'wasm-unsafe-eval': ${JSON.stringify(noWasm)}`);
+
+      // A relay missing from connect-src: the fetch is blocked, a NetworkError.
+      headers[CSP] = `default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'`;
+      await p.goto(`${strict.url}/index.html`);
+      const blocked = await inPage("refused", { api: relay.url, protocol: "openai" }, p);
+      assert.equal(blocked.error?.name, "NetworkError", JSON.stringify(blocked));
+    } finally {
+      await p.close();
+      await relay.stop();
+      await strict.stop();
     }
   });
 });

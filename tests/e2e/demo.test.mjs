@@ -111,6 +111,31 @@ test("a student session on the demo page", async (t) => {
       assert.equal(JSON.stringify(messages).match(/data:image\//g).length, 1);
     });
 
+    await t.test("axe-core finds no serious or critical violations on the demo", async () => {
+      await page.addScriptTag({ path: path.join(ROOT, "node_modules", "axe-core", "axe.min.js") });
+      const violations = await page.evaluate(async () => {
+        const r = await window.axe.run(document, { resultTypes: ["violations"] });
+        return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
+      });
+      const bad = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+      assert.deepEqual(bad, [], JSON.stringify(bad, null, 2));
+    });
+
+    // Taken after a clean exchange (the README shows this one); the Stop and
+    // fault steps below then run at phone width.
+    await t.test("screenshots at desktop and phone width", async () => {
+      const desktop = await screenshot(page, "demo-desktop.png");
+      if (process.env.VR_UPDATE_SCREENSHOTS === "1") {
+        mkdirSync(path.join(ROOT, "docs", "screenshots"), { recursive: true });
+        copyFileSync(desktop, path.join(ROOT, "docs", "screenshots", "demo-desktop.png"));
+      }
+      await page.setViewportSize({ width: 390, height: 844 });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px at 390px`);
+      await screenshot(page, "demo-phone.png");
+    });
+
+
     await t.test("Stop mid-stream ends it cleanly", async () => {
       await page.evaluate(() => {
         document.getElementById("tutor").headers = { "X-Mock-Reasoning-Tokens": "20000", "X-Mock-Id": "demo-stop" };
@@ -154,16 +179,9 @@ test("a student session on the demo page", async (t) => {
       phase.name = "session";
     });
 
-    await t.test("screenshots at desktop and phone width", async () => {
-      const desktop = await screenshot(page, "demo-desktop.png");
-      if (process.env.VR_UPDATE_SCREENSHOTS === "1") {
-        mkdirSync(path.join(ROOT, "docs", "screenshots"), { recursive: true });
-        copyFileSync(desktop, path.join(ROOT, "docs", "screenshots", "demo-desktop.png"));
-      }
-      await page.setViewportSize({ width: 390, height: 844 });
+    await t.test("still no sideways scrolling at phone width after an error", async () => {
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px at 390px`);
-      await screenshot(page, "demo-phone.png");
     });
 
     await t.test("the API key never reaches the page; nothing is loaded from elsewhere", async () => {

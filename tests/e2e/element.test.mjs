@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, cpSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { build } from "esbuild";
 import { startMock } from "../support/mock.mjs";
 import { ROOT, launch, openPage, screenshot, requireBuilt, eventually, recordEvents, events, waitForEnd } from "./lib/browser.mjs";
 
@@ -20,6 +21,15 @@ before(async () => {
   site = mkdtempSync(path.join(tmpdir(), "vr-element-"));
   cpSync(PKG, path.join(site, "pkg"), { recursive: true });
   cpSync(path.join(ROOT, "tests", "e2e", "fixtures", "element.html"), path.join(site, "index.html"));
+  // The Markdown/sanitiser module on its own, to feed it hostile answers
+  // the mock never sends.
+  await build({
+    entryPoints: [path.join(ROOT, "js", "element", "markdown.js")],
+    outfile: path.join(site, "markdown-test.js"),
+    bundle: true,
+    format: "esm",
+    logLevel: "warning",
+  });
   // `fast` streams as quickly as it can; `slow` paces tokens so a test can
   // act while a stream is still running.
   [fast, slow] = await Promise.all([
@@ -396,6 +406,54 @@ test("a 50k-token thinking stream does not freeze the page", async () => {
     console.log(`# 50k-token thinking: ${result.reasoning.length} chars in ${parts} parts, ${elapsed} ms, longest frame gap ${gaps.max.toFixed(0)} ms over ${gaps.frames} frames`);
     // Generous for a shared 2-core machine: a frozen page shows gaps of seconds.
     assert.ok(gaps.max < 1000, `longest frame gap ${gaps.max} ms`);
+    noProblems(problems);
+  } finally {
+    await context.close();
+  }
+});
+
+test("answers are sanitised Markdown; math is marked only where it is math", async () => {
+  const { page, context, problems } = await openPage(browser, fast.url + "/index.html");
+  try {
+    const out = await page.evaluate(async () => {
+      const { renderMarkdown } = await import("./markdown-test.js");
+      const hostile = [
+        "Hi <img src=x onerror=\"window.__pwned=1\"> there",
+        "<script>window.__pwned=2</script>",
+        "[click](javascript:window.__pwned=3)",
+        "<a href=\"https://example.com\" onclick=\"window.__pwned=4\">x</a>",
+        "![remote](https://tracker.example/pixel.png)",
+        "<iframe src=\"https://example.com\"></iframe><form><input></form>",
+        "<div style=\"position:fixed;inset:0\">cover</div>",
+      ].map((md) => {
+        const { html } = renderMarkdown(md);
+        const box = document.createElement("div");
+        box.innerHTML = html;
+        document.body.append(box);
+        return html;
+      });
+      const math = (md) => renderMarkdown(md);
+      return {
+        hostile,
+        pwned: window.__pwned ?? null,
+        inline: math("so $x^2 = 4$ and \\(y\\)"),
+        display: math("$$\\frac{a}{b}$$"),
+        money: math("It costs $5 and $6 today."),
+        plain: math("**bold** and `code`"),
+      };
+    });
+    await new Promise((r) => setTimeout(r, 200)); // let any onerror fire
+    assert.equal(await page.evaluate(() => window.__pwned ?? null), null);
+    const all = out.hostile.join("\n");
+    assert.doesNotMatch(all, /onerror|onclick|<script|javascript:|<iframe|<form|<input|style=/i);
+    assert.doesNotMatch(all, /tracker\.example/);
+    assert.match(out.hostile[3], /rel="noopener noreferrer nofollow"/);
+    assert.ok(out.inline.hasMath);
+    assert.equal((out.inline.html.match(/class="vr-math"/g) || []).length, 2);
+    assert.match(out.display.html, /vr-math-display/);
+    assert.equal(out.money.hasMath, false, "dollar amounts are not math");
+    assert.equal(out.plain.hasMath, false);
+    assert.match(out.plain.html, /<strong>bold<\/strong>/);
     noProblems(problems);
   } finally {
     await context.close();

@@ -29,7 +29,8 @@ before(async () => {
       res.setHeader("content-type", "text/html; charset=utf-8");
       res.end(html);
     } else {
-      res.statusCode = 404;
+      // Only the browser's automatic /favicon.ico lands here.
+      res.statusCode = req.url === "/favicon.ico" ? 204 : 404;
       res.end();
     }
   });

@@ -2,6 +2,7 @@
 // and keep-alives, timeoutMs before headers; each one closes the connection
 // (the mock records "disconnected").
 import assert from "node:assert/strict";
+import http from "node:http";
 import { after, before, describe, test } from "node:test";
 import { startMock } from "../support/mock.mjs";
 import {
@@ -175,6 +176,36 @@ for (const protocol of PROTOCOLS) {
       assert.ok(elapsed >= 450, `two attempts of 250 ms took only ${Math.round(elapsed)} ms`);
       assert.equal(error.partial, undefined);
       await assertDisconnected(id, 2);
+    });
+
+    test("timeoutMs and abort before headers close the connection (seen by a server that never answers)", async () => {
+      // Independent of the mock's bookkeeping: a server that holds every
+      // request and records when the client's socket closes.
+      const requests = [];
+      const server = http.createServer((req) => {
+        const rec = { t0: performance.now(), closedAfter: undefined };
+        requests.push(rec);
+        req.socket.on("close", () => (rec.closedAfter = performance.now() - rec.t0));
+      });
+      await new Promise((r) => server.listen(0, "127.0.0.1", r));
+      try {
+        const baseUrl = `http://127.0.0.1:${server.address().port}`;
+        const err = await rejection(new Client({ baseUrl, protocol, timeoutMs: 500, maxRetries: 0 }).complete(thinkingRequest()));
+        assertLibError(err, "TimeoutError");
+        const ac = new AbortController();
+        setTimeout(() => ac.abort(), 500);
+        assertLibError(await rejection(new Client({ baseUrl, protocol, maxRetries: 0 }).complete(thinkingRequest({ signal: ac.signal }))), "AbortError");
+        const deadline = Date.now() + 2000;
+        while (requests.some((r) => r.closedAfter === undefined) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        assert.equal(requests.length, 2, "both requests reached the server");
+        for (const r of requests) {
+          assert.ok(r.closedAfter !== undefined, "the client closed the connection");
+          assert.ok(r.closedAfter < 1500, `closed after ${Math.round(r.closedAfter)} ms`);
+        }
+      } finally {
+        server.closeAllConnections();
+        await new Promise((r) => server.close(r));
+      }
     });
 
     test("timeoutMs with maxRetries 0: one attempt", async () => {

@@ -9,10 +9,16 @@ import {
 const { Client, Conversation } = await loadPkg();
 
 let mock;
+let pacedMock;
 before(async () => {
   mock = await startMock({ allowNoOrigin: true });
+  // Paced, so that a send can be observed while it runs.
+  pacedMock = await startMock({ allowNoOrigin: true, tokensPerSecond: 300 });
 });
-after(() => mock?.stop());
+after(async () => {
+  await mock?.stop();
+  await pacedMock?.stop();
+});
 
 /** The text of a Message's content, string or items of either style. */
 function text(content) {
@@ -74,7 +80,7 @@ for (const protocol of PROTOCOLS) {
   describe(`Conversation (${protocol})`, () => {
     test("system first; history commits user + answer (never reasoning) on success; the wire carries it", async () => {
       const id = uid("conv");
-      const client = new Client(mockOptions(mock, protocol, { id, reasoningTokens: 12, answerTokens: 6 }));
+      const client = new Client(mockOptions(pacedMock, protocol, { id, reasoningTokens: 12, answerTokens: 6 }));
       const conv = client.conversation({ model: "qwen3-vl-plus", enableThinking: true, system: "Be brief." });
       assert.ok(conv instanceof Conversation);
       assert.deepEqual(conv.messages.map((m) => [m.role, text(m.content)]), [["system", "Be brief."]]);
@@ -91,15 +97,21 @@ for (const protocol of PROTOCOLS) {
       const s2 = conv.send([{ text: "Second?" }]);
       // While a send runs, messages shows the committed history only.
       assert.equal(conv.messages.length, 3);
+      let observedRunning = 0;
       const { parts } = await consume(s2, () => {
-        assert.equal(conv.messages.length, 3, "messages changed while the send was running");
+        // Until the finish reason has arrived the send is running.
+        if (s2.finishReason === undefined) {
+          observedRunning += 1;
+          assert.equal(conv.messages.length, 3, "messages changed while the send was running");
+        }
       });
       assert.ok(parts.length > 0);
+      assert.ok(observedRunning > 0, "the paced send was observed while running (else this proves nothing)");
       assert.equal(conv.messages.length, 5);
       assert.deepEqual(conv.messages.slice(3).map((m) => [m.role, text(m.content)]), [["user", "Second?"], ["assistant", s2.answer]]);
       for (const m of conv.messages) assert.ok(!JSON.stringify(m).includes(r1.reasoning), "reasoning never enters the history");
 
-      const recs = await requestsFor(mock, id);
+      const recs = await requestsFor(pacedMock, id);
       assert.equal(recs.length, 2);
       assert.deepEqual(wireTurns(protocol, recs[0].body), [["system", "Be brief."], ["user", "First question?"]]);
       assert.deepEqual(wireTurns(protocol, recs[1].body), [
@@ -176,6 +188,13 @@ for (const protocol of PROTOCOLS) {
       assert.deepEqual(wireTurns(protocol, recs.at(-1).body), [
         ["user", "one"], ["assistant", r1.answer], ["user", "five"],
       ]);
+    });
+
+    test('a reply cut at maxTokens (finish reason "length") is committed too', async () => {
+      const conv = new Client(mockOptions(mock, protocol, { answerTokens: 40 })).conversation({ model: "qwen3-vl-plus", maxTokens: 5 });
+      const r = await conv.send("long answer please").result();
+      assert.equal(r.finishReason, "length");
+      assert.deepEqual(conv.messages.map((m) => [m.role, text(m.content)]), [["user", "long answer please"], ["assistant", r.answer]]);
     });
 
     test("send() validates synchronously", async () => {

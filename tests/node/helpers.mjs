@@ -237,6 +237,17 @@ export async function startCaptureServer() {
     req.on("end", () => {
       seen.push({ method: req.method, path: req.url, headers: { ...req.headers }, body });
       const dashscope = req.url.includes("/api/v1/");
+      if (req.url.startsWith("/noid/")) {
+        // No id in the body: the request id is only in a response header.
+        const header = dashscope ? "x-dashscope-request-id" : "x-request-id";
+        res.writeHead(200, { "content-type": "text/event-stream", [header]: "hdr-req-1" });
+        res.end(
+          dashscope
+            ? 'data:{"output":{"choices":[{"message":{"content":[{"text":"ok"}],"role":"assistant"},"finish_reason":"stop"}]},"usage":{"input_tokens":1,"output_tokens":1,"total_tokens":2}}\n\n'
+            : 'data: {"choices":[{"index":0,"delta":{"content":"ok"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n',
+        );
+        return;
+      }
       if (req.headers.accept && !req.headers.accept.includes("text/event-stream")) {
         res.writeHead(200, { "content-type": "application/json", "x-request-id": "cap-1" });
         res.end(

@@ -11,10 +11,17 @@ import {
 const { Client, ReasoningStream } = await loadPkg();
 
 let mock;
+let pacedMock;
 before(async () => {
   mock = await startMock({ allowNoOrigin: true });
+  // Paced so that events arrive in separate reads: what the live properties
+  // show mid-stream is then observable.
+  pacedMock = await startMock({ allowNoOrigin: true, tokensPerSecond: 300 });
 });
-after(() => mock?.stop());
+after(async () => {
+  await mock?.stop();
+  await pacedMock?.stop();
+});
 
 const REQUEST_ID_FORMAT = {
   // openai: the body's `id` as sent; dashscope: the body's `request_id` (no prefix).
@@ -131,9 +138,9 @@ for (const protocol of PROTOCOLS) {
     });
 
     test("usage, reasoningTokens and outputTokens match the reply (cumulative usage is not summed)", async () => {
-      const client = new Client(mockOptions(mock, protocol, { reasoningTokens: 30, answerTokens: 12 }));
+      const client = new Client(mockOptions(pacedMock, protocol, { reasoningTokens: 30, answerTokens: 12 }));
       const stream = client.stream(thinkingRequest());
-      const { snapshots, parts } = await consume(stream);
+      const { snapshots } = await consume(stream);
       const u = stream.usage;
       assert.equal(u.reasoningTokens, 30, "reasoningTokens as the server reported");
       assert.equal(u.outputTokens, 42, "outputTokens = reasoning + answer as the server reported (not a sum of cumulative events)");
@@ -141,12 +148,25 @@ for (const protocol of PROTOCOLS) {
       assert.ok(u.raw && typeof u.raw === "object", "usage.raw is the provider's usage object");
       if (protocol === "openai") {
         assert.equal(u.raw.completion_tokens, 42);
-        // usage comes at the end with openai: not set while text is still arriving
-        const lastText = parts.findLastIndex((p) => p.type !== "usage");
-        for (let i = 0; i < lastText; i++) assert.equal(snapshots[i].usage, undefined, `openai usage set before the end (part ${i})`);
+        // openai sends usage after all text: while text was still to come,
+        // stream.usage cannot have been set.
+        snapshots.forEach((snap, i) => {
+          if (snap.reasoning !== stream.reasoning || snap.answer !== stream.answer) {
+            assert.equal(snap.usage, undefined, `openai usage set while text was still arriving (part ${i})`);
+          }
+        });
+        assert.ok(snapshots.some((snap) => snap.answer !== stream.answer), "the paced stream was observed mid-way (else this proves nothing)");
       } else {
         assert.equal(u.raw.output_tokens, 42);
       }
+    });
+
+    test('maxTokens reached: finishReason "length", the iterator still finishes normally', async () => {
+      const stream = new Client(mockOptions(mock, protocol, { reasoningTokens: 10, answerTokens: 40 })).stream(thinkingRequest({ maxTokens: 5 }));
+      const { parts, snapshots } = await consume(stream);
+      assertStreamInvariants(stream, parts, snapshots);
+      assert.equal(stream.finishReason, "length");
+      assert.equal((await stream.result()).finishReason, "length");
     });
 
     test("QVQ usage has no reasoningTokens", async () => {
@@ -165,7 +185,7 @@ for (const protocol of PROTOCOLS) {
 
 describe("streaming (dashscope only)", () => {
   test("stream.usage is set while streaming and updates with every event (cumulative)", async () => {
-    const stream = new Client(mockOptions(mock, "dashscope", { reasoningTokens: 40, answerTokens: 20 })).stream(thinkingRequest());
+    const stream = new Client(mockOptions(pacedMock, "dashscope", { reasoningTokens: 40, answerTokens: 20 })).stream(thinkingRequest());
     const { parts, snapshots } = await consume(stream);
     const firstText = parts.findIndex((p) => p.type !== "usage");
     assert.ok(snapshots[firstText].usage, "usage already set when the first text part arrives");

@@ -40,7 +40,7 @@ after(async () => {
   if (tmp && !process.env.KEEP_PACK_TMP) rmSync(tmp, { recursive: true, force: true });
 });
 
-test("npm pack produces a tarball with the module, the wasm, the types and package.json", () => {
+test("npm pack produces a tarball with the module, the wasm, the types and package.json", (t) => {
   const out = run("npm", ["pack", PKG, "--pack-destination", tmp, "--json"], tmp);
   const [info] = JSON.parse(out);
   tarball = path.join(tmp, info.filename);
@@ -51,7 +51,7 @@ test("npm pack produces a tarball with the module, the wasm, the types and packa
   }
   assert.equal(info.name, "visual-reasoning");
   const wasm = info.files.find((f) => f.path === "visual_reasoning_bg.wasm");
-  console.log(`# tarball ${info.filename}: ${info.size} bytes packed, ${info.unpackedSize} unpacked; wasm ${wasm.size} bytes`);
+  t.diagnostic(`tarball ${info.filename}: ${info.size} bytes packed, ${info.unpackedSize} unpacked; wasm ${wasm.size} bytes`);
 });
 
 test("a fresh Vite 7 project installs the tarball, builds, and streams in Chromium", async () => {
@@ -103,7 +103,7 @@ window.result = (async () => {
   assert.ok(assets.some((f) => f.endsWith(".wasm")), `Vite emitted the wasm as an asset: ${assets.join(", ")}`);
 
   site = await startStatic({ "/": dist + "/" });
-  mock = await startMock({ origins: [site.url] });
+  mock = await startMock({ origins: [site.url], allowNoOrigin: true });
   browser = await launchBrowser();
   const page = await newPage(browser);
   for (const protocol of ["openai", "dashscope"]) {
@@ -115,5 +115,28 @@ window.result = (async () => {
     assert.equal(r.finishReason, "stop");
     assert.equal(r.same, true, "parts concatenate to the result");
     assert.ok(r.models > 0);
+  }
+
+  // docs/usage.md "In Node": the installed package, loaded the documented
+  // ways (initSync with the bytes; init with the bytes), streams from the mock.
+  writeFileSync(
+    path.join(app, "node-check.mjs"),
+    `import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import init, { initSync, Client } from "visual-reasoning";
+
+const require = createRequire(import.meta.url);
+const bytes = readFileSync(require.resolve("visual-reasoning/visual_reasoning_bg.wasm"));
+if (process.argv[3] === "async") await init({ module_or_path: bytes });
+else initSync({ module: bytes });
+const r = await new Client({ baseUrl: process.argv[2], protocol: "dashscope" })
+  .complete({ model: "qvq-max", messages: [{ role: "user", content: "x" }] });
+console.log(JSON.stringify({ answer: r.answer, finishReason: r.finishReason }));
+`,
+  );
+  for (const how of ["sync", "async"]) {
+    const out = JSON.parse(run(process.execPath, ["node-check.mjs", mock.url, how], app));
+    assert.equal(out.finishReason, "stop", `Node (${how} init)`);
+    assert.ok(out.answer.length > 0);
   }
 });

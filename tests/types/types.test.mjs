@@ -36,21 +36,39 @@ test("a strict consumer compiles against pkg/visual_reasoning.d.ts", () => {
   }
 });
 
-test("no `any` in any .d.ts of pkg/", () => {
-  const files = readdirSync(PKG).filter((f) => f.endsWith(".d.ts"));
-  assert.ok(files.includes("visual_reasoning.d.ts"), `pkg/ has ${files.join(", ")}`);
+/** Lines containing the `any` type, comments stripped. */
+function anyLines(file, text) {
   const hits = [];
-  for (const f of files) {
-    stripComments(readFileSync(path.join(PKG, f), "utf8"))
-      .split("\n")
-      .forEach((line, i) => {
-        if (/\bany\b/.test(line)) hits.push(`${f}:${i + 1}: ${line.trim()}`);
-      });
-  }
-  assert.deepEqual(hits, [], "API.md: the .d.ts must say the types, not any");
+  stripComments(text)
+    .split("\n")
+    .forEach((line, i) => {
+      if (/\bany\b/.test(line)) hits.push(`${file}:${i + 1}: ${line.trim()}`);
+    });
+  return hits;
+}
+
+/** wasm-bindgen's raw ABI block (`interface InitOutput { ... }`), split from the public declarations. */
+function splitInitOutput(src) {
+  const m = /export interface InitOutput \{[\s\S]*?\n\}/.exec(src);
+  return m ? { publicPart: src.replace(m[0], ""), abi: m[0] } : { publicPart: src, abi: "" };
+}
+
+test("no `any` in the public declarations of pkg/visual_reasoning.d.ts", () => {
+  const { publicPart } = splitInitOutput(readFileSync(DTS, "utf8"));
+  assert.deepEqual(anyLines("visual_reasoning.d.ts", publicPart), [], "API.md: the .d.ts must say the types, not any");
 });
 
-test("exports of visual_reasoning.d.ts match API.md's allowlist", () => {
+test("no `any` anywhere in pkg/*.d.ts (wasm-bindgen's InitOutput and _bg.wasm.d.ts included)", () => {
+  // The raw ABI is typed by wasm-bindgen with `any` for externref values; a
+  // consumer sees it through `init()`'s return type (InitOutput), so it is
+  // part of the published types too. (Fixable in the build, e.g. any -> unknown.)
+  const files = readdirSync(PKG).filter((f) => f.endsWith(".d.ts") && f.startsWith("visual_reasoning"));
+  assert.ok(files.includes("visual_reasoning.d.ts"), `pkg/ has ${files.join(", ")}`);
+  const hits = files.flatMap((f) => anyLines(f, readFileSync(path.join(PKG, f), "utf8")));
+  assert.deepEqual(hits, [], "no any in the published .d.ts files");
+});
+
+test("exports of visual_reasoning.d.ts match API.md's allowlist", (t) => {
   const sf = ts.createSourceFile(DTS, readFileSync(DTS, "utf8"), ts.ScriptTarget.Latest, true);
   const values = [];
   const types = [];
@@ -73,7 +91,7 @@ test("exports of visual_reasoning.d.ts match API.md's allowlist", () => {
   assert.deepEqual(unexpected, [], "exported classes/functions beyond API.md (each one is public surface and size)");
   const extraTypes = types.filter((t) => !API_TYPES.includes(t) && !WASM_BINDGEN_TYPES.includes(t));
   // Extra exported *types* cost nothing at runtime; list them so a reviewer sees them.
-  if (extraTypes.length) console.log(`# extra exported types: ${extraTypes.join(", ")}`);
+  if (extraTypes.length) t.diagnostic(`extra exported types: ${extraTypes.join(", ")}`);
 });
 
 test("the JS module's runtime exports match the .d.ts allowlist", async () => {

@@ -38,4 +38,5 @@ export WASM_BINDGEN_TEST_ADDRESS=$address
 # A normal page, not a cross-origin-isolated one: that is what users have.
 export WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION=1
 export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
-wasm-pack test --headless --chrome -- --test web
+cd tests/web
+wasm-pack test --headless --chrome

@@ -68,14 +68,20 @@ mod tests {
     fn parses_lists_with_arguments() {
         assert_eq!(
             parse("status:429, retry-after:0,503-once:abc").unwrap(),
-            [Fault::Status(429), Fault::RetryAfter(0), Fault::Once503("abc".into())]
+            [
+                Fault::Status(429),
+                Fault::RetryAfter(0),
+                Fault::Once503("abc".into())
+            ]
         );
         assert_eq!(parse("html").unwrap(), [Fault::Html]);
     }
 
     #[test]
     fn rejects_unknown_kinds_and_bad_numbers() {
-        assert!(parse("stal:10").unwrap_err().contains("unknown kind `stal`"));
+        assert!(parse("stal:10")
+            .unwrap_err()
+            .contains("unknown kind `stal`"));
         assert!(parse("drop").unwrap_err().contains("needs a number"));
         assert!(parse("status:200").is_err());
     }

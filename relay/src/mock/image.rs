@@ -36,7 +36,11 @@ fn data_url_size(url: &str) -> Option<(u32, u32)> {
         .take(PREFIX_CHARS)
         .collect();
     // Decode whole 4-char groups only: a prefix may end mid-group.
-    let usable = if clean.len() == PREFIX_CHARS { clean.len() / 4 * 4 } else { clean.len() };
+    let usable = if clean.len() == PREFIX_CHARS {
+        clean.len() / 4 * 4
+    } else {
+        clean.len()
+    };
     let bytes = B64.decode(&clean.as_bytes()[..usable]).ok()?;
     dimensions(&bytes)
 }

@@ -145,6 +145,30 @@ fn set_outcome(entry: &Entry, outcome: &'static str) {
     lock(entry).outcome = outcome;
 }
 
+/// Marks a request "disconnected" if its handler is dropped while the
+/// outcome is still pending: hyper drops the handler future when the client
+/// closes the connection before the response headers (a `stall-headers`
+/// fault), and tests must see that the library closed it.
+struct PendingGuard(Option<Entry>);
+
+impl PendingGuard {
+    /// Hands the outcome over to whoever drives the body.
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for PendingGuard {
+    fn drop(&mut self) {
+        if let Some(entry) = &self.0 {
+            let mut e = lock(entry);
+            if e.outcome == "pending" {
+                e.outcome = "disconnected";
+            }
+        }
+    }
+}
+
 /// Options read from a request, in the protocol's own positions.
 #[derive(Debug)]
 struct Request {
@@ -163,7 +187,11 @@ struct Request {
 type Refusal = (StatusCode, Kind, String);
 
 fn invalid(message: impl Into<String>) -> Refusal {
-    (StatusCode::BAD_REQUEST, errors::INVALID_PARAMETER, message.into())
+    (
+        StatusCode::BAD_REQUEST,
+        errors::INVALID_PARAMETER,
+        message.into(),
+    )
 }
 
 fn parse_request(protocol: Protocol, headers: &HeaderMap, body: &[u8]) -> Result<Request, Refusal> {
@@ -181,7 +209,9 @@ fn parse_request(protocol: Protocol, headers: &HeaderMap, body: &[u8]) -> Result
             v.get("stream") == Some(&Value::Bool(true)),
         ),
         Protocol::DashScope => (
-            v.get("parameters").and_then(Value::as_object).unwrap_or(&empty),
+            v.get("parameters")
+                .and_then(Value::as_object)
+                .unwrap_or(&empty),
             v.pointer("/input/messages"),
             headers
                 .get("x-dashscope-sse")
@@ -191,11 +221,18 @@ fn parse_request(protocol: Protocol, headers: &HeaderMap, body: &[u8]) -> Result
     };
     let messages = match messages.and_then(Value::as_array) {
         Some(m) if !m.is_empty() => m,
-        _ => return Err(invalid("The messages field is required and must be a non-empty list.")),
+        _ => {
+            return Err(invalid(
+                "The messages field is required and must be a non-empty list.",
+            ))
+        }
     };
     let family = models::rules(&model).map_or(Family::Qwen3Vl, |r| r.family);
     let high_resolution = opts.get("vl_high_resolution_images") == Some(&Value::Bool(true));
-    let mut input = InputUsage { text: 3, ..Default::default() };
+    let mut input = InputUsage {
+        text: 3,
+        ..Default::default()
+    };
     let mut question = String::new();
     for m in messages {
         input.text += 3;
@@ -233,7 +270,11 @@ fn parse_request(protocol: Protocol, headers: &HeaderMap, body: &[u8]) -> Result
                     match video {
                         // Two frames merge into one temporal patch.
                         Some(Value::Array(frames)) => {
-                            let sum: u64 = frames.iter().filter_map(Value::as_str).map(image_cost).sum();
+                            let sum: u64 = frames
+                                .iter()
+                                .filter_map(Value::as_str)
+                                .map(image_cost)
+                                .sum();
                             input.video += sum.div_ceil(2);
                         }
                         Some(Value::String(_)) => {
@@ -272,27 +313,39 @@ fn header_number(headers: &HeaderMap, name: &str) -> Option<usize> {
 
 /// The model's behaviour (PROTOCOL.md §6): errors where the service
 /// refuses, else the reply to send.
-fn plan(protocol: Protocol, req: &Request, headers: &HeaderMap, request_id: &str) -> Result<Reply, Refusal> {
+fn plan(
+    protocol: Protocol,
+    req: &Request,
+    headers: &HeaderMap,
+    request_id: &str,
+) -> Result<Reply, Refusal> {
     let Some(info) = models::lookup(&req.model) else {
         // The two protocols disagree on unknown models (README).
         return Err(match protocol {
             Protocol::OpenAi => (
                 StatusCode::NOT_FOUND,
                 errors::MODEL_NOT_FOUND,
-                format!("The model `{}` does not exist or you do not have access to it.", req.model),
+                format!(
+                    "The model `{}` does not exist or you do not have access to it.",
+                    req.model
+                ),
             ),
             Protocol::DashScope => invalid("Model not exist."),
         });
     };
     let rules = info.rules;
     if rules.thinking == Thinking::Always && req.enable_thinking == Some(false) {
-        return Err(invalid("The value of the enable_thinking parameter is restricted to True."));
+        return Err(invalid(
+            "The value of the enable_thinking parameter is restricted to True.",
+        ));
     }
     if rules.streaming_only && !req.stream {
         return Err(invalid("current user api does not support http call."));
     }
     if rules.family == Family::Qvq && protocol == Protocol::DashScope && !req.incremental {
-        return Err(invalid("The incremental_output parameter of this model only supports true."));
+        return Err(invalid(
+            "The incremental_output parameter of this model only supports true.",
+        ));
     }
     let thinking = match rules.thinking {
         Thinking::Always => true,
@@ -310,9 +363,9 @@ fn plan(protocol: Protocol, req: &Request, headers: &HeaderMap, request_id: &str
             Some(n) if n >= 1 && n <= u64::from(rules.max_thinking) => n as usize,
             _ => {
                 return Err(invalid(format!(
-                    "The thinking_budget parameter must be a positive integer and not greater than {}",
-                    rules.max_thinking
-                )))
+                "The thinking_budget parameter must be a positive integer and not greater than {}",
+                rules.max_thinking
+            )))
             }
         },
     };
@@ -320,7 +373,11 @@ fn plan(protocol: Protocol, req: &Request, headers: &HeaderMap, request_id: &str
         None => rules.max_answer as usize,
         Some(b) => match b.as_u64() {
             Some(n) if n >= 1 => n as usize,
-            _ => return Err(invalid("The max_tokens parameter must be a positive integer.")),
+            _ => {
+                return Err(invalid(
+                    "The max_tokens parameter must be a positive integer.",
+                ))
+            }
         },
     };
     let (mut reasoning, mut answer) = text::compose(
@@ -342,7 +399,9 @@ fn plan(protocol: Protocol, req: &Request, headers: &HeaderMap, request_id: &str
         protocol,
         model: req.model.clone(),
         request_id: request_id.to_owned(),
-        created: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+        created: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
         thinking,
         reasoning,
         answer,
@@ -362,10 +421,19 @@ fn with_request_id(mut res: Response, request_id: &str) -> Response {
 }
 
 /// The response a `status:<code>` / `quota` fault asks for.
-fn fault_status(protocol: Protocol, code: u16, retry_after: Option<u64>, request_id: &str) -> Response {
+fn fault_status(
+    protocol: Protocol,
+    code: u16,
+    retry_after: Option<u64>,
+    request_id: &str,
+) -> Response {
     let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if code == 502 || code == 504 {
-        let text = if code == 502 { "502 Bad Gateway" } else { "504 Gateway Time-out" };
+        let text = if code == 502 {
+            "502 Bad Gateway"
+        } else {
+            "504 Gateway Time-out"
+        };
         let res = (status, [(header::CONTENT_TYPE, "text/plain")], text).into_response();
         return match retry_after {
             Some(s) => errors::with_retry_after(res, s),
@@ -373,13 +441,28 @@ fn fault_status(protocol: Protocol, code: u16, retry_after: Option<u64>, request
         };
     }
     let (kind, message) = match code {
-        400 => (errors::INVALID_PARAMETER, "<400> InternalError.Algo.InvalidParameter: The request is invalid."),
+        400 => (
+            errors::INVALID_PARAMETER,
+            "<400> InternalError.Algo.InvalidParameter: The request is invalid.",
+        ),
         401 => (errors::INVALID_API_KEY, "Invalid API-key provided."),
         403 => (errors::ACCESS_DENIED, "Access denied."),
-        404 => (errors::MODEL_NOT_FOUND, "The model does not exist or you do not have access to it."),
-        429 => (errors::THROTTLING, "Requests rate limit exceeded, please try again later."),
-        500 => (errors::INTERNAL, "An internal error has occurred, please try again later or contact service support."),
-        503 => (errors::UNAVAILABLE, "Model is unavailable, please try again later."),
+        404 => (
+            errors::MODEL_NOT_FOUND,
+            "The model does not exist or you do not have access to it.",
+        ),
+        429 => (
+            errors::THROTTLING,
+            "Requests rate limit exceeded, please try again later.",
+        ),
+        500 => (
+            errors::INTERNAL,
+            "An internal error has occurred, please try again later or contact service support.",
+        ),
+        503 => (
+            errors::UNAVAILABLE,
+            "Model is unavailable, please try again later.",
+        ),
         c if c < 500 => (errors::INVALID_PARAMETER, "The request was refused."),
         _ => (errors::INTERNAL, "An internal error has occurred."),
     };
@@ -392,8 +475,14 @@ fn fault_status(protocol: Protocol, code: u16, retry_after: Option<u64>, request
 }
 
 /// Mock mode's answer to an API request (body already read and capped).
-pub async fn handle(mock: Arc<MockState>, protocol: Protocol, parts: Parts, body: Bytes) -> Response {
+pub async fn handle(
+    mock: Arc<MockState>,
+    protocol: Protocol,
+    parts: Parts,
+    body: Bytes,
+) -> Response {
     let entry = mock.record(&parts, &body);
+    let guard = PendingGuard(Some(entry.clone()));
     let request_id = errors::new_request_id();
     let faults = match parts.headers.get("x-mock-fault").map(|h| h.to_str()) {
         None => Vec::new(),
@@ -401,12 +490,24 @@ pub async fn handle(mock: Arc<MockState>, protocol: Protocol, parts: Parts, body
             Ok(f) => f,
             Err(msg) => {
                 set_outcome(&entry, "error");
-                return errors::response(Some(protocol), StatusCode::BAD_REQUEST, errors::INVALID_PARAMETER, &msg, &request_id);
+                return errors::response(
+                    Some(protocol),
+                    StatusCode::BAD_REQUEST,
+                    errors::INVALID_PARAMETER,
+                    &msg,
+                    &request_id,
+                );
             }
         },
         Some(Err(_)) => {
             set_outcome(&entry, "error");
-            return errors::response(Some(protocol), StatusCode::BAD_REQUEST, errors::INVALID_PARAMETER, "X-Mock-Fault is not ASCII", &request_id);
+            return errors::response(
+                Some(protocol),
+                StatusCode::BAD_REQUEST,
+                errors::INVALID_PARAMETER,
+                "X-Mock-Fault is not ASCII",
+                &request_id,
+            );
         }
     };
     let retry_after = faults.iter().find_map(|f| match f {
@@ -473,12 +574,19 @@ pub async fn handle(mock: Arc<MockState>, protocol: Protocol, parts: Parts, body
     let (stream, reply) = reply;
     if !stream {
         set_outcome(&entry, "completed");
-        let res = (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], reply.json_body()).into_response();
+        let res = (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            reply.json_body(),
+        )
+            .into_response();
         return with_request_id(res, &request_id);
     }
 
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(16);
     let tps = mock.tokens_per_second;
+    // From here on `drive` owns the outcome.
+    guard.disarm();
     tokio::spawn(async move {
         let outcome = drive(&tx, &reply, &faults, tps, &entry).await;
         set_outcome(&entry, outcome);
@@ -492,7 +600,10 @@ pub async fn handle(mock: Arc<MockState>, protocol: Protocol, parts: Parts, body
     };
     let res = (
         StatusCode::OK,
-        [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")],
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
         body,
     )
         .into_response();
@@ -523,7 +634,10 @@ async fn abort_after_flush(tx: &Tx) {
     }
     tokio::time::sleep(Duration::from_millis(50)).await;
     let _ = tx
-        .send(Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "mock drop fault")))
+        .send(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "mock drop fault",
+        )))
         .await;
 }
 
@@ -531,19 +645,59 @@ async fn abort_after_flush(tx: &Tx) {
 /// `/__mock/requests`.
 async fn drive(tx: &Tx, reply: &Reply, faults: &[Fault], tps: f64, entry: &Entry) -> &'static str {
     let find = |pick: fn(&Fault) -> Option<u64>| faults.iter().find_map(pick);
-    let error_event = find(|f| if let Fault::ErrorEvent(n) = f { Some(*n) } else { None });
-    let drop_after = find(|f| if let Fault::Drop(n) = f { Some(*n) } else { None });
-    let stall = find(|f| if let Fault::Stall(n) = f { Some(*n) } else { None });
-    let keepalive = find(|f| if let Fault::KeepAlive(n) = f { Some(*n) } else { None });
-    let bad_json = find(|f| if let Fault::BadJson(n) = f { Some(*n) } else { None });
-    let long_line = find(|f| if let Fault::LongLine(n) = f { Some(*n) } else { None });
+    let error_event = find(|f| {
+        if let Fault::ErrorEvent(n) = f {
+            Some(*n)
+        } else {
+            None
+        }
+    });
+    let drop_after = find(|f| {
+        if let Fault::Drop(n) = f {
+            Some(*n)
+        } else {
+            None
+        }
+    });
+    let stall = find(|f| {
+        if let Fault::Stall(n) = f {
+            Some(*n)
+        } else {
+            None
+        }
+    });
+    let keepalive = find(|f| {
+        if let Fault::KeepAlive(n) = f {
+            Some(*n)
+        } else {
+            None
+        }
+    });
+    let bad_json = find(|f| {
+        if let Fault::BadJson(n) = f {
+            Some(*n)
+        } else {
+            None
+        }
+    });
+    let long_line = find(|f| {
+        if let Fault::LongLine(n) = f {
+            Some(*n)
+        } else {
+            None
+        }
+    });
 
     if let Some(n) = long_line {
         // One `data:` line that never ends, then the body ends.
         let mut line = Vec::with_capacity(n as usize);
         line.extend_from_slice(b"data: ");
         line.resize((n as usize).max(6), b'x');
-        return if send(tx, line).await { "error" } else { "disconnected" };
+        return if send(tx, line).await {
+            "error"
+        } else {
+            "disconnected"
+        };
     }
 
     let mut events = reply.events();
@@ -571,7 +725,11 @@ async fn drive(tx: &Tx, reply: &Reply, faults: &[Fault], tps: f64, entry: &Entry
                 return "disconnected";
             }
         }
-        let bytes = if bad_json == Some(sent + 1) { reply.bad_json_event(seq) } else { ev.bytes };
+        let bytes = if bad_json == Some(sent + 1) {
+            reply.bad_json_event(seq)
+        } else {
+            ev.bytes
+        };
         if !send(tx, bytes).await {
             return "disconnected";
         }
@@ -643,7 +801,13 @@ pub fn transcript_reply(
         finish_reason: "stop",
         input: InputUsage {
             text: 6 + 3 + text::count_tokens(question) as u64,
-            image: u64::from(image_tokens(f64::from(w), f64::from(h), family, None, false)),
+            image: u64::from(image_tokens(
+                f64::from(w),
+                f64::from(h),
+                family,
+                None,
+                false,
+            )),
             video: 0,
         },
         qvq: family == Family::Qvq,

@@ -72,7 +72,11 @@ impl Reply {
             while i < len {
                 let end = (i + CHUNK[k % CHUNK.len()]).min(len);
                 k += 1;
-                steps.push(if is_answer { Step::Answer(i, end) } else { Step::Reasoning(i, end) });
+                steps.push(if is_answer {
+                    Step::Answer(i, end)
+                } else {
+                    Step::Reasoning(i, end)
+                });
                 i = end;
             }
         }
@@ -88,7 +92,12 @@ impl Reply {
 
     /// The reply's SSE events, in order.
     pub fn events(&self) -> Events<'_> {
-        Events { reply: self, steps: self.steps(), next: 0, seq: 0 }
+        Events {
+            reply: self,
+            steps: self.steps(),
+            next: 0,
+            seq: 0,
+        }
     }
 
     fn openai_id(&self) -> String {
@@ -291,7 +300,10 @@ impl Iterator for Events<'_> {
                     } else {
                         json!({ "content": null, "reasoning_content": text })
                     };
-                    Event { bytes: r.openai_chunk(delta, Value::Null), tokens: b - a }
+                    Event {
+                        bytes: r.openai_chunk(delta, Value::Null),
+                        tokens: b - a,
+                    }
                 }
                 Step::Answer(a, b) => {
                     let text = r.answer[a..b].concat();
@@ -303,7 +315,10 @@ impl Iterator for Events<'_> {
                     if thinking {
                         delta.insert("reasoning_content".into(), Value::Null);
                     }
-                    Event { bytes: r.openai_chunk(Value::Object(delta), Value::Null), tokens: b - a }
+                    Event {
+                        bytes: r.openai_chunk(Value::Object(delta), Value::Null),
+                        tokens: b - a,
+                    }
                 }
                 Step::Finish => {
                     let mut delta = Map::new();
@@ -328,9 +343,15 @@ impl Iterator for Events<'_> {
                         "choices": [],
                         "usage": r.openai_usage(),
                     });
-                    Event { bytes: format!("data: {chunk}\n\n"), tokens: 0 }
+                    Event {
+                        bytes: format!("data: {chunk}\n\n"),
+                        tokens: 0,
+                    }
                 }
-                Step::Done => Event { bytes: "data: [DONE]\n\n".into(), tokens: 0 },
+                Step::Done => Event {
+                    bytes: "data: [DONE]\n\n".into(),
+                    tokens: 0,
+                },
             },
             Protocol::DashScope => {
                 // Tokens sent once this event is out (usage is cumulative).
@@ -358,9 +379,18 @@ impl Iterator for Events<'_> {
                 } else {
                     json!({ "content": content, "role": "assistant" })
                 };
-                let finish = if step == Step::Finish { r.finish_reason } else { "null" };
+                let finish = if step == Step::Finish {
+                    r.finish_reason
+                } else {
+                    "null"
+                };
                 Event {
-                    bytes: r.dashscope_event(self.seq, message, finish, r.dashscope_usage(r_end, a_end)),
+                    bytes: r.dashscope_event(
+                        self.seq,
+                        message,
+                        finish,
+                        r.dashscope_usage(r_end, a_end),
+                    ),
                     tokens,
                 }
             }
@@ -383,7 +413,11 @@ mod tests {
             reasoning: vec!["The".into(), " figure".into(), " shows".into()],
             answer: vec!["$x".into(), " = 70^\\circ$".into()],
             finish_reason: "stop",
-            input: InputUsage { text: 746, image: 520, video: 0 },
+            input: InputUsage {
+                text: 746,
+                image: 520,
+                video: 0,
+            },
             qvq: false,
             include_usage: true,
             incremental: true,
@@ -395,13 +429,17 @@ mod tests {
         let all: Vec<String> = reply(Protocol::OpenAi).events().map(|e| e.bytes).collect();
         assert!(all[0].starts_with("data: {\"id\":\"chatcmpl-a1b2c3d4-0000-4000-8000-000000000001\",\"object\":\"chat.completion.chunk\",\"created\":1764300000,\"model\":\"qwen3-vl-plus\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null,\"reasoning_content\":\"The figure\"},\"finish_reason\":null,\"logprobs\":null}],\"usage\":null}"));
         assert!(all[all.len() - 3].contains("\"finish_reason\":\"stop\""));
-        assert!(all[all.len() - 2].contains("\"choices\":[],\"usage\":{\"prompt_tokens\":1266,\"completion_tokens\":5,"));
+        assert!(all[all.len() - 2]
+            .contains("\"choices\":[],\"usage\":{\"prompt_tokens\":1266,\"completion_tokens\":5,"));
         assert_eq!(all[all.len() - 1], "data: [DONE]\n\n");
     }
 
     #[test]
     fn dashscope_usage_is_cumulative_and_finish_is_a_string() {
-        let all: Vec<String> = reply(Protocol::DashScope).events().map(|e| e.bytes).collect();
+        let all: Vec<String> = reply(Protocol::DashScope)
+            .events()
+            .map(|e| e.bytes)
+            .collect();
         assert!(all[0].starts_with("id:1\nevent:result\n:HTTP_STATUS/200\ndata:{\"output\":{\"choices\":[{\"message\":{\"content\":[],\"reasoning_content\":\"The figure\",\"role\":\"assistant\"},\"finish_reason\":\"null\"}]},\"usage\":{\"input_tokens\":1266,\"output_tokens\":2,"));
         let last = all.last().unwrap();
         assert!(last.starts_with(&format!("id:{}\n", all.len())));

@@ -68,7 +68,10 @@ const ANSWER_FILLER: &[&str] = &[
 /// The canned problem a question selects: Chinese text gets the Chinese
 /// solution, otherwise the first keyword match, otherwise a description.
 fn choose(question: &str) -> &'static Canned {
-    if question.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {
+    if question
+        .chars()
+        .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    {
         return &CHINESE;
     }
     let q = question.to_lowercase();
@@ -158,11 +161,23 @@ mod tests {
 
     #[test]
     fn question_words_select_the_problem() {
-        assert!(compose("Find angle x.", None, None).1.concat().contains("70^\\circ"));
-        assert!(compose("What is the shaded area?", None, None).1.concat().contains("4\\pi"));
-        assert!(compose("Solve the system", None, None).1.concat().contains("(3, 2)"));
+        assert!(compose("Find angle x.", None, None)
+            .1
+            .concat()
+            .contains("70^\\circ"));
+        assert!(compose("What is the shaded area?", None, None)
+            .1
+            .concat()
+            .contains("4\\pi"));
+        assert!(compose("Solve the system", None, None)
+            .1
+            .concat()
+            .contains("(3, 2)"));
         assert!(compose("求角 x", None, None).1.concat().contains("解"));
-        assert!(compose("What is this?", None, None).1.concat().contains("whiteboard"));
+        assert!(compose("What is this?", None, None)
+            .1
+            .concat()
+            .contains("whiteboard"));
     }
 
     #[test]

@@ -51,7 +51,12 @@ pub async fn start(mut config: Config) -> Server {
     let task = tokio::spawn(serve(listener, app(config), async {
         let _ = rx.await;
     }));
-    Server { url, log, stop: Some(tx), task: Some(task) }
+    Server {
+        url,
+        log,
+        stop: Some(tx),
+        task: Some(task),
+    }
 }
 
 /// A mock upstream that any client may call (no Origin needed).
@@ -72,7 +77,10 @@ pub fn relay_config(upstream: &str) -> Config {
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap()
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
 }
 
 pub fn openai_body(model: &str, extra: serde_json::Value) -> serde_json::Value {

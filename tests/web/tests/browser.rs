@@ -71,11 +71,17 @@ fn client(headers: &[(&str, &str)], options: &[(&str, JsValue)]) -> Client {
 }
 
 fn request(model: &str) -> JsValue {
-    let msg = obj(&[("role", s("user")), ("content", s("What is in the figure?"))]);
-    obj(&[
-        ("model", s(model)),
-        ("messages", Array::of1(&msg).into()),
-    ])
+    let msg = obj(&[
+        ("role", s("user")),
+        ("content", s("What is in the figure?")),
+    ]);
+    // Thinking on (hybrid models default to off), so replies have both
+    // reasoning and answer; QVQ always thinks and refuses the option.
+    let mut fields = vec![("model", s(model)), ("messages", Array::of1(&msg).into())];
+    if !model.starts_with("qvq") {
+        fields.push(("enableThinking", JsValue::TRUE));
+    }
+    obj(&fields)
 }
 
 async fn next(it: &visual_reasoning::web::PartIterator) -> Result<JsValue, JsValue> {
@@ -134,8 +140,16 @@ async fn outcome(id: &str) -> String {
 fn assert_error(e: &JsValue, name: &str) -> js_sys::Error {
     assert!(e.is_instance_of::<js_sys::Error>(), "not an Error: {e:?}");
     let err: js_sys::Error = e.clone().unchecked_into();
-    assert_eq!(String::from(err.name()), name, "message: {}", String::from(err.message()));
-    assert!(get(e, "retryable").as_bool().is_some(), "retryable must be a boolean");
+    assert_eq!(
+        String::from(err.name()),
+        name,
+        "message: {}",
+        String::from(err.message())
+    );
+    assert!(
+        get(e, "retryable").as_bool().is_some(),
+        "retryable must be a boolean"
+    );
     err
 }
 
@@ -149,7 +163,10 @@ fn unique(tag: &str) -> String {
 async fn a_stream_runs_to_the_end_with_parts_in_order() {
     for protocol in ["openai", "dashscope"] {
         let c = client(
-            &[("X-Mock-Reasoning-Tokens", "40"), ("X-Mock-Answer-Tokens", "12")],
+            &[
+                ("X-Mock-Reasoning-Tokens", "40"),
+                ("X-Mock-Answer-Tokens", "12"),
+            ],
             &[("protocol", s(protocol))],
         );
         let stream = c.stream(request("qwen3-vl-plus")).unwrap();
@@ -160,8 +177,16 @@ async fn a_stream_runs_to_the_end_with_parts_in_order() {
         assert_eq!(answer, String::from(stream.answer()), "{protocol}");
         // Reasoning first, the answer after, usage once and last.
         let first_answer = kinds.iter().position(|k| k == "answer").unwrap();
-        assert!(kinds[..first_answer].iter().all(|k| k == "reasoning"), "{kinds:?}");
-        assert!(kinds[first_answer..kinds.len() - 1].iter().all(|k| k == "answer"), "{kinds:?}");
+        assert!(
+            kinds[..first_answer].iter().all(|k| k == "reasoning"),
+            "{kinds:?}"
+        );
+        assert!(
+            kinds[first_answer..kinds.len() - 1]
+                .iter()
+                .all(|k| k == "answer"),
+            "{kinds:?}"
+        );
         assert_eq!(kinds.last().map(String::as_str), Some("usage"), "{kinds:?}");
         assert_eq!(kinds.iter().filter(|k| *k == "usage").count(), 1);
 
@@ -180,7 +205,13 @@ async fn a_stream_runs_to_the_end_with_parts_in_order() {
 
 #[wasm_bindgen_test]
 async fn next_may_be_called_again_before_the_last_call_settles() {
-    let c = client(&[("X-Mock-Reasoning-Tokens", "30"), ("X-Mock-Answer-Tokens", "10")], &[]);
+    let c = client(
+        &[
+            ("X-Mock-Reasoning-Tokens", "30"),
+            ("X-Mock-Answer-Tokens", "10"),
+        ],
+        &[],
+    );
     let stream = c.stream(request("qwen3-vl-plus")).unwrap();
     let it = stream.iterator();
     let (mut reasoning, mut answer) = (String::new(), String::new());
@@ -219,7 +250,11 @@ async fn next_may_be_called_again_before_the_last_call_settles() {
 async fn return_stops_quietly_and_closes_the_connection() {
     let id = unique("return");
     let c = client(
-        &[("X-Mock-Fault", "stall:5000"), ("X-Mock-Id", &id), ("X-Mock-Reasoning-Tokens", "50")],
+        &[
+            ("X-Mock-Fault", "stall:5000"),
+            ("X-Mock-Id", &id),
+            ("X-Mock-Reasoning-Tokens", "50"),
+        ],
         &[],
     );
     let stream = c.stream(request("qwen3-vl-plus")).unwrap();
@@ -246,7 +281,11 @@ async fn return_stops_quietly_and_closes_the_connection() {
 async fn abort_rejects_with_abort_error_carrying_the_partial_text() {
     let id = unique("abort");
     let c = client(
-        &[("X-Mock-Fault", "stall:5000"), ("X-Mock-Id", &id), ("X-Mock-Reasoning-Tokens", "50")],
+        &[
+            ("X-Mock-Fault", "stall:5000"),
+            ("X-Mock-Id", &id),
+            ("X-Mock-Reasoning-Tokens", "50"),
+        ],
         &[],
     );
     let stream = c.stream(request("qwen3-vl-plus")).unwrap();
@@ -258,7 +297,10 @@ async fn abort_rejects_with_abort_error_carrying_the_partial_text() {
     assert_error(&e, "AbortError");
     assert_eq!(get(&e, "retryable").as_bool(), Some(false));
     let partial = get(&e, "partial");
-    assert_eq!(text(&get(&partial, "reasoning")), String::from(stream.reasoning()));
+    assert_eq!(
+        text(&get(&partial, "reasoning")),
+        String::from(stream.reasoning())
+    );
     assert!(!text(&get(&partial, "reasoning")).is_empty());
     // The iterator threw once; it is finished after that.
     assert_eq!(get(&next(&it).await.unwrap(), "done").as_bool(), Some(true));
@@ -269,7 +311,11 @@ async fn abort_rejects_with_abort_error_carrying_the_partial_text() {
 async fn the_callers_signal_aborts_the_request() {
     let id = unique("signal");
     let c = client(
-        &[("X-Mock-Fault", "stall:5000"), ("X-Mock-Id", &id), ("X-Mock-Reasoning-Tokens", "50")],
+        &[
+            ("X-Mock-Fault", "stall:5000"),
+            ("X-Mock-Id", &id),
+            ("X-Mock-Reasoning-Tokens", "50"),
+        ],
         &[],
     );
     let controller = web_sys::AbortController::new().unwrap();
@@ -288,7 +334,9 @@ async fn the_callers_signal_aborts_the_request() {
     let c = client(&[("X-Mock-Id", &id2)], &[]);
     let req = request("qwen3-vl-plus");
     Reflect::set(&req, &s("signal"), &controller.signal()).unwrap();
-    let e = JsFuture::from(c.stream(req).unwrap().result()).await.unwrap_err();
+    let e = JsFuture::from(c.stream(req).unwrap().result())
+        .await
+        .unwrap_err();
     assert_error(&e, "AbortError");
     sleep(100.0).await;
     assert!(mock_requests(&id2).await.is_empty());
@@ -300,7 +348,10 @@ async fn an_error_inside_the_body_cancels_the_reader() {
     // cancel can end the connection before the stall does.
     let id = unique("badjson");
     let c = client(
-        &[("X-Mock-Fault", "bad-json:1,stall:5000"), ("X-Mock-Id", &id)],
+        &[
+            ("X-Mock-Fault", "bad-json:1,stall:5000"),
+            ("X-Mock-Id", &id),
+        ],
         &[],
     );
     let stream = c.stream(request("qwen3-vl-plus")).unwrap();
@@ -343,15 +394,24 @@ async fn keep_alive_comments_do_not_reset_the_idle_timer() {
 
 #[wasm_bindgen_test]
 async fn http_errors_are_api_errors_with_their_fields() {
-    let c = client(&[("X-Mock-Fault", "status:400")], &[]);
-    let e = JsFuture::from(c.stream(request("qwen3-vl-plus")).unwrap().result())
-        .await
-        .unwrap_err();
-    assert_error(&e, "ApiError");
-    assert_eq!(get(&e, "status").as_f64(), Some(400.0));
-    assert_eq!(text(&get(&e, "code")), "InvalidParameter");
-    assert_eq!(get(&e, "retryable").as_bool(), Some(false));
-    assert!(get(&e, "partial").is_undefined());
+    // The provider's own code, in each protocol's error shape.
+    for (protocol, code) in [
+        ("dashscope", "InvalidParameter"),
+        ("openai", "invalid_parameter_error"),
+    ] {
+        let c = client(
+            &[("X-Mock-Fault", "status:400")],
+            &[("protocol", s(protocol))],
+        );
+        let e = JsFuture::from(c.stream(request("qwen3-vl-plus")).unwrap().result())
+            .await
+            .unwrap_err();
+        assert_error(&e, "ApiError");
+        assert_eq!(get(&e, "status").as_f64(), Some(400.0));
+        assert_eq!(text(&get(&e, "code")), code);
+        assert_eq!(get(&e, "retryable").as_bool(), Some(false));
+        assert!(get(&e, "partial").is_undefined());
+    }
 }
 
 #[wasm_bindgen_test]
@@ -408,12 +468,16 @@ async fn a_400_is_not_retried() {
 #[wasm_bindgen_test]
 fn invalid_requests_throw_synchronously() {
     let c = client(&[], &[]);
-    let empty = obj(&[("model", s("qwen3-vl-plus")), ("messages", Array::new().into())]);
+    let empty = obj(&[
+        ("model", s("qwen3-vl-plus")),
+        ("messages", Array::new().into()),
+    ]);
     let e = c.stream(empty).err().unwrap();
     assert_error(&e, "InvalidRequestError");
 
     let req = request("qvq-max");
     Reflect::set(&req, &s("enableThinking"), &JsValue::FALSE).unwrap();
+    // (QVQ always thinks: turning thinking off is refused before sending.)
     let e = c.stream(req).err().unwrap();
     let err = assert_error(&e, "InvalidRequestError");
     assert!(String::from(err.message()).contains("qvq-max"));
@@ -436,7 +500,9 @@ async fn complete_json_rejects_for_qvq_and_works_for_qwen() {
 
 #[wasm_bindgen_test]
 fn an_api_key_in_a_page_needs_the_opt_in() {
-    let e = Client::new(obj(&[("apiKey", s("sk-test-secret"))])).err().unwrap();
+    let e = Client::new(obj(&[("apiKey", s("sk-test-secret"))]))
+        .err()
+        .unwrap();
     let err = assert_error(&e, "InvalidRequestError");
     assert!(!String::from(err.message()).contains("sk-test-secret"));
     assert!(Client::new(obj(&[
@@ -451,7 +517,10 @@ async fn the_api_key_is_in_no_error() {
     let key = "sk-never-leak-0123456789";
     let c = client(
         &[("X-Mock-Fault", "status:401")],
-        &[("apiKey", s(key)), ("dangerouslyAllowBrowser", JsValue::TRUE)],
+        &[
+            ("apiKey", s(key)),
+            ("dangerouslyAllowBrowser", JsValue::TRUE),
+        ],
     );
     let e = JsFuture::from(c.stream(request("qwen3-vl-plus")).unwrap().result())
         .await
@@ -487,12 +556,20 @@ async fn a_blob_image_is_sent_as_a_base64_data_url() {
     let bytes = js_sys::Uint8Array::from(&[1u8, 2, 3, 250, 251][..]);
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type("image/png");
-    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&Array::of1(&bytes), &opts)
-        .unwrap();
-    let content = Array::of2(&obj(&[("image", blob.into())]), &obj(&[("text", s("what?"))]));
+    let blob =
+        web_sys::Blob::new_with_u8_array_sequence_and_options(&Array::of1(&bytes), &opts).unwrap();
+    let content = Array::of2(
+        &obj(&[("image", blob.into())]),
+        &obj(&[("text", s("what?"))]),
+    );
     let msg = obj(&[("role", s("user")), ("content", content.into())]);
-    let req = obj(&[("model", s("qwen3-vl-plus")), ("messages", Array::of1(&msg).into())]);
-    JsFuture::from(c.stream(req).unwrap().result()).await.unwrap();
+    let req = obj(&[
+        ("model", s("qwen3-vl-plus")),
+        ("messages", Array::of1(&msg).into()),
+    ]);
+    JsFuture::from(c.stream(req).unwrap().result())
+        .await
+        .unwrap();
     let body = js_sys::JSON::stringify(&get(&mock_requests(&id).await[0], "body")).unwrap();
     assert!(String::from(body).contains("data:image/png;base64,AQID+vs="));
 }
@@ -501,7 +578,10 @@ async fn a_blob_image_is_sent_as_a_base64_data_url() {
 async fn a_conversation_commits_only_finished_turns() {
     let c = client(&[], &[]);
     let conv = c
-        .conversation(obj(&[("model", s("qwen3-vl-plus")), ("system", s("Be brief."))]))
+        .conversation(obj(&[
+            ("model", s("qwen3-vl-plus")),
+            ("system", s("Be brief.")),
+        ]))
         .unwrap();
     assert_eq!(conv.messages().length(), 1);
     let stream = conv.send(s("first question")).unwrap();
@@ -510,7 +590,10 @@ async fn a_conversation_commits_only_finished_turns() {
     let r = JsFuture::from(stream.result()).await.unwrap();
     let msgs = conv.messages();
     assert_eq!(msgs.length(), 3);
-    assert_eq!(text(&get(&msgs.get(2), "content")), text(&get(&r, "answer")));
+    assert_eq!(
+        text(&get(&msgs.get(2), "content")),
+        text(&get(&r, "answer"))
+    );
     assert_eq!(text(&get(&msgs.get(2), "role")), "assistant");
 
     let stream = conv.send(s("second")).unwrap();
@@ -521,13 +604,18 @@ async fn a_conversation_commits_only_finished_turns() {
 
 #[wasm_bindgen_test]
 async fn prepare_image_downscales_and_rejects_undecodable_data() {
-    // A 400x300 PNG drawn here, fitted into 120_000 pixels.
+    // A 400x300 PNG drawn here, fitted into 60_000 pixels.
     let canvas = web_sys::OffscreenCanvas::new(400, 300).unwrap();
     let ctx: web_sys::OffscreenCanvasRenderingContext2d =
         canvas.get_context("2d").unwrap().unwrap().unchecked_into();
     ctx.fill_rect(10.0, 10.0, 100.0, 100.0);
-    let png = JsFuture::from(canvas.convert_to_blob().unwrap()).await.unwrap();
-    let opts = obj(&[("maxPixels", JsValue::from(120_000)), ("model", s("qwen3-vl-plus"))]);
+    let png = JsFuture::from(canvas.convert_to_blob().unwrap())
+        .await
+        .unwrap();
+    let opts = obj(&[
+        ("maxPixels", JsValue::from(60_000)),
+        ("model", s("qwen3-vl-plus")),
+    ]);
     let out = JsFuture::from(visual_reasoning::web::prepare_image(png, opts))
         .await
         .unwrap();
@@ -535,7 +623,7 @@ async fn prepare_image_downscales_and_rejects_undecodable_data() {
         get(&out, "width").as_f64().unwrap(),
         get(&out, "height").as_f64().unwrap(),
     );
-    assert!(w * h <= 120_000.0 && w < 400.0, "{w}x{h}");
+    assert!(w * h <= 60_000.0 && w * h > 30_000.0, "{w}x{h}");
     assert!((w / h - 4.0 / 3.0).abs() < 0.05, "{w}x{h}");
     assert!(text(&get(&out, "dataUrl")).starts_with("data:image/png;base64,"));
     assert!(get(&out, "tokens").as_f64().unwrap() > 0.0);
@@ -544,11 +632,14 @@ async fn prepare_image_downscales_and_rejects_undecodable_data() {
     let junk = js_sys::Uint8Array::from(&b"not really a heic file"[..]);
     let bag = web_sys::BlobPropertyBag::new();
     bag.set_type("image/heic");
-    let heic = web_sys::Blob::new_with_u8_array_sequence_and_options(&Array::of1(&junk), &bag)
-        .unwrap();
-    let e = JsFuture::from(visual_reasoning::web::prepare_image(heic.into(), JsValue::UNDEFINED))
-        .await
-        .unwrap_err();
+    let heic =
+        web_sys::Blob::new_with_u8_array_sequence_and_options(&Array::of1(&junk), &bag).unwrap();
+    let e = JsFuture::from(visual_reasoning::web::prepare_image(
+        heic.into(),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap_err();
     let err = assert_error(&e, "InvalidRequestError");
     assert!(String::from(err.message()).contains("image/heic"));
 }
