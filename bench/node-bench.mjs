@@ -47,12 +47,17 @@ if (job.kind === "check") {
   const c = list.find((x) => x.name === job.contender);
   // Warm the code paths first so the measured run allocates only for the data.
   await memory(c, bytes.subarray(0, 0), job.protocol, job.chunk, { gc, sample: () => 0 }).catch(() => {});
-  const sample = () => { const m = process.memoryUsage(); return m.heapUsed + m.external; };
-  const wasmMem = globalThis.__vrExports && c.name === "visual-reasoning" ? globalThis.__vrExports.memory : null;
+  const wasmMem = globalThis.__vrExports ? globalThis.__vrExports.memory : null;
+  // Node counts wasm linear memory in `external`; take it out here so the
+  // heap figure means the same as in Chromium, and add its growth apart.
+  const sample = () => {
+    const m = process.memoryUsage();
+    return m.heapUsed + m.external - (wasmMem ? wasmMem.buffer.byteLength : 0);
+  };
   const r = await memory(c, bytes, job.protocol, job.chunk, {
-    gc, sample, extra: () => (wasmMem ? wasmMem.buffer.byteLength : 0),
+    gc, sample, extra: () => (wasmMem && c.name === "visual-reasoning" ? wasmMem.buffer.byteLength : 0),
   });
-  out = { ...r, wasmMemory: wasmMem ? wasmMem.buffer.byteLength : 0 };
+  out = { ...r, wasmMemory: wasmMem && c.name === "visual-reasoning" ? wasmMem.buffer.byteLength : 0 };
 } else if (job.kind === "live") {
   out = await timeLive(list, job.protocol, job.baseUrl, job.headers, { warmups: job.warmups, runs: job.runs, once: job.once });
 } else {

@@ -1,10 +1,23 @@
 //! Incremental Server-Sent Events parser: bytes in, events out.
 //!
-//! ```ignore
-//! let mut p = Parser::new();            // default cap: 16 MiB per event
-//! let mut p = Parser::with_max_event_bytes(n);
-//! p.feed(chunk, &mut sink)?;            // any chunking; Err(SseError) once over the cap
-//! p.finish()                            // end of input: Ok(()) or Err(SseError::Incomplete)
+//! ```
+//! use visual_reasoning::sse::{Event, Parser, Sink};
+//!
+//! struct Collect(Vec<String>);
+//! impl Sink for Collect {
+//!     fn event(&mut self, event: &Event<'_>) {
+//!         self.0.push(event.data.to_owned());
+//!     }
+//! }
+//!
+//! let mut parser = Parser::new(); // default cap: 16 MiB per event
+//! let mut sink = Collect(Vec::new());
+//! // Reads split anywhere, even inside a CRLF.
+//! parser.feed(b"data: {\"a\":1}\r", &mut sink).unwrap();
+//! parser.feed(b"\n\r\ndata: x", &mut sink).unwrap();
+//! assert_eq!(sink.0, ["{\"a\":1}"]);
+//! // The second event never got its blank line.
+//! assert!(parser.finish().is_err());
 //! ```
 //! `Sink::event` receives each dispatched event, `Sink::comment` each
 //! comment line (DashScope's `:HTTP_STATUS/200`), both borrowed.

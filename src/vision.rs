@@ -51,7 +51,11 @@ pub fn image_tokens(
     let min_pixels = 4.0 * f * f;
     let ceiling = 16_384.0 * f * f;
     let max_pixels = match max_pixels {
-        Some(m) if !high_resolution && m.is_finite() && m > 0.0 => m.clamp(min_pixels, ceiling),
+        Some(m) if !high_resolution && m.is_finite() && m > 0.0 => {
+            // Not `clamp`: its NaN/order assertion formats f64s with
+            // core::fmt, kilobytes of wasm for a panic that cannot happen.
+            m.max(min_pixels).min(ceiling)
+        }
         _ => default_max_pixels(family, high_resolution) as f64,
     };
     let (w, h) = resize(width, height, f, min_pixels, max_pixels);

@@ -265,8 +265,20 @@ fn is_retryable(status: u16, code: Option<&str>, message: Option<&str>) -> bool 
     // PROTOCOL.md §5: a 429 for a used-up free quota looks like a rate
     // limit but waiting does not help.
     let free_quota = code == Some("AllocationQuota.FreeTierOnly")
-        || message.is_some_and(|m| m.contains("Free allocated quota exceeded"));
+        || message.is_some_and(|m| find(m, "Free allocated quota exceeded").is_some());
     matches!(status, 429 | 500 | 502 | 503 | 504) && !free_quota
+}
+
+/// Where `needle` first occurs in `hay`. A plain scan: `str::find(&str)`
+/// brings the Two-Way searcher (~2 KB of wasm) for the few short,
+/// cold searches this crate does. An empty needle is never found (so a
+/// find-and-replace loop always advances).
+pub(crate) fn find(hay: &str, needle: &str) -> Option<usize> {
+    let n = needle.as_bytes();
+    if n.is_empty() {
+        return None;
+    }
+    hay.as_bytes().windows(n.len()).position(|w| w == n)
 }
 
 /// The first `max` characters of `text`, with `…` when cut.

@@ -1,7 +1,9 @@
 //! Added latency per event through the relay, over loopback (README
-//! "Latency"). Ignored by default (timing, not correctness):
-//!   cargo test --release --manifest-path relay/Cargo.toml --test latency -- --ignored --nocapture
+//! "Latency"). A measurement, not a test:
+//!   cargo bench --manifest-path relay/Cargo.toml --bench latency
 
+#[path = "../tests/common/mod.rs"]
+#[allow(dead_code)]
 mod common;
 
 use std::sync::OnceLock;
@@ -81,9 +83,8 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a measurement; run with --ignored --nocapture"]
-async fn added_latency_per_event() {
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
     epoch();
     let upstream = timestamping_upstream().await;
     let relay = start(relay_config(&upstream)).await;
