@@ -5,13 +5,14 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { startMock } from "../support/mock.mjs";
 import { ROOT, launch, openPage, requireBuilt } from "./lib/browser.mjs";
 
 const DIST = path.join(ROOT, "www", "dist");
-let server, mock, browser, pageOrigin;
+let server, mock, browser, pageOrigin, fileDir;
 
 function snippet() {
   const doc = readFileSync(path.join(ROOT, "docs", "element.md"), "utf8");
@@ -36,11 +37,15 @@ before(async () => {
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
   pageOrigin = `http://127.0.0.1:${server.address().port}`;
-  mock = await startMock({ staticDir: DIST, origins: [pageOrigin], tokensPerSecond: 0 });
+  // `null` is what a page opened from a file sends; scripts/demo.sh's mock
+  // relay allows it so the snippet works double-clicked.
+  mock = await startMock({ staticDir: DIST, origins: [pageOrigin, "null"], tokensPerSecond: 0 });
   const text = snippet();
   assert.ok(text.split("\n").filter(Boolean).length <= 12, "the embed is at most 12 lines");
   assert.ok(text.includes("http://127.0.0.1:8787"));
   html = text.replaceAll("http://127.0.0.1:8787", mock.url);
+  fileDir = mkdtempSync(path.join(os.tmpdir(), "vr-embed-"));
+  writeFileSync(path.join(fileDir, "tutor.html"), html);
   browser = await launch();
 });
 
@@ -48,6 +53,7 @@ after(async () => {
   await browser?.close();
   await mock?.stop();
   await new Promise((r) => server?.close(r) ?? r());
+  if (fileDir) rmSync(fileDir, { recursive: true, force: true });
 });
 
 test("the README/docs embed snippet works from another origin", async () => {
@@ -66,6 +72,20 @@ test("the README/docs embed snippet works from another origin", async () => {
     assert.ok(fonts.length > 0, "KaTeX fonts loaded through the document-level @font-face");
     const sheets = await page.evaluate(() => document.querySelectorAll("style[data-vr-katex-fonts]").length);
     assert.equal(sheets, 1);
+    assert.deepEqual(problems, [], problems.map((p) => p.text).join("\n"));
+  } finally {
+    await context.close();
+  }
+});
+
+test("the embed snippet saved as a file and opened from disk works too", async () => {
+  const { page, context, problems } = await openPage(browser, "file://" + path.join(fileDir, "tutor.html"));
+  try {
+    const result = await page.evaluate(() => document.querySelector("visual-reasoning-tutor").ask("Find the angle x in the triangle."));
+    assert.equal(result.finishReason, "stop");
+    assert.ok(result.answer.length > 0);
+    const requests = await mock.requests();
+    assert.equal(requests.at(-1).headers.origin, "null");
     assert.deepEqual(problems, [], problems.map((p) => p.text).join("\n"));
   } finally {
     await context.close();
