@@ -5,7 +5,7 @@
 import * as pkg from "vr-package";
 import { PEERS } from "./lib/peers.mjs";
 import { packageContender } from "./lib/package.mjs";
-import { check, memory, stats, time, timeLive } from "./lib/harness.mjs";
+import { check, memory, scale, stats, time, timeLive } from "./lib/harness.mjs";
 
 const gc = globalThis.gc;
 let exports = null;
@@ -87,6 +87,15 @@ globalThis.__bench = {
     }
     if (job.kind === "time") {
       return time(list, await load(job.url), job.protocol, job.chunk, { warmups: job.warmups, runs: job.runs });
+    }
+    if (job.kind === "scale") {
+      const inputs = [];
+      for (const i of job.inputs) {
+        const res = await fetch(i.url);
+        if (!res.ok) throw new Error(`GET ${i.url}: ${res.status}`);
+        inputs.push({ name: i.name, bytes: new Uint8Array(await res.arrayBuffer()) });
+      }
+      return scale(list, inputs, job.protocol, job.chunk, { warmups: job.warmups, runs: job.runs });
     }
     if (job.kind === "memory") {
       const bytes = await load(job.url);

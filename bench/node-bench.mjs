@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PEERS } from "./lib/peers.mjs";
 import { packageContender } from "./lib/package.mjs";
-import { check, memory, time, timeLive } from "./lib/harness.mjs";
+import { check, memory, scale, time, timeLive } from "./lib/harness.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const job = JSON.parse(process.argv[2]);
@@ -42,6 +42,9 @@ if (job.kind === "check") {
 } else if (job.kind === "time") {
   const bytes = readInput(job.file);
   out = await time(list, bytes, job.protocol, job.chunk, { warmups: job.warmups, runs: job.runs });
+} else if (job.kind === "scale") {
+  const inputs = job.inputs.map((i) => ({ name: i.name, bytes: readInput(i.file) }));
+  out = await scale(list, inputs, job.protocol, job.chunk, { warmups: job.warmups, runs: job.runs });
 } else if (job.kind === "memory") {
   const bytes = readInput(job.file);
   const c = list.find((x) => x.name === job.contender);

@@ -95,6 +95,30 @@ export async function time(contenders, bytes, protocol, chunk, { warmups, runs }
 }
 
 /**
+ * The scaling curve: every input of `inputs` ({name, bytes}) and every
+ * contender in each round, inputs interleaved, so a burst of load on the
+ * shared machine lands on all sizes alike instead of on whichever size ran
+ * at the time. Returns {inputName: {contender: ms[]}}.
+ */
+export async function scale(contenders, inputs, protocol, chunk, { warmups, runs }) {
+  const times = Object.fromEntries(inputs.map((i) => [i.name, Object.fromEntries(contenders.map((c) => [c.name, []]))]));
+  const n = contenders.length;
+  for (let r = 0; r < warmups + runs; r++) {
+    for (const inp of inputs) {
+      for (let i = 0; i < n; i++) {
+        const c = contenders[(r + i) % n];
+        const fetchImpl = memFetch(inp.bytes, chunk, protocol);
+        const t0 = performance.now();
+        await withFetch(fetchImpl, () => c.run({ ...OPTS, protocol }));
+        const t = performance.now() - t0;
+        if (r >= warmups) times[inp.name][c.name].push(t);
+      }
+    }
+  }
+  return times;
+}
+
+/**
  * One run with a heap sampler. Returns the peak of `sample()` during the
  * run and what stays after a GC with the texts still held (`retained`),
  * both minus the value after a GC just before, plus the texts' length and

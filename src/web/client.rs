@@ -1,14 +1,12 @@
 //! `Client` and `Conversation`: options in, streams out.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Array, Object, Promise};
 use wasm_bindgen::prelude::*;
 
 use super::convert::{self, get, set, ClientConfig};
-use super::iter::{Commit, ReasoningStream, Shared};
-use super::reader::{self, Plan};
+use super::iter::{Core, ReasoningStream};
 use crate::error::Error;
 use crate::models::CATALOG;
 use crate::request::{self, Transport};
@@ -30,36 +28,62 @@ fn throw(e: &Error) -> JsValue {
     convert::error(e, None)
 }
 
+/// What glue.js needs of the options for one request: the URL, the
+/// headers in order (the library's few, the key, then the caller's, which
+/// win; nothing else: every extra header is one more thing a relay's CORS
+/// preflight must allow), the timeouts, the retries, and the key (to
+/// scrub it from engine messages).
+fn config_js(cfg: &ClientConfig, transport: Transport) -> JsValue {
+    let o: JsValue = Object::new().into();
+    let headers = Array::new();
+    for (name, value) in request::headers(cfg.target.protocol, transport) {
+        headers.push(&Array::of2(&(*name).into(), &(*value).into()));
+    }
+    if let Some(key) = &cfg.api_key {
+        let auth = String::from("Bearer ") + key;
+        headers.push(&Array::of3(
+            &"Authorization".into(),
+            &auth.into(),
+            &"apiKey contains characters not allowed in a header".into(),
+        ));
+        set(&o, "apiKey", &key.into());
+    }
+    for (name, value) in &cfg.headers {
+        headers.push(&Array::of2(&name.into(), &value.into()));
+    }
+    set(&o, "headers", &headers);
+    set(&o, "url", &cfg.url.as_str().into());
+    set(&o, "timeoutMs", &cfg.timeout_ms.into());
+    set(&o, "idleTimeoutMs", &cfg.idle_timeout_ms.into());
+    set(&o, "maxRetries", &cfg.max_retries.into());
+    o
+}
+
 /// Converts and validates a request, then starts it. Synchronous up to
 /// the first `fetch`, so `stream()` can throw validation errors.
 fn start(
-    config: &Rc<ClientConfig>,
+    config: &ClientConfig,
     js: &JsValue,
     transport: Transport,
-    commit: Option<Commit>,
-) -> Result<Rc<Shared>, Error> {
+    turn: Option<(&Array, &JsValue)>,
+) -> Result<ReasoningStream, Error> {
     let c = convert::request(js)?;
     request::validate(&c.request, &config.target, transport)?;
-    let shared = Shared::new(
-        config.target.protocol,
-        &c.request.model,
-        config.idle_timeout_ms,
-        c.signal,
-        commit,
-    );
-    // An already-aborted signal has ended the stream before it started.
-    if shared.is_running() {
-        reader::spawn(
-            shared.clone(),
-            Plan {
-                config: config.clone(),
-                request: c.request,
-                blobs: c.blobs,
-                transport,
-            },
-        );
+    let blobs = Array::new();
+    let mut at = Vec::with_capacity(c.blobs.len());
+    for b in c.blobs {
+        blobs.push(&b.blob);
+        at.push((b.message, b.item));
     }
-    Ok(shared)
+    let core = Core::new(config.target.protocol, transport, c.request, at);
+    let signal = c.signal.map_or(JsValue::UNDEFINED, JsValue::from);
+    Ok(ReasoningStream::start(
+        core,
+        &config_js(config, transport),
+        &signal,
+        &blobs,
+        turn,
+    ))
 }
 
 #[wasm_bindgen]
@@ -89,9 +113,7 @@ impl Client {
         &self,
         #[wasm_bindgen(unchecked_param_type = "RequestOptions")] request: JsValue,
     ) -> Result<ReasoningStream, JsValue> {
-        start(&self.config, &request, Transport::Stream, None)
-            .map(ReasoningStream::new)
-            .map_err(|e| throw(&e))
+        start(&self.config, &request, Transport::Stream, None).map_err(|e| throw(&e))
     }
 
     /// The whole Result: streamed and collected (default), or one JSON
@@ -114,7 +136,7 @@ impl Client {
             }
         };
         match start(&self.config, &request, transport, None) {
-            Ok(shared) => shared.result(),
+            Ok(stream) => stream.result_promise(),
             Err(e) => Promise::reject(&throw(&e)),
         }
     }
@@ -146,7 +168,7 @@ impl Client {
             config: self.config.clone(),
             defaults,
             system,
-            history: Rc::new(RefCell::new(Vec::new())),
+            history: Array::new(),
         })
     }
 }
@@ -157,8 +179,9 @@ pub struct Conversation {
     config: Rc<ClientConfig>,
     defaults: JsValue,
     system: Option<JsValue>,
-    /// Committed user/assistant messages, in order.
-    history: Rc<RefCell<Vec<JsValue>>>,
+    /// Committed user/assistant messages, in order; glue.js appends a
+    /// turn when its reply finishes.
+    history: Array,
 }
 
 fn message(role: &str, content: &JsValue) -> JsValue {
@@ -174,8 +197,8 @@ impl Conversation {
         if let Some(s) = &self.system {
             out.push(&message("system", s));
         }
-        for m in self.history.borrow().iter() {
-            out.push(m);
+        for m in self.history.iter() {
+            out.push(&m);
         }
         out
     }
@@ -201,15 +224,13 @@ impl Conversation {
         messages.push(&user);
         let req: JsValue = Object::assign(&Object::new(), self.defaults.unchecked_ref()).into();
         set(&req, "messages", &messages);
-        let history = self.history.clone();
-        let commit: Commit = Box::new(move |answer: &JsValue| {
-            let mut h = history.borrow_mut();
-            h.push(user);
-            h.push(message("assistant", answer));
-        });
-        start(&self.config, &req, Transport::Stream, Some(commit))
-            .map(ReasoningStream::new)
-            .map_err(|e| throw(&e))
+        start(
+            &self.config,
+            &req,
+            Transport::Stream,
+            Some((&self.history, &user)),
+        )
+        .map_err(|e| throw(&e))
     }
 }
 

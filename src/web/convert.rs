@@ -4,11 +4,11 @@
 //! Messages are `&'static str` pieces joined with `+`: `core::fmt` would
 //! cost kilobytes of wasm for nothing a user reads differently.
 
-use js_sys::{Array, JsString, Object, Reflect, JSON};
+use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortSignal, Blob};
 
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::json;
 use crate::models::{ModelInfo, Region};
 use crate::protocol::Protocol;
@@ -249,7 +249,7 @@ fn item(
         let blob: Blob = image.unchecked_into();
         // Validation sees a data: URL of the right type; the bytes are read
         // asynchronously once the request is under way.
-        let placeholder = String::from("data:") + &blob_type(&blob) + ";base64,";
+        let placeholder = String::from("data:") + &mime_or_default(blob.type_()) + ";base64,";
         blobs.push(PendingBlob {
             message: at.0,
             item: at.1,
@@ -398,8 +398,7 @@ pub(crate) fn request(js: &JsValue) -> Result<Converted, Error> {
 }
 
 /// A Blob's MIME type, with the generic one when the browser knows none.
-pub(crate) fn blob_type(blob: &Blob) -> String {
-    let t = blob.type_();
+pub(crate) fn mime_or_default(t: String) -> String {
     if t.is_empty() {
         String::from("application/octet-stream")
     } else {
@@ -501,15 +500,6 @@ pub(crate) fn part(kind: &str, key: &str, value: &JsValue) -> JsValue {
     o
 }
 
-/// An `IteratorResult`.
-#[inline(never)]
-pub(crate) fn step(value: &JsValue, done: bool) -> JsValue {
-    let o: JsValue = Object::new().into();
-    set(&o, "value", value);
-    set(&o, "done", &JsValue::from_bool(done));
-    o
-}
-
 pub(crate) fn model_info(m: &ModelInfo) -> JsValue {
     let o: JsValue = Object::new().into();
     let r = &m.rules;
@@ -548,25 +538,4 @@ pub(crate) fn error(e: &Error, partial: Option<&JsValue>) -> JsValue {
         set(o, "partial", p);
     }
     err.into()
-}
-
-/// A thrown JS value's message, for wrapping in our own errors.
-pub(crate) fn js_message(v: &JsValue) -> String {
-    if let Some(s) = v.as_string() {
-        return s;
-    }
-    get(v, "message").as_string().unwrap_or_default()
-}
-
-#[inline(never)]
-pub(crate) fn kind_error(kind: ErrorKind, message: &str, retryable: bool) -> Error {
-    let mut e = Error::new(kind, message);
-    e.retryable = retryable;
-    e
-}
-
-/// A JS string made once and shared between a part and the running text.
-#[inline(never)]
-pub(crate) fn js_string(s: &str) -> JsString {
-    JsValue::from_str(s).unchecked_into()
 }

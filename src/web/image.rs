@@ -1,27 +1,16 @@
 //! `estimateImageTokens` and `prepareImage`: the core's resize rules, and
-//! the browser's decoder and canvas to apply them before upload.
+//! the browser's decoder and canvas (driven from glue.js) to apply them
+//! before upload.
 
-use js_sys::{Object, Promise};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    Blob, ImageBitmap, ImageBitmapOptions, ImageEncodeOptions, ImageOrientation, OffscreenCanvas,
-    OffscreenCanvasRenderingContext2d,
-};
 
-use super::convert::{self, get, set};
-use super::reader::read_blob;
+use super::convert::{self, get};
+use super::glue;
+use super::iter::PartIterator;
 use crate::error::Error;
 use crate::models::{self, Family};
 use crate::vision;
-
-#[wasm_bindgen]
-extern "C" {
-    /// A global, so it works in Workers too; `catch` because it throws
-    /// synchronously for some inputs instead of rejecting.
-    #[wasm_bindgen(js_name = createImageBitmap, catch)]
-    fn create_image_bitmap(image: &Blob, options: &ImageBitmapOptions) -> Result<Promise, JsValue>;
-}
 
 /// Unknown ids get Qwen3-VL's rules, as API.md says.
 fn family(model: &str) -> Family {
@@ -76,94 +65,6 @@ pub fn estimate_image_tokens(
     check().map_err(|e| convert::error(&e, None))
 }
 
-fn no_canvas() -> Error {
-    Error::invalid_request(
-        "prepareImage needs createImageBitmap and OffscreenCanvas (a browser page or Worker); \
-         elsewhere, resize the image before sending it",
-    )
-}
-
-async fn prepare(image: JsValue, options: JsValue) -> Result<JsValue, Error> {
-    if !image.is_instance_of::<Blob>() {
-        return Err(Error::invalid_request("prepareImage needs a Blob or File"));
-    }
-    let blob: Blob = image.unchecked_into();
-    let global: JsValue = js_sys::global().into();
-    if get(&global, "createImageBitmap").is_undefined()
-        || get(&global, "OffscreenCanvas").is_undefined()
-    {
-        return Err(no_canvas());
-    }
-    let fam = family(&get(&options, "model").as_string().unwrap_or_default());
-    let max_pixels = match opt_max_pixels(&options)? {
-        Some(n) => n as u64,
-        None => vision::default_max_pixels(fam, false),
-    };
-    let mime = get(&options, "mimeType").as_string();
-    let quality = get(&options, "quality").as_f64();
-
-    let undecodable = || {
-        let msg = String::from("this browser cannot decode the image (type ")
-            + &convert::blob_type(&blob)
-            + "); convert it to JPEG, PNG or WebP first (HEIC photos are not decodable in \
-               Chromium or Firefox)";
-        Error::invalid_request(msg)
-    };
-    let opts = ImageBitmapOptions::new();
-    // Phone photos carry their rotation in EXIF; without this they arrive
-    // sideways.
-    opts.set_image_orientation(ImageOrientation::FromImage);
-    let promise = create_image_bitmap(&blob, &opts).map_err(|_| undecodable())?;
-    let bitmap: ImageBitmap = JsFuture::from(promise)
-        .await
-        .map_err(|_| undecodable())?
-        .unchecked_into();
-    let (w, h) = vision::fit(bitmap.width(), bitmap.height(), max_pixels);
-    let (w, h) = (w.max(1), h.max(1));
-
-    let canvas = OffscreenCanvas::new(w, h).map_err(|_| no_canvas())?;
-    let ctx: OffscreenCanvasRenderingContext2d = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .ok_or_else(no_canvas)?
-        .unchecked_into();
-    let drawn =
-        ctx.draw_image_with_image_bitmap_and_dw_and_dh(&bitmap, 0.0, 0.0, w.into(), h.into());
-    bitmap.close();
-    drawn.map_err(|_| undecodable())?;
-
-    let enc = ImageEncodeOptions::new();
-    // JPEG is much smaller for photos, but would turn a PNG's transparency
-    // black and blur a diagram's text: keep PNG and WebP as they came.
-    let mime = mime.unwrap_or_else(|| match blob.type_().as_str() {
-        t @ ("image/png" | "image/webp") => String::from(t),
-        _ => String::from("image/jpeg"),
-    });
-    enc.set_type(&mime);
-    if let Some(q) = quality {
-        enc.set_quality(q);
-    }
-    let out: Blob = JsFuture::from(
-        canvas
-            .convert_to_blob_with_options(&enc)
-            .map_err(|_| no_canvas())?,
-    )
-    .await
-    .map_err(|_| Error::invalid_request("the browser could not encode the image"))?
-    .unchecked_into();
-    let data_url = read_blob(&out).await?;
-    let tokens = vision::image_tokens(w.into(), h.into(), fam, Some(max_pixels as f64), false);
-
-    let o: JsValue = Object::new().into();
-    set(&o, "dataUrl", &JsValue::from_str(&data_url));
-    set(&o, "width", &JsValue::from(w));
-    set(&o, "height", &JsValue::from(h));
-    set(&o, "bytes", &JsValue::from_f64(out.size()));
-    set(&o, "tokens", &JsValue::from(tokens));
-    Ok(o)
-}
-
 /// Decodes (honouring EXIF orientation), downsizes to fit `maxPixels`
 /// (default: the model's own limit), re-encodes, and reports the cost.
 #[wasm_bindgen(
@@ -177,9 +78,18 @@ pub fn prepare_image(
     )]
     options: JsValue,
 ) -> Promise {
-    wasm_bindgen_futures::future_to_promise(async move {
-        prepare(image, options)
-            .await
-            .map_err(|e| convert::error(&e, None))
-    })
+    // The checks come in glue.js's order: a Blob, a browser, maxPixels.
+    let max_pixels = match opt_max_pixels(&options) {
+        Ok(Some(n)) => JsValue::from_f64(n),
+        Ok(None) => JsValue::UNDEFINED,
+        Err(e) => convert::error(&e, None),
+    };
+    glue::prepare(
+        PartIterator::detached(),
+        &image,
+        &get(&options, "model").as_string().unwrap_or_default(),
+        &max_pixels,
+        get(&options, "mimeType").as_string(),
+        get(&options, "quality").as_f64(),
+    )
 }

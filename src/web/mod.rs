@@ -3,16 +3,17 @@
 //! Parsing, validation and wire formats all live in the core.
 //!
 //! - `client.rs`: `Client`, `Conversation`, `models()`
-//! - `iter.rs`: `ReasoningStream`, its iterator, the state they share
-//! - `reader.rs`: fetch, retries, timeouts, the body loop
+//! - `iter.rs`: `ReasoningStream`, its iterator, and the core they drive
+//! - `glue.js` (bound in `glue.rs`): fetch, retries, timeouts, the body
+//!   loop and the iterator's queue, in JavaScript for size
 //! - `image.rs`: `estimateImageTokens`, `prepareImage`
 //! - `convert.rs`: every JS <-> core conversion, errors included
 
 mod client;
 mod convert;
+mod glue;
 mod image;
 mod iter;
-mod reader;
 
 // For the browser tests in tests/web, which drive the classes from Rust
 // (lib.rs exposes this module as a hidden `pub mod web` for them).

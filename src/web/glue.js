@@ -1,0 +1,482 @@
+// The transport of the binding layer, in JavaScript: fetch, retries,
+// timeouts, the body reader and the async-iterator queue.
+//
+// Why JS: the same logic as Rust async code cost ~40 KB gzipped of wasm
+// (wasm-bindgen-futures, one state machine per async fn, a glue shim and a
+// closure type per callback), against a 36 KB budget for the whole
+// package; here it is ~3 KB. Everything that decides something (wire
+// format, parsing, validation, error fields, retry delays) stays in the
+// Rust core: this file calls it through `core`, the ReasoningStream's
+// hidden `__*` methods (src/web/iter.rs), and only moves bytes, timers and
+// promises around. Errors are made by the core (`core.__error`), so each
+// has API.md's fields and, once text arrived, `partial`.
+//
+// `fetch`, `setTimeout`, `clearTimeout` are looked up as globals at call
+// time, so the same code runs in a page, a Worker and Node, and a test may
+// replace `globalThis.fetch` (gloo #201).
+
+// Error kinds: the order of `ErrorKind` in src/error.rs (see iter.rs `kind`).
+const NETWORK = 1;
+const TIMEOUT = 2;
+const ABORT = 3;
+const STREAM = 4;
+const INVALID = 5;
+
+// Timer phases: before headers a timeout is retried; inside the body it
+// ends the stream; after the reply's last event it only closes the body.
+const HEADERS = 0;
+const BODY = 1;
+const DRAIN = 2;
+
+/** How long the server may take to close the body after the last event. */
+const DRAIN_MS = 5000;
+
+/** `setTimeout` fires at once for delays past 2^31-1 ms (say Infinity). */
+const delayOk = (ms) => Number.isFinite(ms) && ms <= 2147483647;
+
+const done = () => ({ value: undefined, done: true });
+
+/** A thrown JS value's message, for wrapping in our own errors. */
+const message = (e) => (typeof e === "string" ? e : typeof e?.message === "string" ? e.message : "");
+
+/** The request id headers Model Studio sends, in order of preference. */
+const requestId = (resp) => resp.headers.get("x-request-id") ?? resp.headers.get("x-dashscope-request-id") ?? undefined;
+
+const ignore = () => {};
+
+/**
+ * Starts one request. `core`: the stream's core handle; `cfg`: the client's
+ * resolved options (iter.rs `config_js`); `blobs`: Blob images to read into
+ * data: URLs first; `history`/`user`: a Conversation's turn, committed on
+ * success. Returns the run that the ReasoningStream forwards to.
+ */
+export function run(core, cfg, json, signal, blobs, history, user) {
+  return new Run(core, cfg, json, signal, blobs, history, user);
+}
+
+class Run {
+  constructor(core, cfg, json, signal, blobs, history, user) {
+    this.core = core;
+    this.cfg = cfg;
+    this.reasoning = "";
+    this.answer = "";
+    this.json = undefined;
+    this.parts = [];
+    // undefined while running, true once finished, else { error, delivered }
+    // (delivered: the iterator has thrown it once; later next() says done).
+    this.end = undefined;
+    this.waiters = [];
+    this.results = [];
+    this.controller = undefined;
+    this.timer = undefined;
+    this.phase = HEADERS;
+    this.timedOut = false;
+    this.wake = undefined;
+    this.signal = undefined;
+    this.history = history;
+    this.user = user;
+    this.lastData = 0;
+    this.onTimer = () => this.timerFired();
+    this.onSignal = () => this.fail(core.__error(ABORT, "the request was aborted by its signal", false));
+    if (signal) {
+      if (signal.aborted) {
+        this.onSignal();
+        return;
+      }
+      signal.addEventListener("abort", this.onSignal);
+      this.signal = signal;
+    }
+    // An error after the stream already ended (aborted, stopped, idle
+    // timeout) is the echo of that ending: `fail` ignores it.
+    this.drive(json, blobs).then(
+      () => this.succeed(),
+      (e) => this.fail(e?.retryable === undefined ? core.__error(NETWORK, message(e), false) : e),
+    );
+  }
+
+  running() {
+    return this.end === undefined;
+  }
+
+  // ------------------------------------------------------------ transport
+
+  async drive(json, blobs) {
+    const core = this.core;
+    for (let i = 0; i < blobs.length; i++) {
+      let bytes;
+      try {
+        bytes = new Uint8Array(await blobs[i].arrayBuffer());
+      } catch {
+        throw core.__error(INVALID, "could not read an image Blob", false);
+      }
+      core.__blob(i, blobs[i].type, bytes);
+    }
+    if (!this.running()) return;
+    const resp = await this.open(core.__body());
+    await (json ? this.readJson(resp) : this.readStream(resp));
+  }
+
+  /** A JS failure's message, without the API key should an engine quote it. */
+  scrub(e) {
+    const key = this.cfg.apiKey;
+    const msg = message(e);
+    return key ? msg.split(key).join("[redacted]") : msg;
+  }
+
+  aborted() {
+    return this.core.__error(ABORT, "the request was aborted", false);
+  }
+
+  /**
+   * Sends the request until response headers with a status below 400
+   * arrive, retrying what API.md allows before any body byte.
+   */
+  async open(body) {
+    const core = this.core;
+    const cfg = this.cfg;
+    const headers = new Headers();
+    // Only the library's few headers and the caller's (which come last and
+    // win): every extra one is a thing a relay's CORS preflight must allow.
+    for (const [name, value, bad] of cfg.headers) {
+      try {
+        headers.set(name, value);
+      } catch {
+        throw core.__error(INVALID, bad ?? "a header name or value is not valid HTTP", false);
+      }
+    }
+    for (let attempt = 0; ; attempt++) {
+      const controller = new AbortController();
+      this.beginAttempt(controller, cfg.timeoutMs);
+      let resp, failure;
+      try {
+        resp = await fetch(cfg.url, { method: "POST", headers, body, signal: controller.signal });
+      } catch (e) {
+        failure = { e };
+      }
+      if (!this.running()) throw this.aborted();
+      let error, retryAfter;
+      if (resp) {
+        const status = resp.status;
+        if (status < 400) {
+          this.disarm();
+          return resp;
+        }
+        // Still under timeoutMs: an error body that never ends is a
+        // timeout like missing headers. A body that cannot be read still
+        // has its status to report.
+        let bytes = new Uint8Array(0);
+        try {
+          bytes = new Uint8Array(await resp.arrayBuffer());
+        } catch {}
+        if (!this.running()) throw this.aborted();
+        error = core.__httpError(status, bytes, requestId(resp));
+        retryAfter = resp.headers.get("retry-after") ?? undefined;
+      } else if (this.timedOut) {
+        error = core.__error(TIMEOUT, "no response headers arrived within timeoutMs", true);
+      } else {
+        const msg = "the request failed before a response (network error, CORS refusal or unreachable host): ";
+        error = core.__error(NETWORK, msg + this.scrub(failure.e), true);
+      }
+      this.disarm();
+      if (!error.retryable || attempt >= cfg.maxRetries) throw error;
+      await this.sleep(core.__backoff(attempt, Math.random(), retryAfter, Date.now()));
+      if (!this.running()) throw this.aborted();
+    }
+  }
+
+  async readStream(resp) {
+    const core = this.core;
+    core.__headers(resp.headers.get("content-type") ?? undefined, requestId(resp));
+    if (!resp.body) throw core.__error(STREAM, "the response has no body", false);
+    const reader = resp.body.getReader();
+    const controller = this.controller;
+    // Leaving the loop any way but the end of the body (an error, the
+    // reply's last event, the stream ending elsewhere) cancels the read and
+    // aborts the fetch, so the server sees the connection close
+    // (wasm-streams #7); the cancel's rejection is nobody's business.
+    let atEnd = false;
+    try {
+      this.enterBody();
+      for (;;) {
+        let r;
+        try {
+          r = await reader.read();
+        } catch (e) {
+          if (!this.running()) return;
+          throw core.__error(NETWORK, "the connection broke during the reply: " + message(e), false);
+        }
+        if (!this.running()) return;
+        if (r.done !== false) {
+          atEnd = true;
+          break;
+        }
+        if (this.feed(r.value)) {
+          // The core may have ended on an error after this read's last
+          // part (the parts are already handed out); __end reports it.
+          core.__end();
+          this.succeed();
+          atEnd = await this.drain(reader);
+          return;
+        }
+      }
+      this.disarm();
+      core.__end();
+    } finally {
+      if (!atEnd) {
+        reader.cancel().catch(ignore);
+        controller?.abort();
+      }
+    }
+  }
+
+  /**
+   * After the reply's last event: let the server close the body itself (so
+   * it logs a completed reply), but not for longer than DRAIN_MS.
+   */
+  async drain(reader) {
+    this.arm(DRAIN, DRAIN_MS);
+    try {
+      for (;;) if ((await reader.read()).done !== false) return true;
+    } catch {
+      return false;
+    } finally {
+      this.disarm();
+    }
+  }
+
+  async readJson(resp) {
+    this.enterBody();
+    let buf, failure;
+    try {
+      buf = await resp.arrayBuffer();
+    } catch (e) {
+      failure = { e };
+    }
+    this.disarm();
+    if (!this.running()) return;
+    if (failure) throw this.core.__error(NETWORK, "the connection broke during the reply: " + this.scrub(failure.e), false);
+    const result = this.core.__json(new Uint8Array(buf), requestId(resp));
+    this.json = result;
+    this.reasoning = result.reasoning;
+    this.answer = result.answer;
+  }
+
+  /**
+   * One body read into the core: its coalesced parts are queued and handed
+   * to parked next() calls. Returns whether the reply has ended.
+   */
+  feed(bytes) {
+    const got = [];
+    const flags = this.core.__feed(bytes, got);
+    for (const p of got) {
+      // Running texts as JS strings: appending is a rope concat in the
+      // engine, so reading `.reasoning` after every part stays linear.
+      if (p.type === "reasoning") this.reasoning += p.text;
+      else if (p.type === "answer") this.answer += p.text;
+      this.parts.push(p);
+    }
+    while (this.parts.length && this.waiters.length) {
+      this.waiters.shift()[0]({ value: this.parts.shift(), done: false });
+    }
+    // The idle timer is armed once and re-armed from lastData when it
+    // fires, rather than reset on every read (setTimeout is not free).
+    if (flags & 2) this.lastData = Date.now();
+    return flags & 1;
+  }
+
+  // ------------------------------------------------------------ timers
+
+  /** Replaces the armed timer (if any) with one of `phase` after `ms`. */
+  arm(phase, ms) {
+    this.disarm();
+    this.phase = phase;
+    if (delayOk(ms)) this.timer = setTimeout(this.onTimer, ms);
+  }
+
+  disarm() {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  timerFired() {
+    this.timer = undefined;
+    if (this.phase === BODY) {
+      // Data came since the timer was set: wait out the remainder.
+      const rest = this.lastData + this.cfg.idleTimeoutMs - Date.now();
+      if (rest >= 1) this.arm(BODY, rest);
+      else this.fail(this.core.__error(TIMEOUT, "no data arrived for idleTimeoutMs: the stream stalled", false));
+      return;
+    }
+    // The attempt's fetch (or the drain's read) rejects; open() sees timedOut.
+    if (this.phase === HEADERS) this.timedOut = true;
+    this.controller?.abort();
+  }
+
+  /** A new attempt: its own AbortController and the headers timer. */
+  beginAttempt(controller, ms) {
+    this.controller = controller;
+    this.timedOut = false;
+    this.arm(HEADERS, ms);
+  }
+
+  enterBody() {
+    this.lastData = Date.now();
+    this.arm(BODY, this.cfg.idleTimeoutMs);
+  }
+
+  /** Waits `ms` (a retry's backoff), or less if the stream ends meanwhile. */
+  sleep(ms) {
+    return new Promise((resolve) => {
+      this.timer = setTimeout(resolve, delayOk(ms) ? ms : 60000);
+      this.wake = resolve;
+    }).then(() => {
+      this.wake = undefined;
+    });
+  }
+
+  // ------------------------------------------------------------ ending
+
+  /** The reply finished: resolve everything waiting, commit the turn. */
+  succeed() {
+    if (!this.running()) return;
+    this.finalize(true, false);
+    if (this.history) this.history.push(this.user, { role: "assistant", content: this.answer });
+  }
+
+  /** Ends the stream with `error` (no-op once ended). */
+  fail(error, delivered = false) {
+    if (!this.running()) return;
+    // An abort means "stop now": parts already queued are dropped.
+    this.finalize({ error, delivered }, error.name === "AbortError");
+  }
+
+  /**
+   * `return()` from the iterator: stop quietly. Pending and later next()
+   * calls say done; a later result() rejects with AbortError.
+   */
+  stop() {
+    if (!this.running()) return;
+    const msg = "the stream was stopped before it finished (the for await loop was left)";
+    this.fail(this.core.__error(ABORT, msg, false), true);
+  }
+
+  abort() {
+    if (!this.running()) return;
+    this.fail(this.core.__error(ABORT, "the stream was aborted (stream.abort())", false));
+  }
+
+  finalize(end, dropQueue) {
+    this.end = end;
+    if (dropQueue) this.parts.length = 0;
+    const { waiters, results, wake, signal } = this;
+    this.waiters = [];
+    this.results = [];
+    this.wake = undefined;
+    this.signal = undefined;
+    this.disarm();
+    wake?.();
+    signal?.removeEventListener("abort", this.onSignal);
+    // Closes the connection: the pending fetch or read rejects and the
+    // reader exits through its finally.
+    if (end !== true) this.controller?.abort();
+    for (const [resolve, reject] of waiters) this.settleNext(resolve, reject);
+    for (const [resolve, reject] of results) this.settleResult(resolve, reject);
+  }
+
+  settleNext(resolve, reject) {
+    const end = this.end;
+    if (end !== true && !end.delivered) {
+      end.delivered = true;
+      reject(end.error);
+    } else resolve(done());
+  }
+
+  settleResult(resolve, reject) {
+    if (this.end === true) resolve(this.resultJs());
+    else reject(this.end.error);
+  }
+
+  resultJs() {
+    return this.json ?? this.core.__result(this.reasoning, this.answer);
+  }
+
+  // ------------------------------------------------------------ JS side
+
+  /** The next part; safe to call again before the last call settles. */
+  next() {
+    if (this.parts.length) return Promise.resolve({ value: this.parts.shift(), done: false });
+    if (this.running()) return new Promise((resolve, reject) => this.waiters.push([resolve, reject]));
+    return new Promise((resolve, reject) => this.settleNext(resolve, reject));
+  }
+
+  result() {
+    if (this.running()) return new Promise((resolve, reject) => this.results.push([resolve, reject]));
+    return new Promise((resolve, reject) => this.settleResult(resolve, reject));
+  }
+
+  return() {
+    this.stop();
+    return Promise.resolve(done());
+  }
+}
+
+/**
+ * prepareImage's browser work: decode (honouring EXIF orientation), draw
+ * at the size the core picks, re-encode. `core` is a PartIterator whose
+ * hidden methods run the core's resize rules and base64 encoding.
+ */
+export async function prepare(core, image, model, maxPixels, mimeType, quality) {
+  const fail = (msg) => core.__error(INVALID, msg, false);
+  if (!(image instanceof Blob)) throw fail("prepareImage needs a Blob or File");
+  const noCanvas =
+    "prepareImage needs createImageBitmap and OffscreenCanvas (a browser page or Worker); elsewhere, resize the image before sending it";
+  if (typeof createImageBitmap !== "function" || typeof OffscreenCanvas !== "function") throw fail(noCanvas);
+  // A bad maxPixels comes as the core's error, reported in the old order.
+  if (maxPixels instanceof Error) throw maxPixels;
+  const undecodable = () =>
+    fail(
+      "this browser cannot decode the image (type " +
+        (image.type || "application/octet-stream") +
+        "); convert it to JPEG, PNG or WebP first (HEIC photos are not decodable in Chromium or Firefox)",
+    );
+  let bitmap;
+  try {
+    // Phone photos carry their rotation in EXIF; without this they arrive sideways.
+    bitmap = await createImageBitmap(image, { imageOrientation: "from-image" });
+  } catch {
+    throw undecodable();
+  }
+  const [w, h, tokens] = core.__fit(bitmap.width, bitmap.height, model, maxPixels);
+  let canvas, ctx;
+  try {
+    canvas = new OffscreenCanvas(w, h);
+    ctx = canvas.getContext("2d");
+  } catch {}
+  if (!ctx) {
+    bitmap.close();
+    throw fail(noCanvas);
+  }
+  try {
+    ctx.drawImage(bitmap, 0, 0, w, h);
+  } catch {
+    throw undecodable();
+  } finally {
+    bitmap.close();
+  }
+  // JPEG is much smaller for photos, but would turn a PNG's transparency
+  // black and blur a diagram's text: keep PNG and WebP as they came.
+  const type = mimeType ?? (image.type === "image/png" || image.type === "image/webp" ? image.type : "image/jpeg");
+  let out;
+  try {
+    out = await canvas.convertToBlob(quality === undefined ? { type } : { type, quality });
+  } catch {
+    throw fail("the browser could not encode the image");
+  }
+  let bytes;
+  try {
+    bytes = new Uint8Array(await out.arrayBuffer());
+  } catch {
+    throw fail("could not read an image Blob");
+  }
+  return { dataUrl: core.__dataUrl(out.type, bytes), width: w, height: h, bytes: out.size, tokens };
+}

@@ -1,0 +1,49 @@
+//! Bindings to `glue.js`, the transport written in JavaScript (that file
+//! says why).
+
+use js_sys::{Array, JsString, Promise};
+use wasm_bindgen::prelude::*;
+
+use super::iter::{PartIterator, ReasoningStream};
+
+#[wasm_bindgen(module = "/src/web/glue.js")]
+extern "C" {
+    /// One request under way: its queue, timers and connection.
+    #[derive(Clone)]
+    pub(crate) type Run;
+
+    /// Starts a request; `core` is the stream's handle on its core.
+    pub(crate) fn run(
+        core: ReasoningStream,
+        cfg: &JsValue,
+        json: bool,
+        signal: &JsValue,
+        blobs: &Array,
+        history: &JsValue,
+        user: &JsValue,
+    ) -> Run;
+
+    #[wasm_bindgen(method, getter)]
+    pub(crate) fn reasoning(this: &Run) -> JsString;
+    #[wasm_bindgen(method, getter)]
+    pub(crate) fn answer(this: &Run) -> JsString;
+    #[wasm_bindgen(method)]
+    pub(crate) fn next(this: &Run) -> Promise;
+    #[wasm_bindgen(method)]
+    pub(crate) fn result(this: &Run) -> Promise;
+    #[wasm_bindgen(method, js_name = "return")]
+    pub(crate) fn return_(this: &Run) -> Promise;
+    #[wasm_bindgen(method)]
+    pub(crate) fn abort(this: &Run);
+
+    /// prepareImage's decode, resize and encode; rejects with the core's
+    /// errors. `max_pixels`: a number, undefined, or the error to report.
+    pub(crate) fn prepare(
+        core: PartIterator,
+        image: &JsValue,
+        model: &str,
+        max_pixels: &JsValue,
+        mime: Option<String>,
+        quality: Option<f64>,
+    ) -> Promise;
+}
