@@ -180,6 +180,7 @@ struct Request {
     include_usage: bool,
     incremental: bool,
     question: String,
+    follow_up: bool,
     input: InputUsage,
 }
 
@@ -234,6 +235,9 @@ fn parse_request(protocol: Protocol, headers: &HeaderMap, body: &[u8]) -> Result
         ..Default::default()
     };
     let mut question = String::new();
+    // An assistant turn before the last question makes it a follow-up.
+    let mut answered = false;
+    let mut follow_up = false;
     for m in messages {
         input.text += 3;
         let mut text = String::new();
@@ -287,8 +291,13 @@ fn parse_request(protocol: Protocol, headers: &HeaderMap, body: &[u8]) -> Result
             _ => {}
         }
         input.text += text::count_tokens(&text) as u64;
-        if m.get("role").and_then(Value::as_str) == Some("user") {
-            question = text;
+        match m.get("role").and_then(Value::as_str) {
+            Some("user") => {
+                question = text;
+                follow_up = answered;
+            }
+            Some("assistant") => answered = true,
+            _ => {}
         }
     }
     Ok(Request {
@@ -303,6 +312,7 @@ fn parse_request(protocol: Protocol, headers: &HeaderMap, body: &[u8]) -> Result
             == Some(&Value::Bool(true)),
         incremental: opts.get("incremental_output") == Some(&Value::Bool(true)),
         question,
+        follow_up,
         input,
     })
 }
@@ -382,6 +392,7 @@ fn plan(
     };
     let (mut reasoning, mut answer) = text::compose(
         &req.question,
+        req.follow_up,
         header_number(headers, "x-mock-reasoning-tokens"),
         header_number(headers, "x-mock-answer-tokens"),
     );
@@ -788,7 +799,7 @@ pub fn transcript_reply(
 ) -> Reply {
     let rules = models::rules(model);
     let family = rules.map_or(Family::Qwen3Vl, |r| r.family);
-    let (reasoning, answer) = text::compose(question, Some(reasoning_tokens), Some(answer_tokens));
+    let (reasoning, answer) = text::compose(question, false, Some(reasoning_tokens), Some(answer_tokens));
     let (w, h) = image::FALLBACK;
     Reply {
         protocol,

@@ -50,6 +50,12 @@ const GENERIC: Canned = Canned {
     answer: "The image shows a whiteboard sketch:\n\n1. **Three boxes** joined by arrows, read left → right as a process.\n2. **A formula** below them, $E = mc^2$ — mass–energy equivalence, added as a note.\n\nIn short: a three-step flow with a physics reminder underneath. 简而言之：一个三步流程图。",
 };
 
+const FOLLOW_UP: Canned = Canned {
+    keys: &[],
+    reasoning: "This is a follow-up to the problem we just solved, so I should build on that answer rather than start over.\n\nThe student asks why the rule I used holds. The cleanest argument: draw a line through the top vertex parallel to the base. The two angles it makes with the sides are alternate angles to the base angles, so they equal them.\n\nTogether with the angle at the vertex they form a straight line, which is 180°. So the three angles of the triangle add up to 180°.\n\nI should keep it short and connect it to the numbers from before.",
+    answer: "Draw a line through the apex **parallel to the base**. The angles it makes with the two sides are *alternate angles*, equal to the base angles $\\angle B$ and $\\angle C$.\n\nThose two angles and $\\angle A$ lie along one straight line, so\n\n$$\\angle A + \\angle B + \\angle C = 180^\\circ.$$\n\nIn our triangle: $40^\\circ + 70^\\circ + 70^\\circ = 180^\\circ$ ✓",
+};
+
 const REASONING_FILLER: &[&str] = &[
     "Let me re-read the question to make sure nothing was missed.",
     "Checking the units again: every length is in the same unit, so the result needs no conversion.",
@@ -66,13 +72,17 @@ const ANSWER_FILLER: &[&str] = &[
 ];
 
 /// The canned problem a question selects: Chinese text gets the Chinese
-/// solution, otherwise the first keyword match, otherwise a description.
-fn choose(question: &str) -> &'static Canned {
+/// solution, a question after an earlier answer the follow-up, otherwise the
+/// first keyword match, otherwise a description.
+fn choose(question: &str, follow_up: bool) -> &'static Canned {
     if question
         .chars()
         .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
     {
         return &CHINESE;
+    }
+    if follow_up {
+        return &FOLLOW_UP;
     }
     let q = question.to_lowercase();
     [&TRIANGLE, &CIRCLE, &EQUATIONS, &CHART]
@@ -133,10 +143,11 @@ fn extend(base: &str, filler: &[&str], sep: &str, want: Option<usize>) -> Vec<St
 /// (`None`: the canned text's own length).
 pub fn compose(
     question: &str,
+    follow_up: bool,
     reasoning_tokens: Option<usize>,
     answer_tokens: Option<usize>,
 ) -> (Vec<String>, Vec<String>) {
-    let c = choose(question);
+    let c = choose(question, follow_up);
     (
         extend(c.reasoning, REASONING_FILLER, "\n\n", reasoning_tokens),
         extend(c.answer, ANSWER_FILLER, "\n\n", answer_tokens),
@@ -161,20 +172,24 @@ mod tests {
 
     #[test]
     fn question_words_select_the_problem() {
-        assert!(compose("Find angle x.", None, None)
+        assert!(compose("Find angle x.", false, None, None)
             .1
             .concat()
             .contains("70^\\circ"));
-        assert!(compose("What is the shaded area?", None, None)
+        assert!(compose("What is the shaded area?", false, None, None)
             .1
             .concat()
             .contains("4\\pi"));
-        assert!(compose("Solve the system", None, None)
+        assert!(compose("Solve the system", false, None, None)
             .1
             .concat()
             .contains("(3, 2)"));
-        assert!(compose("求角 x", None, None).1.concat().contains("解"));
-        assert!(compose("What is this?", None, None)
+        assert!(compose("求角 x", false, None, None).1.concat().contains("解"));
+        assert!(compose("Why is that?", true, None, None)
+            .1
+            .concat()
+            .contains("parallel to the base"));
+        assert!(compose("What is this?", false, None, None)
             .1
             .concat()
             .contains("whiteboard"));
@@ -182,9 +197,9 @@ mod tests {
 
     #[test]
     fn lengths_are_exact_when_asked() {
-        let (r, a) = compose("angle", Some(5000), Some(3));
+        let (r, a) = compose("angle", false, Some(5000), Some(3));
         assert_eq!((r.len(), a.len()), (5000, 3));
-        let (r, _) = compose("angle", Some(2), None);
+        let (r, _) = compose("angle", false, Some(2), None);
         assert_eq!(r.concat(), "The figure");
     }
 }
