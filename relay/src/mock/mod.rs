@@ -799,7 +799,8 @@ pub fn transcript_reply(
 ) -> Reply {
     let rules = models::rules(model);
     let family = rules.map_or(Family::Qwen3Vl, |r| r.family);
-    let (reasoning, answer) = text::compose(question, false, Some(reasoning_tokens), Some(answer_tokens));
+    let (reasoning, answer) =
+        text::compose(question, false, Some(reasoning_tokens), Some(answer_tokens));
     let (w, h) = image::FALLBACK;
     Reply {
         protocol,

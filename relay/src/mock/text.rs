@@ -184,7 +184,10 @@ mod tests {
             .1
             .concat()
             .contains("(3, 2)"));
-        assert!(compose("求角 x", false, None, None).1.concat().contains("解"));
+        assert!(compose("求角 x", false, None, None)
+            .1
+            .concat()
+            .contains("解"));
         assert!(compose("Why is that?", true, None, None)
             .1
             .concat()
