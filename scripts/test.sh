@@ -31,6 +31,8 @@ step "core: clippy (wasm32)" cargo clippy --target wasm32-unknown-unknown -q -- 
 step "core: cargo test" cargo test -q
 step "core: fuzz properties (${VR_FUZZ_CASES:-20000} cases)" \
   env PROPTEST_CASES="${VR_FUZZ_CASES:-20000}" cargo test -q --release --test fuzz --test sse_props
+step "relay: cargo fmt --check" cargo fmt --manifest-path relay/Cargo.toml -- --check
+step "relay: clippy" cargo clippy -q --all-targets --manifest-path relay/Cargo.toml -- -D warnings
 step "relay: build" cargo build -q --release --manifest-path relay/Cargo.toml
 step "relay: cargo test" cargo test -q --release --manifest-path relay/Cargo.toml
 step "package: build pkg/" bash scripts/build.sh

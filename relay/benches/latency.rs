@@ -3,7 +3,6 @@
 //!   cargo bench --manifest-path relay/Cargo.toml --bench latency
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 use std::sync::OnceLock;
