@@ -398,3 +398,19 @@ pub fn decode_json_response(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::find;
+
+    #[test]
+    fn find_agrees_with_str_find_except_for_the_empty_needle() {
+        let hay = "a key sk-1 and sk-1 again, é sk-";
+        for needle in ["sk-1", "a", "again", "é", "sk-", "none", hay, "x"] {
+            assert_eq!(find(hay, needle), hay.find(needle), "{needle}");
+        }
+        assert_eq!(find("", "a"), None);
+        // Never "found" at 0, so a find-and-replace loop cannot spin.
+        assert_eq!(find("abc", ""), None);
+    }
+}
