@@ -203,7 +203,7 @@ class Run {
           r = await reader.read();
         } catch (e) {
           if (!this.running()) return;
-          throw core.__error(NETWORK, "the connection broke during the reply: " + message(e), false);
+          throw core.__error(NETWORK, "the connection broke during the reply: " + this.scrub(e), false);
         }
         if (!this.running()) return;
         if (r.done !== false) {
