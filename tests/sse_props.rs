@@ -13,39 +13,11 @@
 //! one big: `PROPTEST_CASES=200000 cargo test --release --test sse_props arbitrary_bytes`.
 
 use proptest::prelude::*;
-use visual_reasoning::sse::{Event, Parser, Sink, SseError, DEFAULT_MAX_EVENT_BYTES};
+use visual_reasoning::sse::{Parser, SseError, DEFAULT_MAX_EVENT_BYTES};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Out {
-    Event {
-        event: String,
-        data: String,
-        id: String,
-    },
-    Comment(String),
-    Retry(u64),
-}
-
-#[derive(Default)]
-struct Record(Vec<Out>);
-
-impl Sink for Record {
-    fn event(&mut self, e: &Event<'_>) {
-        self.0.push(Out::Event {
-            event: e.event.into(),
-            data: e.data.into(),
-            id: e.id.into(),
-        });
-    }
-    fn comment(&mut self, text: &str) {
-        self.0.push(Out::Comment(text.into()));
-    }
-    fn retry(&mut self, ms: u64) {
-        self.0.push(Out::Retry(ms));
-    }
-}
-
-type Run = (Vec<Out>, Result<(), SseError>);
+#[path = "common/sse.rs"]
+mod record;
+use record::{Out, Record, Run};
 
 /// Feeds `input` cut at `cuts` (sorted offsets), checking the cap after
 /// every feed; the result is the first feed error, else `finish()`'s.

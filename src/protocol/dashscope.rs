@@ -6,8 +6,8 @@
 //! `{"code","message","request_id"}` and the status in a `:HTTP_STATUS/NNN`
 //! comment (PROTOCOL.md §3). Non-streaming bodies have the same shape.
 
-use super::{push_text, scan_error_body, Fail, Meta, UsageIn};
-use crate::json::{Scan, Scanner};
+use super::{push_text, scan_error_body, Fail, Meta, UsageKeys};
+use crate::json::Scanner;
 
 /// Decodes one event: `event` is its SSE event name, `status` the number
 /// of the `:HTTP_STATUS/NNN` comment before it (if any). Appends the texts
@@ -56,7 +56,7 @@ pub(crate) fn decode<'a>(
                 })
             }
             "usage" => {
-                meta.usage = usage(s)?;
+                meta.usage = super::decode_usage(s, &DASHSCOPE_USAGE)?;
                 Ok(())
             }
             "request_id" => {
@@ -98,58 +98,10 @@ fn error_event(status: Option<u16>, data: &str) -> Fail {
     Fail::Api(e)
 }
 
-fn usage<'a>(s: &mut Scanner<'a>) -> Scan<Option<UsageIn<'a>>> {
-    if s.peek() != Some(b'{') {
-        return s.skip().map(|_| None);
-    }
-    let start = s.pos();
-    let mut u = UsageIn::default();
-    // `image_tokens` may sit in `input_tokens_details` or at the top level;
-    // the details win when both are there.
-    let (mut top_image, mut top_video) = (None, None);
-    s.object(|s, k| match &*k.text() {
-        "input_tokens" => {
-            u.input = s.opt_u64()?;
-            Ok(())
-        }
-        "output_tokens" => {
-            u.output = s.opt_u64()?;
-            Ok(())
-        }
-        "total_tokens" => {
-            u.total = s.opt_u64()?;
-            Ok(())
-        }
-        "image_tokens" => {
-            top_image = s.opt_u64()?;
-            Ok(())
-        }
-        "video_tokens" => {
-            top_video = s.opt_u64()?;
-            Ok(())
-        }
-        "input_tokens_details" => s.object(|s, k| match &*k.text() {
-            "image_tokens" => {
-                u.image = s.opt_u64()?;
-                Ok(())
-            }
-            "video_tokens" => {
-                u.video = s.opt_u64()?;
-                Ok(())
-            }
-            _ => s.skip(),
-        }),
-        "output_tokens_details" => s.object(|s, k| match &*k.text() {
-            "reasoning_tokens" => {
-                u.reasoning = s.opt_u64()?;
-                Ok(())
-            }
-            _ => s.skip(),
-        }),
-        _ => s.skip(),
-    })?;
-    u.image = u.image.or(top_image);
-    u.video = u.video.or(top_video);
-    u.raw = s.slice(start, s.pos());
-    Ok(Some(u))
-}
+/// Where this protocol keeps the usage numbers.
+const DASHSCOPE_USAGE: UsageKeys = UsageKeys {
+    input: "input_tokens",
+    output: "output_tokens",
+    input_details: "input_tokens_details",
+    output_details: "output_tokens_details",
+};

@@ -88,6 +88,70 @@ pub(crate) struct UsageIn<'a> {
     pub raw: &'a str,
 }
 
+/// The names one protocol gives the usage fields; both nest them the same
+/// way (PROTOCOL.md §3).
+pub(crate) struct UsageKeys {
+    pub input: &'static str,
+    pub output: &'static str,
+    pub input_details: &'static str,
+    pub output_details: &'static str,
+}
+
+/// Decodes a usage object; `null` (on every OpenAI chunk but the last) or
+/// any other type gives `None`. `image_tokens`/`video_tokens` may sit in
+/// the input details or at the top level (DashScope); the details win.
+pub(crate) fn decode_usage<'a>(s: &mut Scanner<'a>, keys: &UsageKeys) -> Scan<Option<UsageIn<'a>>> {
+    if s.peek() != Some(b'{') {
+        return s.skip().map(|_| None);
+    }
+    let start = s.pos();
+    let mut u = UsageIn::default();
+    let (mut top_image, mut top_video) = (None, None);
+    s.object(|s, k| {
+        let k = k.text();
+        let k = &*k;
+        let slot = if k == keys.input {
+            &mut u.input
+        } else if k == keys.output {
+            &mut u.output
+        } else if k == "total_tokens" {
+            &mut u.total
+        } else if k == "image_tokens" {
+            &mut top_image
+        } else if k == "video_tokens" {
+            &mut top_video
+        } else if k == keys.input_details {
+            return s.object(|s, k| match &*k.text() {
+                "image_tokens" => {
+                    u.image = s.opt_u64()?;
+                    Ok(())
+                }
+                "video_tokens" => {
+                    u.video = s.opt_u64()?;
+                    Ok(())
+                }
+                _ => s.skip(),
+            });
+        } else if k == keys.output_details {
+            return s.object(|s, k| match &*k.text() {
+                "reasoning_tokens" => {
+                    u.reasoning = s.opt_u64()?;
+                    Ok(())
+                }
+                _ => s.skip(),
+            });
+        } else {
+            return s.skip();
+        };
+        *slot = s.opt_u64()?;
+        Ok(())
+    })?;
+    u.image = u.image.or(top_image);
+    u.video = u.video.or(top_video);
+    u.raw = s.slice(start, s.pos());
+    Ok(Some(u))
+}
+
 impl UsageIn<'_> {
     /// Writes these numbers into `u` in place (reusing `raw`'s buffer: with
     /// DashScope this runs once per event).

@@ -6,8 +6,8 @@
 //! (PROTOCOL.md §3). Non-streaming bodies have `message` where chunks have
 //! `delta`, and are read by the same code.
 
-use super::{push_text, scan_error_body, Fail, Meta, UsageIn};
-use crate::json::{Scan, Scanner};
+use super::{push_text, scan_error_body, Fail, Meta, UsageKeys};
+use crate::json::Scanner;
 
 /// Decodes one chunk's JSON: appends its texts to `reasoning` and `answer`
 /// and returns the rest. Only the first choice is read (the library never
@@ -45,7 +45,7 @@ pub(crate) fn decode<'a>(
                 })
             }
             "usage" => {
-                meta.usage = usage(s)?;
+                meta.usage = super::decode_usage(s, &OPENAI_USAGE)?;
                 Ok(())
             }
             "id" => {
@@ -86,46 +86,10 @@ pub(crate) fn decode<'a>(
     Ok(meta)
 }
 
-fn usage<'a>(s: &mut Scanner<'a>) -> Scan<Option<UsageIn<'a>>> {
-    if s.peek() != Some(b'{') {
-        // `null` on every chunk but the last; any other type is ignored.
-        return s.skip().map(|_| None);
-    }
-    let start = s.pos();
-    let mut u = UsageIn::default();
-    s.object(|s, k| match &*k.text() {
-        "prompt_tokens" => {
-            u.input = s.opt_u64()?;
-            Ok(())
-        }
-        "completion_tokens" => {
-            u.output = s.opt_u64()?;
-            Ok(())
-        }
-        "total_tokens" => {
-            u.total = s.opt_u64()?;
-            Ok(())
-        }
-        "prompt_tokens_details" => s.object(|s, k| match &*k.text() {
-            "image_tokens" => {
-                u.image = s.opt_u64()?;
-                Ok(())
-            }
-            "video_tokens" => {
-                u.video = s.opt_u64()?;
-                Ok(())
-            }
-            _ => s.skip(),
-        }),
-        "completion_tokens_details" => s.object(|s, k| match &*k.text() {
-            "reasoning_tokens" => {
-                u.reasoning = s.opt_u64()?;
-                Ok(())
-            }
-            _ => s.skip(),
-        }),
-        _ => s.skip(),
-    })?;
-    u.raw = s.slice(start, s.pos());
-    Ok(Some(u))
-}
+/// Where this protocol keeps the usage numbers.
+const OPENAI_USAGE: UsageKeys = UsageKeys {
+    input: "prompt_tokens",
+    output: "completion_tokens",
+    input_details: "prompt_tokens_details",
+    output_details: "completion_tokens_details",
+};
