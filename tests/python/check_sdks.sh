@@ -26,14 +26,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Starts the binary with "$@", waits for its "listening on" line, prints the URL.
+# Starts the binary with "$@", waits for its "listening on" line and sets
+# `url`. Not called in $(…): the pid must reach this shell's `pids`, or the
+# EXIT trap cannot stop the server.
 start() {
   local name=$1; shift
   "$relay" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
   pids+=($!)
   for _ in $(seq 100); do
     if url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$tmp/$name.out" 2>/dev/null); then
-      echo "$url"; return 0
+      return 0
     fi
     sleep 0.1
   done
@@ -42,9 +44,11 @@ start() {
 
 # The mock plays Model Studio; the relay in front of it holds a (fake) key
 # and, like any server-side use, allows requests without an Origin.
-mock_url=$(start mock --mock --listen 127.0.0.1:0 --tokens-per-second 2000 --allow-no-origin)
-relay_url=$(DASHSCOPE_API_KEY=sk-relay-held-key start relay --upstream "$mock_url" \
-  --listen 127.0.0.1:0 --allow-no-origin)
+start mock --mock --listen 127.0.0.1:0 --tokens-per-second 2000 --allow-no-origin
+mock_url=$url
+DASHSCOPE_API_KEY=sk-relay-held-key start relay --upstream "$mock_url" \
+  --listen 127.0.0.1:0 --allow-no-origin
+relay_url=$url
 
 status=0
 RELAY_URL=$relay_url "$venv/bin/python" tests/python/check_sdks.py || status=$?
