@@ -6,7 +6,7 @@
 //! `{"code","message","request_id"}` and the status in a `:HTTP_STATUS/NNN`
 //! comment (PROTOCOL.md §3). Non-streaming bodies have the same shape.
 
-use super::{push_text, scan_error_body, Fail, Meta, UsageKeys};
+use super::{first_choice, scan_error_body, Fail, Meta, UsageKeys};
 use crate::json::Scanner;
 
 /// Decodes one event: `event` is its SSE event name, `status` the number
@@ -31,27 +31,7 @@ pub(crate) fn decode<'a>(
             "output" => {
                 has_output = s.peek() == Some(b'{');
                 s.object(|s, k| match &*k.text() {
-                    "choices" => {
-                        let mut first = true;
-                        s.array(|s| {
-                            if !first {
-                                return s.skip();
-                            }
-                            first = false;
-                            s.object(|s, k| match &*k.text() {
-                                "message" => s.object(|s, k| match &*k.text() {
-                                    "content" => push_text(s, answer),
-                                    "reasoning_content" => push_text(s, reasoning),
-                                    _ => s.skip(),
-                                }),
-                                "finish_reason" => {
-                                    meta.finish_reason = s.opt_string()?;
-                                    Ok(())
-                                }
-                                _ => s.skip(),
-                            })
-                        })
-                    }
+                    "choices" => first_choice(s, reasoning, answer, &mut meta.finish_reason),
                     _ => s.skip(),
                 })
             }

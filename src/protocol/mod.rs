@@ -184,6 +184,37 @@ pub(crate) enum Fail {
     Api(Error),
 }
 
+/// Reads a `choices` array the way both protocols shape it: the first
+/// choice's texts (under `delta` in OpenAI chunks, `message` elsewhere) go
+/// to `reasoning` and `answer`, its finish reason to `finish`. Later
+/// choices are skipped: the library never asks for `n > 1`.
+pub(crate) fn first_choice<'a>(
+    s: &mut Scanner<'a>,
+    reasoning: &mut String,
+    answer: &mut String,
+    finish: &mut Option<JStr<'a>>,
+) -> Scan<()> {
+    let mut first = true;
+    s.array(|s| {
+        if !first {
+            return s.skip();
+        }
+        first = false;
+        s.object(|s, k| match &*k.text() {
+            "delta" | "message" => s.object(|s, k| match &*k.text() {
+                "content" => push_text(s, answer),
+                "reasoning_content" => push_text(s, reasoning),
+                _ => s.skip(),
+            }),
+            "finish_reason" => {
+                *finish = s.opt_string()?;
+                Ok(())
+            }
+            _ => s.skip(),
+        })
+    })
+}
+
 /// Appends a text field: a string, or a list of `{"text": …}` items (or
 /// strings) whose texts are joined; `null` and other types add nothing.
 pub(crate) fn push_text(s: &mut Scanner<'_>, out: &mut String) -> Scan<()> {

@@ -6,7 +6,7 @@
 //! (PROTOCOL.md §3). Non-streaming bodies have `message` where chunks have
 //! `delta`, and are read by the same code.
 
-use super::{push_text, scan_error_body, Fail, Meta, UsageKeys};
+use super::{first_choice, scan_error_body, Fail, Meta, UsageKeys};
 use crate::json::Scanner;
 
 /// Decodes one chunk's JSON: appends its texts to `reasoning` and `answer`
@@ -23,27 +23,7 @@ pub(crate) fn decode<'a>(
     let mut s = Scanner::new(data);
     let scanned = s
         .object(|s, k| match &*k.text() {
-            "choices" => {
-                let mut first = true;
-                s.array(|s| {
-                    if !first {
-                        return s.skip();
-                    }
-                    first = false;
-                    s.object(|s, k| match &*k.text() {
-                        "delta" | "message" => s.object(|s, k| match &*k.text() {
-                            "content" => push_text(s, answer),
-                            "reasoning_content" => push_text(s, reasoning),
-                            _ => s.skip(),
-                        }),
-                        "finish_reason" => {
-                            meta.finish_reason = s.opt_string()?;
-                            Ok(())
-                        }
-                        _ => s.skip(),
-                    })
-                })
-            }
+            "choices" => first_choice(s, reasoning, answer, &mut meta.finish_reason),
             "usage" => {
                 meta.usage = super::decode_usage(s, &OPENAI_USAGE)?;
                 Ok(())
