@@ -19,7 +19,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 OPT_LEVEL=${VR_WASM_OPT:--O3}
 BUDGET_GZ=$((36 * 1024))
 
-wasm-pack build --target web --release --no-pack --no-opt --out-dir pkg
+wasm-pack build --target web --release --no-pack --no-opt --out-dir pkg -- --features bare
 # wasm-pack's "*" .gitignore would make npm pack skip files outside `files`.
 rm -f pkg/.gitignore
 

@@ -5,6 +5,8 @@
 //! types), never from the request's headers, so an API key cannot end up
 //! inside one: the key never reaches the core at all.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 /// Which of API.md's error names this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -80,4 +82,4 @@ impl core::fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}

@@ -8,7 +8,9 @@
 //! `serde_json` stays a dev-dependency: the tests below check the parser
 //! and the escaper against it.
 
-use std::borrow::Cow;
+#[allow(unused_imports)]
+use crate::prelude::*;
+use alloc::borrow::Cow;
 
 /// A JSON value. Objects keep insertion order (request bodies read better
 /// and golden tests compare exact bytes). Numbers keep their JSON text, so
@@ -145,7 +147,7 @@ pub fn write_f64(n: f64, out: &mut String) {
     // Below 2^53 an integral value's exact digits are also its shortest
     // round-trip digits, so integers (the common case: token counts, seeds,
     // budgets) never touch the float formatter.
-    if a.fract() == 0.0 && a < 9_007_199_254_740_992.0 {
+    if crate::float::is_integral(a) && a < 9_007_199_254_740_992.0 {
         write_u64(a as u64, out);
         return;
     }

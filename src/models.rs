@@ -1,5 +1,7 @@
 //! The model catalog of PROTOCOL.md §6, and the rules for ids outside it.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 /// A Model Studio region with its own host and API keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Region {

@@ -4,6 +4,8 @@
 use crate::error::Error;
 use crate::json::Value;
 use crate::models::{Region, Rules, Thinking};
+#[allow(unused_imports)]
+use crate::prelude::*;
 use crate::protocol::Protocol;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,7 +205,7 @@ impl Msg {
 }
 
 fn is_positive_integer(n: f64) -> bool {
-    n.is_finite() && n >= 1.0 && n.fract() == 0.0
+    crate::float::is_integral(n) && n >= 1.0
 }
 
 fn role_name(r: Role) -> &'static str {
@@ -471,7 +473,7 @@ fn check_sampling(req: &Request) -> Result<(), Error> {
         }
     }
     if let Some(seed) = req.seed {
-        if !(seed.is_finite() && seed >= 0.0 && seed.fract() == 0.0 && seed <= 2_147_483_647.0) {
+        if !(crate::float::is_integral(seed) && (0.0..=2_147_483_647.0).contains(&seed)) {
             return range("seed", seed, "an integer from 0 to 2147483647");
         }
     }

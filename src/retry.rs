@@ -4,6 +4,8 @@
 //! randomness (`jitter`), so everything here is deterministic and tested on
 //! the host.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 /// Statuses worth a retry (API.md "Errors"): rate limits, server faults and
 /// gateway failures. A free-quota 429 is decided on its body, by the caller.
 pub fn is_retryable_status(status: u16) -> bool {

@@ -49,7 +49,9 @@
 //!
 //! Text is decoded once per field; invalid UTF-8 becomes U+FFFD.
 
-use std::borrow::Cow;
+#[allow(unused_imports)]
+use crate::prelude::*;
+use alloc::borrow::Cow;
 
 /// One dispatched event. `data` lines are joined with `\n`; invalid UTF-8
 /// has become U+FFFD.

@@ -6,6 +6,8 @@
 //! per read. Part texts are ranges into the two accumulated strings, so
 //! nothing is copied twice on this side.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 use core::ops::Range;
 
 use crate::error::Error;

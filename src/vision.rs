@@ -6,7 +6,10 @@
 //! patch plus two. Reproducing the resize exactly — including Python's
 //! round-half-to-even — is what makes the estimate match the bill.
 
+use crate::float::{ceil, floor, round_ties_even, sqrt};
 use crate::models::Family;
+#[allow(unused_imports)]
+use crate::prelude::*;
 
 /// The patch edge in pixels.
 fn factor(family: Family) -> f64 {
@@ -69,16 +72,16 @@ pub fn image_tokens(
 /// them out); they only matter for extreme aspect ratios, where flooring
 /// the short side would otherwise give 0.
 fn resize(width: f64, height: f64, f: f64, min_pixels: f64, max_pixels: f64) -> (f64, f64) {
-    let mut h = f.max((height / f).round_ties_even() * f);
-    let mut w = f.max((width / f).round_ties_even() * f);
+    let mut h = f.max(round_ties_even(height / f) * f);
+    let mut w = f.max(round_ties_even(width / f) * f);
     if h * w > max_pixels {
-        let beta = (height * width / max_pixels).sqrt();
-        h = f.max((height / beta / f).floor() * f);
-        w = f.max((width / beta / f).floor() * f);
+        let beta = sqrt(height * width / max_pixels);
+        h = f.max(floor(height / beta / f) * f);
+        w = f.max(floor(width / beta / f) * f);
     } else if h * w < min_pixels {
-        let beta = (min_pixels / (height * width)).sqrt();
-        h = (height * beta / f).ceil() * f;
-        w = (width * beta / f).ceil() * f;
+        let beta = sqrt(min_pixels / (height * width));
+        h = ceil(height * beta / f) * f;
+        w = ceil(width * beta / f) * f;
     }
     (w, h)
 }
@@ -93,9 +96,9 @@ pub fn fit(width: u32, height: u32, max_pixels: u64) -> (u32, u32) {
     if area <= max_pixels || area == 0 {
         return (width, height);
     }
-    let scale = (max_pixels as f64 / area as f64).sqrt();
-    let mut w = ((f64::from(width) * scale).floor() as u32).max(1);
-    let mut h = ((f64::from(height) * scale).floor() as u32).max(1);
+    let scale = sqrt(max_pixels as f64 / area as f64);
+    let mut w = (floor(f64::from(width) * scale) as u32).max(1);
+    let mut h = (floor(f64::from(height) * scale) as u32).max(1);
     // The float scale can land a pixel over the budget: step the longer
     // side down until it fits (at most a couple of steps).
     while u64::from(w) * u64::from(h) > max_pixels && (w > 1 || h > 1) {

@@ -8,6 +8,8 @@
 
 use super::{first_choice, scan_error_body, Fail, Meta, UsageKeys};
 use crate::json::Scanner;
+#[allow(unused_imports)]
+use crate::prelude::*;
 
 /// Decodes one event: `event` is its SSE event name, `status` the number
 /// of the `:HTTP_STATUS/NNN` comment before it (if any). Appends the texts

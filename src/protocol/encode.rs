@@ -6,6 +6,8 @@
 //! deep-merged into it, and the tree is written once.
 
 use crate::json::{self, Value};
+#[allow(unused_imports)]
+use crate::prelude::*;
 use crate::protocol::Protocol;
 use crate::request::{Content, ContentItem, Message, Request, Role, Stop, Transport, Video};
 

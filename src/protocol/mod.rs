@@ -1,5 +1,7 @@
 //! The two wire formats: request bodies and event decoding, one file each.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 pub mod dashscope;
 pub mod encode;
 pub mod openai;

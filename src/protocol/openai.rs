@@ -8,6 +8,8 @@
 
 use super::{first_choice, scan_error_body, Fail, Meta, UsageKeys};
 use crate::json::Scanner;
+#[allow(unused_imports)]
+use crate::prelude::*;
 
 /// Decodes one chunk's JSON: appends its texts to `reasoning` and `answer`
 /// and returns the rest. Only the first choice is read (the library never

@@ -1,6 +1,8 @@
 //! `Client` and `Conversation`: options in, streams out.
 
-use std::rc::Rc;
+#[allow(unused_imports)]
+use crate::prelude::*;
+use alloc::rc::Rc;
 
 use js_sys::{Array, Object, Promise};
 use wasm_bindgen::prelude::*;

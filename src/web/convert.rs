@@ -4,6 +4,8 @@
 //! Messages are `&'static str` pieces joined with `+`: `core::fmt` would
 //! cost kilobytes of wasm for nothing a user reads differently.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortSignal, Blob};
@@ -153,7 +155,7 @@ pub(crate) fn client_options(opts: &JsValue) -> Result<ClientConfig, Error> {
         "maxRetries must be a non-negative integer",
     )? {
         None => 2,
-        Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= 100.0 => n as u32,
+        Some(n) if n >= 0.0 && crate::float::is_integral(n) && n <= 100.0 => n as u32,
         Some(_) => {
             return Err(invalid(
                 "maxRetries must be a non-negative integer (at most 100)",

@@ -1,6 +1,8 @@
 //! Bindings to `glue.js`, the transport written in JavaScript (that file
 //! says why).
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 use js_sys::{Array, JsString, Promise};
 use wasm_bindgen::prelude::*;
 

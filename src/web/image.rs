@@ -2,6 +2,8 @@
 //! the browser's decoder and canvas (driven from glue.js) to apply them
 //! before upload.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 

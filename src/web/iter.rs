@@ -13,8 +13,10 @@
 //! the `RefCell` borrows cannot overlap (JS may call `next()` again before
 //! the last call settles: the queue lives in JS).
 
-use std::cell::RefCell;
-use std::rc::Rc;
+#[allow(unused_imports)]
+use crate::prelude::*;
+use alloc::rc::Rc;
+use core::cell::RefCell;
 
 use js_sys::{Array, JsString, Promise};
 use wasm_bindgen::prelude::*;

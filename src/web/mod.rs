@@ -9,6 +9,9 @@
 //! - `image.rs`: `estimateImageTokens`, `prepareImage`
 //! - `convert.rs`: every JS <-> core conversion, errors included
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+mod bare;
 mod client;
 mod convert;
 mod glue;
