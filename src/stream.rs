@@ -30,6 +30,40 @@ pub struct Usage {
     pub raw: String,
 }
 
+impl Usage {
+    /// API.md's `Usage` as JSON text (`raw` embedded as received), which
+    /// the binding hands to `JSON.parse`: one crossing instead of a
+    /// property set per field.
+    pub fn to_json(&self) -> String {
+        let mut out = String::with_capacity(96 + self.raw.len());
+        let mut field = |key: &str, n: u64| {
+            out.push(if out.is_empty() { '{' } else { ',' });
+            out.push('"');
+            out.push_str(key);
+            out.push_str("\":");
+            json::write_u64(n, &mut out);
+        };
+        field("inputTokens", self.input_tokens);
+        field("outputTokens", self.output_tokens);
+        field("totalTokens", self.total_tokens);
+        for (key, v) in [
+            ("reasoningTokens", self.reasoning_tokens),
+            ("imageTokens", self.image_tokens),
+            ("videoTokens", self.video_tokens),
+        ] {
+            if let Some(n) = v {
+                field(key, n);
+            }
+        }
+        if !self.raw.is_empty() {
+            out.push_str(",\"raw\":");
+            out.push_str(&self.raw);
+        }
+        out.push('}');
+        out
+    }
+}
+
 /// One piece of the reply. Text ranges index into
 /// [`StreamState::reasoning`] / [`StreamState::answer`].
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -849,3 +849,36 @@ fn json_response_errors() {
     assert_eq!(e.kind, ErrorKind::Api);
     assert_eq!(e.code.as_deref(), Some("c"));
 }
+
+#[test]
+fn usage_json_is_api_md_usage_with_raw_as_received() {
+    let full = Usage {
+        input_tokens: 1271,
+        output_tokens: 352,
+        total_tokens: 1623,
+        reasoning_tokens: Some(150),
+        image_tokens: None,
+        video_tokens: Some(0),
+        raw: r#"{"prompt_tokens":1271, "x":[1,"é"]}"#.into(),
+    };
+    let v: serde_json::Value = serde_json::from_str(&full.to_json()).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({
+            "inputTokens": 1271, "outputTokens": 352, "totalTokens": 1623,
+            "reasoningTokens": 150, "videoTokens": 0,
+            "raw": {"prompt_tokens": 1271, "x": [1, "é"]}
+        })
+    );
+    // No raw (a usage the core made up), no optional counts.
+    let bare = Usage {
+        input_tokens: 1,
+        output_tokens: 2,
+        total_tokens: 3,
+        ..Usage::default()
+    };
+    assert_eq!(
+        bare.to_json(),
+        r#"{"inputTokens":1,"outputTokens":2,"totalTokens":3}"#
+    );
+}

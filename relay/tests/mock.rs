@@ -637,6 +637,45 @@ async fn in_stream_faults() {
     assert_eq!(r.body.len(), 100_000);
     assert!(r.body.starts_with("data: ") && !r.body.contains('\n'));
 
+    // Trickled: the same bytes as a whole reply, in writes of 5 bytes that
+    // reach the client as many small reads.
+    let short = [
+        ("x-mock-reasoning-tokens", "6"),
+        ("x-mock-answer-tokens", "3"),
+    ];
+    let whole = post(&m, OPENAI, &ob, &short).await.body;
+    let res = client()
+        .post(format!("{}{OPENAI}", m.url))
+        .header("x-mock-fault", "trickle:5")
+        .header(short[0].0, short[0].1)
+        .header(short[1].0, short[1].1)
+        .json(&ob)
+        .send()
+        .await
+        .unwrap();
+    let mut stream = res.bytes_stream();
+    let (mut got, mut reads) = (Vec::new(), 0);
+    while let Some(c) = stream.next().await {
+        let c = c.unwrap();
+        assert!(
+            c.len() <= 5 * 4,
+            "a read of {} bytes: the writes were not small",
+            c.len()
+        );
+        got.extend_from_slice(&c);
+        reads += 1;
+    }
+    let got = String::from_utf8(got).unwrap();
+    assert_eq!(openai_texts(&got), openai_texts(&whole));
+    assert_eq!(events(&got).len(), events(&whole).len());
+    assert!(
+        reads > whole.len() / 20,
+        "{reads} reads for {} bytes",
+        whole.len()
+    );
+    let bad = post(&m, OPENAI, &ob, &[("x-mock-fault", "trickle:0")]).await;
+    assert_eq!(bad.status, 400);
+
     // An abrupt close after 2 events: the client sees a broken body.
     let res = client()
         .post(format!("{}{OPENAI}", m.url))

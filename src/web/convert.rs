@@ -438,25 +438,7 @@ pub(crate) fn data_url(mime: &str, bytes: &[u8]) -> String {
 // ---------------------------------------------------------------- results
 
 pub(crate) fn usage(u: &Usage) -> JsValue {
-    let o: JsValue = Object::new().into();
-    set_num(&o, "inputTokens", u.input_tokens as f64);
-    set_num(&o, "outputTokens", u.output_tokens as f64);
-    set_num(&o, "totalTokens", u.total_tokens as f64);
-    for (key, v) in [
-        ("reasoningTokens", u.reasoning_tokens),
-        ("imageTokens", u.image_tokens),
-        ("videoTokens", u.video_tokens),
-    ] {
-        if let Some(n) = v {
-            set_num(&o, key, n as f64);
-        }
-    }
-    if !u.raw.is_empty() {
-        if let Ok(raw) = JSON::parse(&u.raw) {
-            set(&o, "raw", &raw);
-        }
-    }
-    o
+    JSON::parse(&u.to_json()).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// A `Result` of API.md from its pieces; the texts are already JS strings.
@@ -491,15 +473,6 @@ pub(crate) fn completion(c: &Completion) -> JsValue {
         c.usage.as_ref().map(usage).as_ref(),
         c.request_id.as_deref(),
     )
-}
-
-/// `{type, text}` or `{type: "usage", usage}`.
-#[inline(never)]
-pub(crate) fn part(kind: &str, key: &str, value: &JsValue) -> JsValue {
-    let o: JsValue = Object::new().into();
-    set_str(&o, "type", kind);
-    set(&o, key, value);
-    o
 }
 
 pub(crate) fn model_info(m: &ModelInfo) -> JsValue {

@@ -28,6 +28,9 @@ const HEADERS = 0;
 const BODY = 1;
 const DRAIN = 2;
 
+/** Reads shorter than this that end no line are held back (see `feed`). */
+const HOLD = 1024;
+
 /** How long the server may take to close the body after the last event. */
 const DRAIN_MS = 5000;
 
@@ -76,6 +79,10 @@ class Run {
     this.history = history;
     this.user = user;
     this.lastData = 0;
+    this.usageObj = undefined;
+    // Small reads that end no line, held back from the core (see feed).
+    this.held = [];
+    this.heldBytes = 0;
     this.onTimer = () => this.timerFired();
     this.onSignal = () => this.fail(core.__error(ABORT, "the request was aborted by its signal", false));
     if (signal) {
@@ -219,6 +226,7 @@ class Run {
           return;
         }
       }
+      this.flush();
       this.disarm();
       core.__end();
     } finally {
@@ -265,23 +273,77 @@ class Run {
    * One body read into the core: its coalesced parts are queued and handed
    * to parked next() calls. Returns whether the reply has ended.
    */
-  feed(bytes) {
-    const got = [];
-    const flags = this.core.__feed(bytes, got);
-    for (const p of got) {
-      // Running texts as JS strings: appending is a rope concat in the
-      // engine, so reading `.reasoning` after every part stays linear.
-      if (p.type === "reasoning") this.reasoning += p.text;
-      else if (p.type === "answer") this.answer += p.text;
-      this.parts.push(p);
+  feed(bytes, last = false) {
+    // A small read that holds no line break cannot complete an event: keep
+    // it here and hand it over with the read that ends the line, one
+    // crossing into wasm instead of one per read (a server or proxy that
+    // flushes every few bytes). Bounded: past HOLD bytes it goes in anyway
+    // and the core's line cap applies.
+    if (!last && bytes.length < HOLD && bytes.indexOf(10) < 0 && bytes.indexOf(13) < 0) {
+      if (this.heldBytes + bytes.length < HOLD) {
+        this.held.push(bytes);
+        this.heldBytes += bytes.length;
+        return 0;
+      }
+    }
+    if (this.held.length) {
+      const all = new Uint8Array(this.heldBytes + bytes.length);
+      let at = 0;
+      for (const b of this.held) {
+        all.set(b, at);
+        at += b.length;
+      }
+      all.set(bytes, at);
+      this.held = [];
+      this.heldBytes = 0;
+      bytes = all;
+    }
+    const out = this.core.__feed(bytes);
+    // The core's encoding (iter.rs `feed`): a flags digit, then per part
+    // `r`/`a` + UTF-16 length + `:` + text, or `u`.
+    for (let i = 1; i < out.length; ) {
+      const tag = out[i];
+      let part;
+      if (tag === "u") {
+        part = { type: "usage", usage: this.usage };
+        i++;
+      } else {
+        const colon = out.indexOf(":", i + 1);
+        const end = colon + 1 + Number(out.slice(i + 1, colon));
+        const text = out.slice(colon + 1, end);
+        i = end;
+        // Running texts as JS strings: appending is a rope concat in the
+        // engine, so reading `.reasoning` after every part stays linear.
+        if (tag === "r") {
+          this.reasoning += text;
+          part = { type: "reasoning", text };
+        } else {
+          this.answer += text;
+          part = { type: "answer", text };
+        }
+      }
+      this.parts.push(part);
     }
     while (this.parts.length && this.waiters.length) {
       this.waiters.shift()[0]({ value: this.parts.shift(), done: false });
     }
+    const flags = out.charCodeAt(0) - 48;
     // The idle timer is armed once and re-armed from lastData when it
     // fires, rather than reset on every read (setTimeout is not free).
     if (flags & 2) this.lastData = Date.now();
     return flags & 1;
+  }
+
+  /** Hands held-back bytes to the core at the end of the body. */
+  flush() {
+    if (this.held.length) this.feed(new Uint8Array(0), true);
+  }
+
+  /** The usage, one object per change (the usage part is the same object). */
+  get usage() {
+    const json = this.core.__usage();
+    if (json !== undefined) this.usageObj = JSON.parse(json);
+    return this.usageObj;
   }
 
   // ------------------------------------------------------------ timers
@@ -397,7 +459,7 @@ class Run {
   }
 
   resultJs() {
-    return this.json ?? this.core.__result(this.reasoning, this.answer);
+    return this.json ?? this.core.__result(this.reasoning, this.answer, this.usage);
   }
 
   // ------------------------------------------------------------ JS side

@@ -29,6 +29,8 @@ extern "C" {
     pub(crate) fn reasoning(this: &Run) -> JsString;
     #[wasm_bindgen(method, getter)]
     pub(crate) fn answer(this: &Run) -> JsString;
+    #[wasm_bindgen(method, getter)]
+    pub(crate) fn usage(this: &Run) -> JsValue;
     #[wasm_bindgen(method)]
     pub(crate) fn next(this: &Run) -> Promise;
     #[wasm_bindgen(method)]

@@ -39,9 +39,9 @@ pub(crate) struct Core {
     /// Where each Blob image of the request goes, in the order of the
     /// Blobs handed to the run: `messages[.0].content[.1]`.
     blobs: Vec<(usize, usize)>,
-    /// The usage object, made once per change so that `stream.usage` and
-    /// the usage part are the same object.
-    usage: Option<JsValue>,
+    /// The usage changed since glue.js last fetched it (`__usage`); glue.js
+    /// keeps one object per change, so `stream.usage` and the usage part
+    /// are the same object.
     usage_stale: bool,
 }
 
@@ -58,17 +58,8 @@ impl Core {
             transport,
             request,
             blobs,
-            usage: None,
             usage_stale: false,
         }
-    }
-
-    fn usage_js(&mut self) -> JsValue {
-        if self.usage_stale {
-            self.usage = self.state.usage().map(convert::usage);
-            self.usage_stale = false;
-        }
-        self.usage.clone().unwrap_or(JsValue::UNDEFINED)
     }
 
     /// The JS error for `e`, with what text had arrived as `partial`.
@@ -80,6 +71,14 @@ impl Core {
         };
         convert::error(e, partial.as_ref())
     }
+}
+
+/// A text's length in JavaScript string units (UTF-16 code units): one per
+/// character, two for those outside the BMP (4-byte UTF-8 sequences).
+fn utf16_len(s: &str) -> usize {
+    s.bytes()
+        .map(|b| usize::from(b & 0xC0 != 0x80) + usize::from(b >= 0xF0))
+        .sum()
 }
 
 /// glue.js's error kinds are `ErrorKind`'s order.
@@ -166,7 +165,7 @@ impl ReasoningStream {
     /// at the end.
     #[wasm_bindgen(getter, unchecked_return_type = "Usage | undefined")]
     pub fn usage(&self) -> JsValue {
-        self.core.borrow_mut().usage_js()
+        self.run.usage()
     }
 
     #[wasm_bindgen(getter, js_name = requestId)]
@@ -236,39 +235,50 @@ impl ReasoningStream {
         Ok(())
     }
 
-    /// One body read: its coalesced parts go into `out` as API.md's part
-    /// objects. Returns bit 0: the reply has ended; bit 1: an event carried
-    /// data (the idle timer's measure).
+    /// One body read, its coalesced parts in one string (one crossing and
+    /// one UTF-8 decode a read; glue.js makes the part objects): a digit of
+    /// flags (bit 0: the reply has ended; bit 1: an event carried data, the
+    /// idle timer's measure), then per part `r` or `a`, the text's length
+    /// in UTF-16 units, `:` and the text; or `u` for the usage part.
     #[wasm_bindgen(js_name = "__feed", skip_typescript)]
-    pub fn feed(&self, bytes: &[u8], out: &Array) -> Result<u32, JsValue> {
+    pub fn feed(&self, bytes: &[u8]) -> Result<String, JsValue> {
         let mut guard = self.core.borrow_mut();
         let core = &mut *guard;
         let feed = match core.state.feed(bytes) {
             Ok(f) => f,
             Err(e) => return Err(core.error(&e)),
         };
-        if core.state.usage().is_some() {
+        if feed.data_events > 0 && core.state.usage().is_some() {
             core.usage_stale = true;
         }
+        let flags = u8::from(core.state.is_done()) | (u8::from(feed.data_events > 0) << 1);
+        let mut out = String::new();
+        out.push(char::from(b'0' + flags));
         for part in feed.parts {
-            let value = match part {
-                Part::Reasoning(r) => core
-                    .state
-                    .reasoning()
-                    .get(r)
-                    .map(|t| convert::part("reasoning", "text", &JsValue::from_str(t))),
-                Part::Answer(r) => core
-                    .state
-                    .answer()
-                    .get(r)
-                    .map(|t| convert::part("answer", "text", &JsValue::from_str(t))),
-                Part::Usage => Some(convert::part("usage", "usage", &core.usage_js())),
+            let (tag, text) = match part {
+                Part::Reasoning(r) => ('r', core.state.reasoning().get(r)),
+                Part::Answer(r) => ('a', core.state.answer().get(r)),
+                Part::Usage => ('u', None),
             };
-            if let Some(v) = value {
-                out.push(&v);
+            out.push(tag);
+            if let Some(t) = text {
+                crate::json::write_u64(utf16_len(t) as u64, &mut out);
+                out.push(':');
+                out.push_str(t);
             }
         }
-        Ok(u32::from(core.state.is_done()) | (u32::from(feed.data_events > 0) << 1))
+        Ok(out)
+    }
+
+    /// The usage as JSON text if it changed since the last call.
+    #[wasm_bindgen(js_name = "__usage", skip_typescript)]
+    pub fn usage_json(&self) -> Option<String> {
+        let mut core = self.core.borrow_mut();
+        if !core.usage_stale {
+            return None;
+        }
+        core.usage_stale = false;
+        core.state.usage().map(|u| u.to_json())
     }
 
     /// The body ended (or the reply's last event came): throws unless the
@@ -315,9 +325,8 @@ impl ReasoningStream {
 
     /// The Result of a finished stream; the texts come as JS strings.
     #[wasm_bindgen(js_name = "__result", skip_typescript)]
-    pub fn finished(&self, reasoning: &JsValue, answer: &JsValue) -> JsValue {
-        let mut core = self.core.borrow_mut();
-        let usage = core.usage_js();
+    pub fn finished(&self, reasoning: &JsValue, answer: &JsValue, usage: &JsValue) -> JsValue {
+        let core = self.core.borrow();
         let s = &core.state;
         convert::result(
             s.model(),
@@ -327,7 +336,7 @@ impl ReasoningStream {
             if usage.is_undefined() {
                 None
             } else {
-                Some(&usage)
+                Some(usage)
             },
             s.request_id(),
         )

@@ -249,3 +249,31 @@ describe("many streams", () => {
     }
   });
 });
+
+// A proxy that flushes every few bytes: reads end mid-line, so the client
+// holds them back until a line ends (glue.js `feed`). The parts must come
+// out the same as from whole events.
+for (const protocol of PROTOCOLS) {
+  test(`${protocol}: a body trickled in 7-byte writes gives the same reply`, async () => {
+    const request = thinkingRequest();
+    const opts = { reasoningTokens: 30, answerTokens: 15 };
+    const whole = new Client(mockOptions(mock, protocol, { id: uid("whole"), ...opts })).stream(request);
+    const ref = await consume(whole);
+    const trickled = new Client(
+      mockOptions(mock, protocol, { id: uid("trickle"), fault: "trickle:7", ...opts }),
+    ).stream(request);
+    const got = await consume(trickled);
+    assertStreamInvariants(trickled, got.parts, got.snapshots);
+    assert.equal(trickled.reasoning, whole.reasoning);
+    assert.equal(trickled.answer, whole.answer);
+    assert.ok(trickled.reasoning.length > 0 && trickled.answer.length > 0);
+    assert.deepEqual(trickled.usage, whole.usage);
+    assert.deepEqual(
+      got.parts.filter((p) => p.type === "usage").length,
+      ref.parts.filter((p) => p.type === "usage").length,
+      "the usage part comes as often",
+    );
+    const r = await trickled.result();
+    assert.equal(r.finishReason, "stop");
+  });
+}

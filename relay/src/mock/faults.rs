@@ -16,6 +16,7 @@ pub enum Fault {
     Html,
     LongLine(u64),
     SseError400,
+    Trickle(u64),
 }
 
 /// Parses a comma-separated fault list; an unknown kind or a bad argument
@@ -54,6 +55,14 @@ pub fn parse(header: &str) -> Result<Vec<Fault>, String> {
             "html" => Fault::Html,
             "long-line" => Fault::LongLine(num("bytes")?),
             "sse-error-400" => Fault::SseError400,
+            "trickle" => match num("bytes per write")? {
+                0 => {
+                    return Err(format!(
+                        "X-Mock-Fault `{item}`: trickle needs at least 1 byte"
+                    ))
+                }
+                n => Fault::Trickle(n),
+            },
             _ => return Err(format!("X-Mock-Fault: unknown kind `{kind}`")),
         });
     }

@@ -699,6 +699,29 @@ async fn drive(tx: &Tx, reply: &Reply, faults: &[Fault], tps: f64, entry: &Entry
         }
     });
 
+    let trickle = find(|f| {
+        if let Fault::Trickle(n) = f {
+            Some(*n)
+        } else {
+            None
+        }
+    });
+    // Every event in writes of `n` bytes, a millisecond apart, so the
+    // client's reads end mid-line (a proxy that flushes every few bytes).
+    let emit = |bytes: String| async move {
+        let Some(n) = trickle else {
+            return send(tx, bytes).await;
+        };
+        for piece in bytes.as_bytes().chunks(n as usize) {
+            if !send(tx, piece.to_vec()).await
+                || !sleep_until(tx, Instant::now() + Duration::from_millis(1)).await
+            {
+                return false;
+            }
+        }
+        true
+    };
+
     if let Some(n) = long_line {
         // One `data:` line that never ends, then the body ends.
         let mut line = Vec::with_capacity(n as usize);
@@ -720,7 +743,7 @@ async fn drive(tx: &Tx, reply: &Reply, faults: &[Fault], tps: f64, entry: &Entry
         let Some(ev) = events.next() else { break };
         if let Some(n) = error_event {
             if content_sent >= n || ev.tokens == 0 {
-                let ok = send(tx, reply.error_event(seq)).await;
+                let ok = emit(reply.error_event(seq)).await;
                 lock(entry).events = sent + 1;
                 return if ok { "error" } else { "disconnected" };
             }
@@ -741,7 +764,7 @@ async fn drive(tx: &Tx, reply: &Reply, faults: &[Fault], tps: f64, entry: &Entry
         } else {
             ev.bytes
         };
-        if !send(tx, bytes).await {
+        if !emit(bytes).await {
             return "disconnected";
         }
         sent += 1;
