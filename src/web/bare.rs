@@ -51,6 +51,25 @@ fn class(layout: Layout) -> u32 {
 }
 
 impl State {
+    /// Grows the memory so that `bytes` more fit after `next`, keeping the
+    /// region contiguous; false if the memory cannot grow or someone else
+    /// grew it meanwhile (the region would not be contiguous).
+    unsafe fn reserve(&mut self, bytes: usize) -> bool {
+        let pages = (self.next + bytes - self.end).div_ceil(PAGE);
+        let old = wasm32::memory_grow(0, pages);
+        if old == usize::MAX {
+            return false;
+        }
+        if old * PAGE != self.end {
+            // Not contiguous: the new pages start a region of their own.
+            self.next = old * PAGE;
+            self.end = (old + pages) * PAGE;
+            return false;
+        }
+        self.end += pages * PAGE;
+        true
+    }
+
     /// A fresh block of `1 << class` bytes, aligned to its size up to a
     /// page (blocks start at multiples of their size within the region,
     /// so any alignment a Layout of that size can ask for is met).
@@ -102,7 +121,9 @@ unsafe impl GlobalAlloc for Allocator {
         }
         let s = &mut *self.0.get();
         let head = s.free[c as usize];
-        if head != 0 {
+        // A block that grew in place (see realloc) is aligned only to its
+        // first size: fine for every Layout but one asking for more.
+        if head != 0 && head % layout.align() == 0 {
             s.free[c as usize] = *(head as *const usize);
             return head as *mut u8;
         }
@@ -118,8 +139,25 @@ unsafe impl GlobalAlloc for Allocator {
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let new = Layout::from_size_align_unchecked(new_size, layout.align());
-        if class(new) == class(layout) {
+        let (from, to) = (class(layout), class(new));
+        if from == to {
             return ptr;
+        }
+        // The last block carved, growing, with no free block of the new
+        // size to move to: extend it where it is. A text that accumulates
+        // over a long reply is that block most of the time, so it grows
+        // without copies and without leaving its old blocks behind. (A
+        // free block comes first: extending past it would leave it unused
+        // for good when the same growth recurs.) The grown block keeps its
+        // first alignment, which `alloc` checks before handing it out.
+        let s = &mut *self.0.get();
+        let at = ptr as usize;
+        if to < 32 && to > from && s.free[to as usize] == 0 && at + (1usize << from) == s.next {
+            let grow = (1usize << to) - (1usize << from);
+            if s.end - s.next >= grow || s.reserve(grow) {
+                s.next += grow;
+                return ptr;
+            }
         }
         let fresh = self.alloc(new);
         if !fresh.is_null() {

@@ -483,6 +483,29 @@ class Run {
 }
 
 /**
+ * The parts of `run` as a ReadableStream: pulled one part at a time from
+ * the same queue as the iterator; cancelling it stops the request (as
+ * leaving a for await loop does); an error of the request errors it.
+ * Transferable (postMessage), so a Worker can hand a reply to its page.
+ */
+export function readable(run) {
+  return new ReadableStream({
+    async pull(controller) {
+      const r = await run.next();
+      if (r.done) controller.close();
+      else controller.enqueue(r.value);
+    },
+    cancel() {
+      run.stop();
+    },
+  });
+}
+
+export function tee(run) {
+  return readable(run).tee();
+}
+
+/**
  * prepareImage's browser work: decode (honouring EXIF orientation), draw
  * at the size the core picks, re-encode. `core` is a PartIterator whose
  * hidden methods run the core's resize rules and base64 encoding.

@@ -40,6 +40,11 @@ extern "C" {
     #[wasm_bindgen(method)]
     pub(crate) fn abort(this: &Run);
 
+    /// The run's parts as a `ReadableStream`.
+    pub(crate) fn readable(run: &Run) -> JsValue;
+    /// `readable(run).tee()`.
+    pub(crate) fn tee(run: &Run) -> JsValue;
+
     /// prepareImage's decode, resize and encode; rejects with the core's
     /// errors. `max_pixels`: a number, undefined, or the error to report.
     pub(crate) fn prepare(

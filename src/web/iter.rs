@@ -184,6 +184,24 @@ impl ReasoningStream {
         self.run.result()
     }
 
+    /// The parts as a `ReadableStream`, e.g. to `postMessage` from a Worker
+    /// to its page (streams are transferable). Reading it consumes the
+    /// parts as iterating would (use one or the other); cancelling it
+    /// stops the request; a failure errors it with the error iteration
+    /// would throw.
+    #[wasm_bindgen(js_name = toReadableStream, unchecked_return_type = "ReadableStream<Part>")]
+    pub fn to_readable_stream(&self) -> JsValue {
+        glue::readable(&self.run)
+    }
+
+    /// Two `ReadableStream`s that each get every part (the same objects),
+    /// e.g. one to render and one to log. The request stops only when
+    /// both are cancelled.
+    #[wasm_bindgen(unchecked_return_type = "[ReadableStream<Part>, ReadableStream<Part>]")]
+    pub fn tee(&self) -> JsValue {
+        glue::tee(&self.run)
+    }
+
     /// Cancels the request: the server sees the connection close, and
     /// `next()` / `result()` reject with AbortError.
     pub fn abort(&self) {

@@ -121,6 +121,48 @@ for (const protocol of ["openai", "dashscope"]) {
       assert.equal(header(rec, "origin"), site.url);
     });
 
+    test("a Worker hands the reply to its page as a transferred ReadableStream", async () => {
+      const id = mockId("transfer");
+      const args = { api: mock.url, protocol, headers: { "X-Mock-Id": id } };
+      const r = await page.evaluate(
+        (args) =>
+          new Promise((resolve) => {
+            const w = new Worker("/worker.mjs", { type: "module" });
+            w.onerror = (e) => resolve({ error: `worker error: ${e.message}` });
+            w.onmessage = async (e) => {
+              if (!e.data.ok) return resolve({ error: e.data.error });
+              const readable = e.data.value;
+              const parts = [];
+              try {
+                const reader = readable.getReader();
+                for (;;) {
+                  const { value, done } = await reader.read();
+                  if (done) break;
+                  parts.push(value);
+                }
+              } catch (err) {
+                return resolve({ error: String(err), parts });
+              }
+              w.terminate();
+              resolve({ transferred: readable instanceof ReadableStream, parts });
+            };
+            w.postMessage({ name: "readableStream", args });
+          }),
+        args,
+      );
+      assert.equal(r.error, undefined, `${r.error}\npage log:\n${page.log.join("\n")}`);
+      assert.ok(r.transferred);
+      const text = (t) => r.parts.filter((p) => p.type === t).map((p) => p.text).join("");
+      assert.ok(text("reasoning").length > 0 && text("answer").length > 0, JSON.stringify(r.parts).slice(0, 300));
+      assert.ok(r.parts.every((p) => p.type === "usage" || p.text.length > 0));
+      const usage = r.parts.filter((p) => p.type === "usage");
+      assert.equal(usage.length, 1, "one usage part, last");
+      assert.equal(r.parts.at(-1).type, "usage");
+      assert.ok(Number.isInteger(usage[0].usage.outputTokens));
+      const [rec] = await settled(id);
+      assert.equal(rec.outcome, "completed");
+    });
+
     test("breaking out of for await in the page closes the connection", async () => {
       const id = mockId("break");
       const r = await inPage("breakEarly", { api: mock.url, protocol, headers: { "X-Mock-Id": id, "X-Mock-Fault": "stall:1500" } });

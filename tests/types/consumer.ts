@@ -140,6 +140,8 @@ expectTrue<Equal<ReasoningStream["requestId"], string | undefined>>();
 expectTrue<Equal<ReasoningStream["finishReason"], string | undefined>>();
 expectTrue<Equal<ReturnType<ReasoningStream["result"]>, Promise<Result>>>();
 expectTrue<Equal<ReturnType<ReasoningStream["abort"]>, void>>();
+expectTrue<Equal<ReturnType<ReasoningStream["toReadableStream"]>, ReadableStream<Part>>>();
+expectTrue<Equal<ReturnType<ReasoningStream["tee"]>, [ReadableStream<Part>, ReadableStream<Part>]>>();
 expectTrue<Equal<Conversation["messages"], Message[]>>();
 expectTrue<Equal<ReturnType<Conversation["send"]>, ReasoningStream>>();
 expectFalse<IsAny<ReturnType<ReasoningStream[typeof Symbol.asyncIterator]>>>();
