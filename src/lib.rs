@@ -30,6 +30,7 @@ pub mod error;
 mod float;
 pub mod json;
 pub mod models;
+pub mod options;
 pub mod protocol;
 pub mod request;
 pub mod retry;

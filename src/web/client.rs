@@ -3,20 +3,30 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 use alloc::rc::Rc;
+use core::cell::OnceCell;
 
 use js_sys::{Array, Object, Promise};
 use wasm_bindgen::prelude::*;
 
-use super::convert::{self, get, set, ClientConfig};
+use super::convert::{self, get, set};
 use super::iter::{Core, ReasoningStream};
 use crate::error::Error;
 use crate::models::CATALOG;
+use crate::options::{self, ClientConfig};
 use crate::request::{self, Transport};
 
 /// A Model Studio client.
 #[wasm_bindgen]
 pub struct Client {
-    config: Rc<ClientConfig>,
+    config: Rc<Config>,
+}
+
+/// The resolved options, and what glue.js needs of them per transport
+/// (made on first use, not per request).
+struct Config {
+    core: ClientConfig,
+    stream: OnceCell<JsValue>,
+    json: OnceCell<JsValue>,
 }
 
 /// Whether this is a page or a Worker, where an API key is readable by
@@ -63,29 +73,34 @@ fn config_js(cfg: &ClientConfig, transport: Transport) -> JsValue {
 
 /// Converts and validates a request, then starts it. Synchronous up to
 /// the first `fetch`, so `stream()` can throw validation errors.
+/// `complete`: read `transport` too (default: stream).
 fn start(
-    config: &ClientConfig,
+    config: &Config,
     js: &JsValue,
-    transport: Transport,
+    complete: bool,
     turn: Option<(&Array, &JsValue)>,
 ) -> Result<ReasoningStream, Error> {
-    let c = convert::request(js)?;
-    request::validate(&c.request, &config.target, transport)?;
+    let e = convert::encoded(js, "the request")?;
+    let input = options::request(&e.text, &e.nums, complete)?;
+    let transport = match input.json_transport {
+        Some(true) => Transport::Json,
+        _ => Transport::Stream,
+    };
+    request::validate(&input.request, &config.core.target, transport)?;
+    // The Blobs the content uses, in the order the core places them.
     let blobs = Array::new();
-    let mut at = Vec::with_capacity(c.blobs.len());
-    for b in c.blobs {
-        blobs.push(&b.blob);
-        at.push((b.message, b.item));
+    let mut at = Vec::with_capacity(input.blobs.len());
+    for (m, i, b) in input.blobs {
+        blobs.push(&e.blobs.get(b as u32));
+        at.push((m, i));
     }
-    let core = Core::new(config.target.protocol, transport, c.request, at);
-    let signal = c.signal.map_or(JsValue::UNDEFINED, JsValue::from);
-    Ok(ReasoningStream::start(
-        core,
-        &config_js(config, transport),
-        &signal,
-        &blobs,
-        turn,
-    ))
+    let core = Core::new(config.core.target.protocol, transport, input.request, at);
+    let cfg = match transport {
+        Transport::Stream => &config.stream,
+        Transport::Json => &config.json,
+    };
+    let cfg = cfg.get_or_init(|| config_js(&config.core, transport));
+    Ok(ReasoningStream::start(core, cfg, &e.signal, &blobs, turn))
 }
 
 #[wasm_bindgen]
@@ -96,7 +111,9 @@ impl Client {
     pub fn new(
         #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
     ) -> Result<Client, JsValue> {
-        let config = convert::client_options(&options).map_err(|e| throw(&e))?;
+        let config = convert::encoded(&options, "the client options")
+            .and_then(|e| options::client(&e.text, &e.nums))
+            .map_err(|e| throw(&e))?;
         if config.api_key.is_some() && !config.allow_browser && browser_scope() {
             return Err(throw(&Error::invalid_request(
                 "an apiKey in a web page or Worker is public: anyone can read it from the \
@@ -105,7 +122,11 @@ impl Client {
             )));
         }
         Ok(Client {
-            config: Rc::new(config),
+            config: Rc::new(Config {
+                core: config,
+                stream: OnceCell::new(),
+                json: OnceCell::new(),
+            }),
         })
     }
 
@@ -115,7 +136,7 @@ impl Client {
         &self,
         #[wasm_bindgen(unchecked_param_type = "RequestOptions")] request: JsValue,
     ) -> Result<ReasoningStream, JsValue> {
-        start(&self.config, &request, Transport::Stream, None).map_err(|e| throw(&e))
+        start(&self.config, &request, false, None).map_err(|e| throw(&e))
     }
 
     /// The whole Result: streamed and collected (default), or one JSON
@@ -128,16 +149,7 @@ impl Client {
         )]
         request: JsValue,
     ) -> Promise {
-        let transport = match get(&request, "transport").as_string().as_deref() {
-            None | Some("stream") => Transport::Stream,
-            Some("json") => Transport::Json,
-            Some(_) => {
-                return Promise::reject(&throw(&Error::invalid_request(
-                    "transport must be \"stream\" or \"json\"",
-                )))
-            }
-        };
-        match start(&self.config, &request, transport, None) {
+        match start(&self.config, &request, true, None) {
             Ok(stream) => stream.result_promise(),
             Err(e) => Promise::reject(&throw(&e)),
         }
@@ -178,7 +190,7 @@ impl Client {
 /// History plus defaults; each `send()` streams one turn.
 #[wasm_bindgen]
 pub struct Conversation {
-    config: Rc<ClientConfig>,
+    config: Rc<Config>,
     defaults: JsValue,
     system: Option<JsValue>,
     /// Committed user/assistant messages, in order; glue.js appends a
@@ -226,13 +238,7 @@ impl Conversation {
         messages.push(&user);
         let req: JsValue = Object::assign(&Object::new(), self.defaults.unchecked_ref()).into();
         set(&req, "messages", &messages);
-        start(
-            &self.config,
-            &req,
-            Transport::Stream,
-            Some((&self.history, &user)),
-        )
-        .map_err(|e| throw(&e))
+        start(&self.config, &req, false, Some((&self.history, &user))).map_err(|e| throw(&e))
     }
 }
 

@@ -47,6 +47,51 @@ const requestId = (resp) => resp.headers.get("x-request-id") ?? resp.headers.get
 
 const ignore = () => {};
 
+const MARK = "\u0000";
+
+/**
+ * Options as the core reads them (src/options.rs): one JSON text, with
+ * what JSON cannot carry as markers — every number (exact, Infinity and
+ * NaN included) an index into `nums`, each Blob an index into `blobs`
+ * with its type, the AbortSignal, and `extra` serialised on its own (its
+ * numbers as written, for the wire). Functions and symbols, which JSON
+ * would drop, become a marker no field accepts, so a wrong type is named
+ * rather than ignored. One string crosses into wasm instead of a property
+ * read per field. Returns [json, nums, blobs, signal], or [undefined,
+ * message] when the engine cannot serialise the value (a cycle).
+ */
+export function encode(value) {
+  const nums = [];
+  const blobs = [];
+  let signal;
+  const root = value;
+  try {
+    const json = JSON.stringify(value ?? null, function (key, v) {
+      const type = typeof v;
+      if (type === "number") return { [MARK]: "n" + (nums.push(v) - 1) };
+      // A string where a number belongs: the core names the field.
+      if (type === "bigint") return String(v);
+      if (type === "function" || type === "symbol") return { [MARK]: "?" };
+      if (this === root && v != null) {
+        if (key === "signal") return v instanceof AbortSignal ? ((signal = v), { [MARK]: "s" }) : { [MARK]: "?" };
+        if (key === "extra") {
+          if (type !== "object") return v;
+          try {
+            return { [MARK]: "x", j: JSON.stringify(v) };
+          } catch {
+            return { [MARK]: "x!" };
+          }
+        }
+      }
+      if (v instanceof Blob) return { [MARK]: "b" + (blobs.push(v) - 1), t: v.type };
+      return v;
+    });
+    return [json, new Float64Array(nums), blobs, signal];
+  } catch (e) {
+    return [undefined, message(e)];
+  }
+}
+
 /**
  * Starts one request. `core`: the stream's core handle; `cfg`: the client's
  * resolved options (iter.rs `config_js`); `blobs`: Blob images to read into

@@ -14,6 +14,10 @@ extern "C" {
     #[derive(Clone)]
     pub(crate) type Run;
 
+    /// Options as JSON for the core: `[json, nums, blobs, signal]`, or
+    /// `[undefined, message]` if the value cannot be serialised.
+    pub(crate) fn encode(value: &JsValue) -> Array;
+
     /// Starts a request; `core` is the stream's handle on its core.
     pub(crate) fn run(
         core: ReasoningStream,

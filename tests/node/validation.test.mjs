@@ -155,3 +155,45 @@ for (const protocol of PROTOCOLS) {
     });
   });
 }
+
+// The options cross into the core as JSON (glue.js `encode`): what JSON
+// would drop or cannot hold must still be named, never silently ignored.
+describe("options JavaScript cannot put in JSON", () => {
+  const client = () => new Client({ baseUrl: "http://127.0.0.1:9", maxRetries: 0 });
+  const base = { model: "qwen3-vl-plus", messages: msgs };
+  const invalid = (fn, pattern) => {
+    const err = thrown(fn, "call");
+    assert.equal(err.name, "InvalidRequestError", err.message);
+    assert.match(err.message, pattern);
+  };
+  test("a function or a BigInt where a number belongs names the field", () => {
+    invalid(() => client().stream({ ...base, temperature: () => 0.5 }), /^temperature must be a number/);
+    invalid(() => client().stream({ ...base, maxTokens: 10n }), /^maxTokens must be a number/);
+    invalid(() => new Client({ timeoutMs: () => 1 }), /^timeoutMs must be a number/);
+  });
+  test("a function as signal or extra is refused, not ignored", () => {
+    invalid(() => client().stream({ ...base, signal: () => {} }), /^signal must be an AbortSignal/);
+    invalid(() => client().stream({ ...base, extra: () => {} }), /^extra must be an object/);
+  });
+  test("a cycle in extra, and one in the messages", () => {
+    const extra = {};
+    extra.self = extra;
+    invalid(() => client().stream({ ...base, extra }), /^extra must be JSON-serialisable/);
+    const item = { text: "x" };
+    item.again = item;
+    invalid(() => client().stream({ ...base, messages: [{ role: "user", content: [item] }] }), /^the request could not be read as plain data/);
+  });
+  test("Infinity timeouts and exact numbers survive the trip", async () => {
+    assert.doesNotThrow(() => new Client({ timeoutMs: Infinity, idleTimeoutMs: Infinity }));
+    invalid(() => new Client({ timeoutMs: NaN }), /^timeoutMs must be a number of milliseconds/);
+    // 0.1 + 0.2 is not 0.3: the wire must carry the exact double.
+    const id = uid("exact");
+    const c = new Client(mockOptions(mock, "openai", { id, maxRetries: 0 }));
+    await c.stream({ ...base, temperature: 0.1 + 0.2, topP: 1e-7, seed: 2147483647 }).result().catch(() => {});
+    const [rec] = await requestsFor(mock, id);
+    const body = rec.body;
+    assert.equal(body.temperature, 0.30000000000000004);
+    assert.equal(body.top_p, 1e-7);
+    assert.equal(body.seed, 2147483647);
+  });
+});

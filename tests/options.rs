@@ -1,0 +1,416 @@
+//! options::client and options::request: API.md's option objects from the
+//! JSON glue.js `encode` makes of them (numbers, Blobs, the signal and
+//! `extra` as markers), with each type error's message.
+
+use visual_reasoning::models::Region;
+use visual_reasoning::options::{self, RequestInput};
+use visual_reasoning::protocol::Protocol;
+use visual_reasoning::request::{Content, ContentItem, Role, Stop, Video};
+use visual_reasoning::ErrorKind;
+
+/// A number marker, as glue.js writes it.
+fn n(i: usize) -> String {
+    format!(r#"{{"\u0000":"n{i}"}}"#)
+}
+
+fn req(text: &str, nums: &[f64]) -> RequestInput {
+    options::request(text, nums, false).unwrap_or_else(|e| panic!("{text}: {}", e.message))
+}
+
+fn refused(text: &str, nums: &[f64]) -> String {
+    let e = options::request(text, nums, false).expect_err(text);
+    assert_eq!(e.kind, ErrorKind::InvalidRequest, "{text}");
+    e.message
+}
+
+fn client_refused(text: &str, nums: &[f64]) -> String {
+    let e = options::client(text, nums).expect_err(text);
+    assert_eq!(e.kind, ErrorKind::InvalidRequest, "{text}");
+    e.message
+}
+
+#[test]
+fn client_defaults() {
+    for text in ["{}", "null"] {
+        let c = options::client(text, &[]).unwrap();
+        assert_eq!(c.target.protocol, Protocol::OpenAi);
+        assert_eq!(c.target.region, Region::Intl);
+        assert!(!c.target.region_explicit);
+        assert_eq!(
+            c.url,
+            "https://dashscope-intl.aliyuncs.com/compatible-mode/v1/chat/completions"
+        );
+        assert_eq!(
+            (c.timeout_ms, c.idle_timeout_ms, c.max_retries),
+            (60_000.0, 300_000.0, 2)
+        );
+        assert_eq!(
+            (c.api_key, c.allow_browser, c.headers.len()),
+            (None, false, 0)
+        );
+    }
+}
+
+#[test]
+fn client_options_are_read_with_exact_numbers() {
+    let text = format!(
+        r#"{{"apiKey":"sk-1","region":"cn","protocol":"dashscope","baseUrl":null,
+            "headers":{{"X-A":"1","x-b":"two"}},"timeoutMs":{},"idleTimeoutMs":{},
+            "maxRetries":{},"dangerouslyAllowBrowser":true,"unknown":{}}}"#,
+        n(0),
+        n(1),
+        n(2),
+        n(3)
+    );
+    let c = options::client(&text, &[1500.0, f64::INFINITY, 0.0, f64::NAN]).unwrap();
+    assert_eq!(
+        (c.target.protocol, c.target.region),
+        (Protocol::DashScope, Region::Cn)
+    );
+    assert!(c.target.region_explicit);
+    assert!(
+        c.url.starts_with("https://dashscope.aliyuncs.com/api/v1/"),
+        "{}",
+        c.url
+    );
+    assert_eq!(c.api_key.as_deref(), Some("sk-1"));
+    assert_eq!(
+        c.headers,
+        [("X-A".into(), "1".into()), ("x-b".into(), "two".into())]
+    );
+    assert_eq!(c.timeout_ms, 1500.0);
+    assert_eq!(
+        c.idle_timeout_ms,
+        f64::INFINITY,
+        "Infinity: no idle timeout"
+    );
+    assert_eq!(c.max_retries, 0);
+    assert!(c.allow_browser);
+    // An empty key is no key.
+    assert_eq!(
+        options::client(r#"{"apiKey":""}"#, &[]).unwrap().api_key,
+        None
+    );
+}
+
+#[test]
+fn client_type_errors_name_the_option() {
+    let num = |k: &str, v: f64| (format!(r#"{{"{k}":{}}}"#, n(0)), v);
+    for (text, nums, want) in [
+        (
+            r#"{"region":"eu"}"#.to_string(),
+            vec![],
+            "region must be \"intl\", \"us\" or \"cn\"",
+        ),
+        (
+            r#"{"protocol":"grpc"}"#.into(),
+            vec![],
+            "protocol must be \"openai\" or \"dashscope\"",
+        ),
+        (
+            r#"{"baseUrl":true}"#.into(),
+            vec![],
+            "baseUrl must be a string URL",
+        ),
+        (
+            r#"{"apiKey":{"\u0000":"?"}}"#.into(),
+            vec![],
+            "apiKey must be a string",
+        ),
+        (
+            r#"{"headers":"x"}"#.into(),
+            vec![],
+            "headers must be an object of header names to string values",
+        ),
+        (
+            format!(r#"{{"headers":{{"a":{}}}}}"#, n(0)),
+            vec![1.0],
+            "headers values must be strings",
+        ),
+        (
+            r#"{"dangerouslyAllowBrowser":"yes"}"#.into(),
+            vec![],
+            "dangerouslyAllowBrowser must be a boolean",
+        ),
+        (
+            r#""text""#.into(),
+            vec![],
+            "the client options must be an object",
+        ),
+        ("{".into(), vec![], "the client options could not be read"),
+    ] {
+        assert_eq!(client_refused(&text, &nums), want);
+    }
+    for (k, v, want) in [
+        (
+            "maxRetries",
+            1.5,
+            "maxRetries must be a non-negative integer (at most 100)",
+        ),
+        (
+            "maxRetries",
+            101.0,
+            "maxRetries must be a non-negative integer (at most 100)",
+        ),
+        (
+            "maxRetries",
+            -1.0,
+            "maxRetries must be a non-negative integer (at most 100)",
+        ),
+        (
+            "timeoutMs",
+            -1.0,
+            "timeoutMs must be a number of milliseconds",
+        ),
+        (
+            "timeoutMs",
+            f64::NAN,
+            "timeoutMs must be a number of milliseconds",
+        ),
+        (
+            "idleTimeoutMs",
+            -5.0,
+            "idleTimeoutMs must be a number of milliseconds",
+        ),
+    ] {
+        let (text, x) = num(k, v);
+        assert_eq!(client_refused(&text, &[x]), want, "{k} = {v}");
+    }
+    // A string where a number belongs (or a BigInt, which glue.js turns
+    // into its digits): the option is named.
+    assert_eq!(
+        client_refused(r#"{"maxRetries":"3"}"#, &[]),
+        "maxRetries must be a non-negative integer"
+    );
+    // A marker pointing past the numbers is refused, not a panic.
+    assert_eq!(
+        client_refused(&num("timeoutMs", 0.0).0, &[]),
+        "timeoutMs must be a number of milliseconds"
+    );
+}
+
+#[test]
+fn request_fields_and_content_styles() {
+    let text = format!(
+        r#"{{"model":"qwen3-vl-plus","enableThinking":true,"thinkingBudget":{},"maxTokens":{},
+            "temperature":{},"topP":{},"seed":{},"stop":["a","b"],"vlHighResolutionImages":false,
+            "messages":[
+              {{"role":"system","content":"Be brief."}},
+              {{"role":"user","content":[
+                {{"text":"Find x."}},
+                {{"image":"https://e.com/a.png"}},
+                {{"type":"image_url","image_url":{{"url":"data:image/png;base64,AA=="}}}},
+                {{"type":"text","text":"and"}},
+                {{"video":["f1.jpg","f2.jpg"],"fps":{}}},
+                {{"type":"video_url","video_url":{{"url":"v.mp4"}}}}
+              ]}},
+              {{"role":"assistant","content":"x = 70"}}]}}"#,
+        n(0),
+        n(1),
+        n(2),
+        n(3),
+        n(4),
+        n(5)
+    );
+    let r = req(&text, &[500.0, 1024.0, 0.7, 0.95, 42.0, 2.0]);
+    let q = &r.request;
+    assert_eq!(q.model, "qwen3-vl-plus");
+    assert_eq!(q.enable_thinking, Some(true));
+    assert_eq!(
+        (
+            q.thinking_budget,
+            q.max_tokens,
+            q.temperature,
+            q.top_p,
+            q.seed
+        ),
+        (Some(500.0), Some(1024.0), Some(0.7), Some(0.95), Some(42.0))
+    );
+    assert_eq!(q.stop, Some(Stop::Many(vec!["a".into(), "b".into()])));
+    assert_eq!(q.vl_high_resolution_images, Some(false));
+    assert_eq!(q.messages.len(), 3);
+    assert_eq!(q.messages[0].role, Role::System);
+    assert_eq!(q.messages[0].content, Content::Text("Be brief.".into()));
+    assert_eq!(q.messages[2].role, Role::Assistant);
+    assert_eq!(
+        q.messages[1].content,
+        Content::Items(vec![
+            ContentItem::Text("Find x.".into()),
+            ContentItem::Image("https://e.com/a.png".into()),
+            ContentItem::Image("data:image/png;base64,AA==".into()),
+            ContentItem::Text("and".into()),
+            ContentItem::Video {
+                video: Video::Frames(vec!["f1.jpg".into(), "f2.jpg".into()]),
+                fps: Some(2.0)
+            },
+            ContentItem::Video {
+                video: Video::Url("v.mp4".into()),
+                fps: None
+            },
+        ])
+    );
+    assert_eq!(
+        (r.blobs.len(), r.signal, r.json_transport),
+        (0, false, None)
+    );
+}
+
+#[test]
+fn blobs_become_typed_placeholders_at_their_places() {
+    // Blob 0 sits in an ignored field; the content uses Blobs 2 and 1.
+    let text = r#"{"model":"qvq-max","attachment":{"\u0000":"b0","t":"text/plain"},"messages":[
+        {"role":"user","content":[{"text":"a"},{"image":{"\u0000":"b2","t":"image/webp"}}]},
+        {"role":"user","content":[{"image":{"\u0000":"b1","t":""}}]}]}"#;
+    let r = req(text, &[]);
+    assert_eq!(r.blobs, [(0, 1, 2), (1, 0, 1)]);
+    let image = |m: usize, i: usize| match &r.request.messages[m].content {
+        Content::Items(items) => items[i].clone(),
+        c => panic!("{c:?}"),
+    };
+    assert_eq!(
+        image(0, 1),
+        ContentItem::Image("data:image/webp;base64,".into())
+    );
+    // A Blob without a type gets the generic one.
+    assert_eq!(
+        image(1, 0),
+        ContentItem::Image("data:application/octet-stream;base64,".into())
+    );
+}
+
+#[test]
+fn extra_signal_and_transport() {
+    let text = r#"{"model":"m","messages":[],"signal":{"\u0000":"s"},
+        "extra":{"\u0000":"x","j":"{\"top_k\":20,\"p\":{\"a\":1e+21}}"},"transport":"json"}"#;
+    let r = options::request(text, &[], true).unwrap();
+    assert!(r.signal);
+    assert_eq!(r.json_transport, Some(true));
+    let extra = r.request.extra.unwrap();
+    let mut out = String::new();
+    visual_reasoning::json::write(&extra, &mut out);
+    assert_eq!(
+        out, r#"{"top_k":20,"p":{"a":1e+21}}"#,
+        "numbers kept as written"
+    );
+    // stream() ignores transport, whatever it holds.
+    assert_eq!(
+        req(r#"{"model":"m","transport":7}"#, &[]).json_transport,
+        None
+    );
+    assert_eq!(
+        options::request(r#"{"model":"m","transport":"stream"}"#, &[], true)
+            .unwrap()
+            .json_transport,
+        Some(false)
+    );
+    let e = options::request(
+        r#"{"model":"m","transport":"ws","temperature":"x"}"#,
+        &[],
+        true,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.message, "transport must be \"stream\" or \"json\"",
+        "transport is checked first"
+    );
+    // null and a missing key are both "not given".
+    let r = req(
+        r#"{"model":"m","messages":null,"extra":null,"signal":null,"stop":null}"#,
+        &[],
+    );
+    assert_eq!(
+        (
+            r.request.messages.len(),
+            r.request.extra,
+            r.signal,
+            r.request.stop
+        ),
+        (0, None, false, None)
+    );
+    assert_eq!(
+        req(r#"{"model":"m","stop":"END"}"#, &[]).request.stop,
+        Some(Stop::One("END".into()))
+    );
+}
+
+#[test]
+fn request_type_errors_name_the_field() {
+    let bad: &[(&str, &str)] = &[
+        (r#"[]"#, "the request must be an object with model and messages"),
+        (r#"null"#, "the request must be an object with model and messages"),
+        (r#"{"x":1"#, "the request could not be read"),
+        (r#"{"messages":[]}"#, "model is required, e.g. model: \"qwen3-vl-plus\""),
+        (r#"{"model":3}"#, "model must be a model id string, e.g. \"qwen3-vl-plus\""),
+        (r#"{"model":"m","messages":{}}"#, "messages must be an array of {role, content}"),
+        (r#"{"model":"m","messages":[null]}"#, "a message's role must be \"system\", \"user\" or \"assistant\""),
+        (r#"{"model":"m","messages":[{"role":"tool","content":"x"}]}"#, "a message's role must be \"system\", \"user\" or \"assistant\""),
+        (r#"{"model":"m","messages":[{"role":"user","content":true}]}"#, "a message's content must be a string or an array of content items"),
+        (r#"{"model":"m","messages":[{"role":"user","content":["hi"]}]}"#, "a content item must be {text}, {image}, {video}, or an OpenAI-style {type: \"text\" | \"image_url\" | \"video_url\"} item"),
+        (r#"{"model":"m","messages":[{"role":"user","content":[{"type":"audio"}]}]}"#, "a content item must be {text}, {image}, {video}, or an OpenAI-style {type: \"text\" | \"image_url\" | \"video_url\"} item"),
+        (r#"{"model":"m","messages":[{"role":"user","content":[{"type":"text"}]}]}"#, "a {type: \"text\"} item needs a text string"),
+        (r#"{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":1}]}]}"#, "a text item's text must be a string"),
+        (r#"{"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":"u"}]}]}"#, "an image_url item needs image_url: {url: string}"),
+        (r#"{"model":"m","messages":[{"role":"user","content":[{"type":"video_url"}]}]}"#, "a video_url item needs video_url: {url: string}"),
+        (r#"{"model":"m","messages":[{"role":"user","content":[{"video":[1]}]}]}"#, "video must be a URL string or an array of frame URL strings"),
+        (r#"{"model":"m","messages":[{"role":"user","content":[{"video":"v","fps":"2"}]}]}"#, "fps must be a number"),
+        (r#"{"model":"m","stop":[1]}"#, "stop must be a string or an array of strings"),
+        (r#"{"model":"m","extra":"x"}"#, "extra must be an object"),
+        (r#"{"model":"m","extra":{"\u0000":"x","j":"[1]"}}"#, "extra must be an object"),
+        (r#"{"model":"m","extra":{"\u0000":"x!"}}"#, "extra must be JSON-serialisable (no cycles or BigInt)"),
+        (r#"{"model":"m","signal":{"\u0000":"?"}}"#, "signal must be an AbortSignal"),
+        (r#"{"model":"m","signal":{}}"#, "signal must be an AbortSignal"),
+        (r#"{"model":"m","enableThinking":"yes"}"#, "enableThinking must be a boolean"),
+        (r#"{"model":"m","thinkingBudget":"9"}"#, "thinkingBudget must be a positive integer"),
+        (r#"{"model":"m","maxTokens":true}"#, "maxTokens must be a number"),
+        (r#"{"model":"m","temperature":{"\u0000":"?"}}"#, "temperature must be a number"),
+        (r#"{"model":"m","topP":[]}"#, "topP must be a number"),
+        (r#"{"model":"m","seed":"1"}"#, "seed must be a number"),
+        (r#"{"model":"m","vlHighResolutionImages":1}"#, "vlHighResolutionImages must be a boolean"),
+        // A plain JSON number (a Number object, which glue.js leaves as
+        // is) is not a number marker: refused as JavaScript typing would.
+        (r#"{"model":"m","temperature":0.5}"#, "temperature must be a number"),
+    ];
+    for (text, want) in bad {
+        assert_eq!(refused(text, &[]), *want, "{text}");
+    }
+}
+
+#[test]
+fn missing_content_is_left_for_validation_to_name() {
+    let r = req(r#"{"model":"m","messages":[{"role":"user"}]}"#, &[]);
+    assert_eq!(r.request.messages[0].content, Content::Items(vec![]));
+}
+
+#[test]
+fn only_a_number_marker_in_range_is_a_number() {
+    for (text, why) in [
+        (
+            r#"{"model":"m","temperature":{"\u0000":0}}"#,
+            "a tag that is not a string",
+        ),
+        (
+            r#"{"model":"m","temperature":{"\u0000":"n9"}}"#,
+            "an index past the numbers",
+        ),
+        (r#"{"model":"m","temperature":{"\u0000":"n"}}"#, "no index"),
+        (
+            r#"{"model":"m","temperature":{"\u0000":"n-1"}}"#,
+            "not digits",
+        ),
+        (
+            r#"{"model":"m","temperature":{"\u0000":"b0"}}"#,
+            "another kind of marker",
+        ),
+    ] {
+        assert_eq!(
+            refused(text, &[0.5]),
+            "temperature must be a number",
+            "{why}"
+        );
+    }
+    let r = req(
+        r#"{"model":"m","temperature":{"\u0000":"n1"}}"#,
+        &[0.5, 1.25],
+    );
+    assert_eq!(r.request.temperature, Some(1.25));
+}
