@@ -209,10 +209,9 @@ class Run {
       let error, retryAfter;
       if (resp) {
         const status = resp.status;
-        if (status < 400) {
-          this.disarm();
-          return resp;
-        }
+        // The headers timer stays armed: enterBody turns it into the
+        // idle timer when it can.
+        if (status < 400) return resp;
         // Still under timeoutMs: an error body that never ends is a
         // timeout like missing headers. A body that cannot be read still
         // has its status to report.
@@ -428,7 +427,12 @@ class Run {
 
   enterBody() {
     this.lastData = Date.now();
-    this.arm(BODY, this.cfg.idleTimeoutMs);
+    // A headers timer due no later than the idle deadline becomes the idle
+    // timer (timerFired re-arms it for the rest): one setTimeout and one
+    // clearTimeout less per request.
+    const cfg = this.cfg;
+    if (this.timer !== undefined && this.phase === HEADERS && cfg.timeoutMs <= cfg.idleTimeoutMs) this.phase = BODY;
+    else this.arm(BODY, cfg.idleTimeoutMs);
   }
 
   /** Waits `ms` (a retry's backoff), or less if the stream ends meanwhile. */

@@ -166,6 +166,18 @@ for (const protocol of PROTOCOLS) {
       assert.equal(r.finishReason, "stop");
     });
 
+    test("with timeoutMs below idleTimeoutMs, the idle timeout still counts from the last data", async () => {
+      const id = uid("idle2");
+      const stream = new Client(mockOptions(mock, protocol, { id, fault: `stall:${STALL}`, timeoutMs: 200, idleTimeoutMs: 500, maxRetries: 0 })).stream(thinkingRequest());
+      const t0 = performance.now();
+      const { error } = await iterationError(stream);
+      const elapsed = performance.now() - t0;
+      assertLibError(error, "TimeoutError");
+      assert.match(error.message, /idleTimeoutMs/);
+      assert.ok(elapsed >= 450 && elapsed < STALL - 200, `timed out after ${Math.round(elapsed)} ms (headers 200, idle 500, stall ${STALL})`);
+      await assertDisconnected(id);
+    });
+
     test("timeoutMs before headers is retried, then TimeoutError; every attempt's connection is closed", async () => {
       const id = uid("hdrto");
       const stream = new Client(mockOptions(mock, protocol, { id, fault: `stall-headers:${STALL}`, timeoutMs: 250, maxRetries: 1 })).stream(thinkingRequest());
