@@ -12,26 +12,36 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 mod bare;
+#[cfg(feature = "binding")]
 mod client;
+#[cfg(feature = "binding")]
 mod convert;
+#[cfg(feature = "binding")]
 mod glue;
+#[cfg(feature = "binding")]
 mod image;
+#[cfg(feature = "binding")]
 mod iter;
 
 // For the browser tests in tests/web, which drive the classes from Rust
 // (lib.rs exposes this module as a hidden `pub mod web` for them).
+#[cfg(feature = "binding")]
 #[allow(unused_imports)]
 pub use client::{models, Client, Conversation};
+#[cfg(feature = "binding")]
 #[allow(unused_imports)]
 pub use image::{estimate_image_tokens, prepare_image};
+#[cfg(feature = "binding")]
 #[allow(unused_imports)]
 pub use iter::{PartIterator, ReasoningStream};
 
+#[cfg(feature = "binding")]
 use wasm_bindgen::prelude::*;
 
 // API.md's types, verbatim, so the generated .d.ts says them instead of
 // `any`; the exported functions and classes refer to them by name through
 // `unchecked_*_type`. The classes themselves are generated.
+#[cfg(feature = "binding")]
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
 export type Region = "intl" | "us" | "cn";          // Singapore, Virginia, Beijing
