@@ -801,14 +801,7 @@ async fn mock_mode_cors_allows_the_mock_headers() {
     ] {
         assert!(allowed.contains(h), "{allowed}");
     }
-    let config: Value = client()
-        .get(format!("{}/config", m.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let config = get_json(&format!("{}/config", m.url)).await;
     assert_eq!(config["mock"], true);
     assert!(config["region"].is_null());
     assert_eq!(

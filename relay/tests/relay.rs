@@ -532,14 +532,7 @@ async fn allow_model_refuses_other_models() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let config: serde_json::Value = c
-        .get(format!("{}/config", relay.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let config = get_json(&format!("{}/config", relay.url)).await;
     assert_eq!(config["models"], json!(["qwen3-vl-flash"]));
     assert_eq!(config["region"], "intl");
     assert_eq!(config["protocols"], json!(["openai", "dashscope"]));

@@ -71,33 +71,6 @@ pub(crate) fn mime_or_default(t: String) -> String {
     }
 }
 
-/// `data:<mime>;base64,<bytes>`.
-pub(crate) fn data_url(mime: &str, bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(13 + mime.len() + bytes.len().div_ceil(3) * 4);
-    out.push_str("data:");
-    out.push_str(mime);
-    out.push_str(";base64,");
-    let mut chunks = bytes.chunks_exact(3);
-    let sym = |n: u32, shift: u32| ALPHABET[((n >> shift) & 63) as usize] as char;
-    for c in &mut chunks {
-        let n = (u32::from(c[0]) << 16) | (u32::from(c[1]) << 8) | u32::from(c[2]);
-        out.extend([sym(n, 18), sym(n, 12), sym(n, 6), sym(n, 0)]);
-    }
-    match *chunks.remainder() {
-        [a] => {
-            let n = u32::from(a) << 16;
-            out.extend([sym(n, 18), sym(n, 12), '=', '=']);
-        }
-        [a, b] => {
-            let n = (u32::from(a) << 16) | (u32::from(b) << 8);
-            out.extend([sym(n, 18), sym(n, 12), sym(n, 6), '=']);
-        }
-        _ => {}
-    }
-    out
-}
-
 // ---------------------------------------------------------------- results
 
 pub(crate) fn usage(u: &Usage) -> JsValue {

@@ -226,7 +226,7 @@ impl ReasoningStream {
                 Content::Text(_) => None,
             });
         if let Some(ContentItem::Image(url)) = slot {
-            *url = convert::data_url(&convert::mime_or_default(mime), bytes);
+            *url = request::data_url(&convert::mime_or_default(mime), bytes);
         }
     }
 
@@ -421,6 +421,6 @@ impl PartIterator {
     /// `data:<mime>;base64,<bytes>`.
     #[wasm_bindgen(js_name = "__dataUrl", skip_typescript)]
     pub fn data_url(&self, mime: String, bytes: &[u8]) -> String {
-        convert::data_url(&convert::mime_or_default(mime), bytes)
+        request::data_url(&convert::mime_or_default(mime), bytes)
     }
 }

@@ -331,18 +331,8 @@ pub unsafe extern "C" fn vr_backoff(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn vr_data_url(b: *const u8, bl: usize) -> usize {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut o = Vec::new();
-    for c in bytes(b, bl).chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for k in 0..4 {
-            o.push(A[((n >> (18 - 6 * k)) & 63) as usize]);
-        }
-    }
-    out(String::from_utf8(o).unwrap_or_default())
+pub unsafe extern "C" fn vr_data_url(m: *const u8, ml: usize, b: *const u8, bl: usize) -> usize {
+    out(request::data_url(text(m, ml), bytes(b, bl)))
 }
 
 #[no_mangle]

@@ -148,14 +148,19 @@ pub async fn raw(url: &str, request: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-pub async fn mock_requests(mock: &Server) -> Vec<serde_json::Value> {
-    let v: serde_json::Value = client()
-        .get(format!("{}/__mock/requests", mock.url))
+/// `GET url`, the body as JSON.
+pub async fn get_json(url: &str) -> serde_json::Value {
+    client()
+        .get(url)
         .send()
         .await
         .unwrap()
         .json()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+pub async fn mock_requests(mock: &Server) -> Vec<serde_json::Value> {
+    let v = get_json(&format!("{}/__mock/requests", mock.url)).await;
     v.as_array().unwrap().clone()
 }

@@ -19,7 +19,15 @@ fn pages() -> usize {
 #[wasm_bindgen_test]
 fn blocks_are_aligned_and_distinct() {
     let mut live = Vec::new();
-    for (size, align) in [(1, 1), (3, 2), (24, 8), (100, 16), (4096, 4096), (70_000, 8), (8, 64)] {
+    for (size, align) in [
+        (1, 1),
+        (3, 2),
+        (24, 8),
+        (100, 16),
+        (4096, 4096),
+        (70_000, 8),
+        (8, 64),
+    ] {
         let layout = Layout::from_size_align(size, align).unwrap();
         let p = unsafe { alloc(layout) };
         assert!(!p.is_null());
@@ -28,7 +36,10 @@ fn blocks_are_aligned_and_distinct() {
         live.push((p, layout));
     }
     // No two live blocks overlap.
-    let mut spans: Vec<_> = live.iter().map(|&(p, l)| (p as usize, p as usize + l.size())).collect();
+    let mut spans: Vec<_> = live
+        .iter()
+        .map(|&(p, l)| (p as usize, p as usize + l.size()))
+        .collect();
     spans.sort();
     assert!(spans.windows(2).all(|w| w[0].1 <= w[1].0), "{spans:?}");
     for (p, l) in live {
@@ -53,7 +64,10 @@ fn growth_keeps_contents_and_never_overlaps_a_neighbour() {
         assert!(!p.is_null());
         layout = Layout::from_size_align(new_size, 1).unwrap();
         let bytes = unsafe { std::slice::from_raw_parts(p, filled) };
-        assert!(bytes.iter().all(|&b| b == 7), "contents lost at step {step}");
+        assert!(
+            bytes.iter().all(|&b| b == 7),
+            "contents lost at step {step}"
+        );
         unsafe { p.add(filled).write_bytes(7, new_size - filled) };
         filled = new_size;
         for k in 0..3usize {
@@ -66,14 +80,22 @@ fn growth_keeps_contents_and_never_overlaps_a_neighbour() {
             .chain([(p as usize, p as usize + filled)])
             .collect();
         spans.sort();
-        assert!(spans.windows(2).all(|w| w[0].1 <= w[1].0), "overlap at step {step}");
+        assert!(
+            spans.windows(2).all(|w| w[0].1 <= w[1].0),
+            "overlap at step {step}"
+        );
     }
     for (i, v) in others.iter().enumerate() {
-        assert!(v.iter().all(|&b| b == (i / 3) as u8), "a growth overwrote block {i}");
+        assert!(
+            v.iter().all(|&b| b == (i / 3) as u8),
+            "a growth overwrote block {i}"
+        );
     }
     // Shrinking keeps the prefix.
     p = unsafe { realloc(p, layout, 10) };
-    assert!(unsafe { std::slice::from_raw_parts(p, 10) }.iter().all(|&b| b == 7));
+    assert!(unsafe { std::slice::from_raw_parts(p, 10) }
+        .iter()
+        .all(|&b| b == 7));
     unsafe { dealloc(p, Layout::from_size_align(10, 1).unwrap()) };
 }
 

@@ -31,6 +31,19 @@ extern "C" {
 
 // ---------------------------------------------------------------- helpers
 
+/// A client whose replies send their first events, then stall for 5 s:
+/// what is pending when the tests stop, abort or time out.
+fn stalled_client(id: &str) -> Client {
+    client(
+        &[
+            ("X-Mock-Fault", "stall:5000"),
+            ("X-Mock-Id", id),
+            ("X-Mock-Reasoning-Tokens", "50"),
+        ],
+        &[],
+    )
+}
+
 fn obj(fields: &[(&str, JsValue)]) -> JsValue {
     let o = Object::new();
     for (k, v) in fields {
@@ -249,14 +262,7 @@ async fn next_may_be_called_again_before_the_last_call_settles() {
 #[wasm_bindgen_test]
 async fn return_stops_quietly_and_closes_the_connection() {
     let id = unique("return");
-    let c = client(
-        &[
-            ("X-Mock-Fault", "stall:5000"),
-            ("X-Mock-Id", &id),
-            ("X-Mock-Reasoning-Tokens", "50"),
-        ],
-        &[],
-    );
+    let c = stalled_client(&id);
     let stream = c.stream(request("qwen3-vl-plus")).unwrap();
     let it = stream.iterator();
     let first = next(&it).await.unwrap();
@@ -280,14 +286,7 @@ async fn return_stops_quietly_and_closes_the_connection() {
 #[wasm_bindgen_test]
 async fn abort_rejects_with_abort_error_carrying_the_partial_text() {
     let id = unique("abort");
-    let c = client(
-        &[
-            ("X-Mock-Fault", "stall:5000"),
-            ("X-Mock-Id", &id),
-            ("X-Mock-Reasoning-Tokens", "50"),
-        ],
-        &[],
-    );
+    let c = stalled_client(&id);
     let stream = c.stream(request("qwen3-vl-plus")).unwrap();
     let it = stream.iterator();
     next(&it).await.unwrap();
@@ -310,14 +309,7 @@ async fn abort_rejects_with_abort_error_carrying_the_partial_text() {
 #[wasm_bindgen_test]
 async fn the_callers_signal_aborts_the_request() {
     let id = unique("signal");
-    let c = client(
-        &[
-            ("X-Mock-Fault", "stall:5000"),
-            ("X-Mock-Id", &id),
-            ("X-Mock-Reasoning-Tokens", "50"),
-        ],
-        &[],
-    );
+    let c = stalled_client(&id);
     let controller = web_sys::AbortController::new().unwrap();
     let req = request("qwen3-vl-plus");
     Reflect::set(&req, &s("signal"), &controller.signal()).unwrap();
