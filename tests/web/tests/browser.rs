@@ -31,14 +31,18 @@ extern "C" {
 
 // ---------------------------------------------------------------- helpers
 
-/// A client whose replies send their first events, then stall for 5 s:
-/// what is pending when the tests stop, abort or time out.
+/// A client whose replies send their first event, then stall: what is
+/// pending when the tests stop or abort. The stall outlasts and the rest of
+/// the reply (~0.5 MB) outweighs what Chromium may read on to keep an
+/// aborted connection for reuse (its body drainer: 16 KB within seconds),
+/// so the mock can only see the connection close, never a completed reply
+/// (a 5 s stall with 50 tokens once came out "completed" on a loaded CI).
 fn stalled_client(id: &str) -> Client {
     client(
         &[
-            ("X-Mock-Fault", "stall:5000"),
+            ("X-Mock-Fault", "stall:20000"),
             ("X-Mock-Id", id),
-            ("X-Mock-Reasoning-Tokens", "50"),
+            ("X-Mock-Reasoning-Tokens", "4000"),
         ],
         &[],
     )
@@ -134,10 +138,11 @@ async fn mock_requests(id: &str) -> Vec<JsValue> {
         .collect()
 }
 
-/// Waits until the mock has settled the request tagged `id`, and returns
-/// its outcome ("completed", "disconnected", ...).
+/// Waits until the mock has settled the request tagged `id` (10 s at most:
+/// a browser may hold an aborted connection a while), and returns its
+/// outcome ("completed", "disconnected", ...).
 async fn outcome(id: &str) -> String {
-    for _ in 0..100 {
+    for _ in 0..200 {
         if let Some(r) = mock_requests(id).await.last() {
             let o = text(&get(r, "outcome"));
             if o != "pending" {
