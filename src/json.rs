@@ -633,9 +633,14 @@ impl<'a> Scanner<'a> {
                 if !text.bytes().all(|b| b.is_ascii_digit()) {
                     return Ok(None);
                 }
+                // 19 digits cannot overflow; past that, saturate. (A
+                // saturating multiply costs a 128-bit one in wasm.)
+                if text.len() > 19 {
+                    return Ok(Some(text.parse().unwrap_or(u64::MAX)));
+                }
                 let mut v: u64 = 0;
                 for b in text.bytes() {
-                    v = v.saturating_mul(10).saturating_add((b - b'0') as u64);
+                    v = v * 10 + (b - b'0') as u64;
                 }
                 Ok(Some(v))
             }
@@ -1089,6 +1094,20 @@ mod tests {
         let mut v = Value::Object(vec![]);
         merge(&mut v, &Value::Bool(true));
         assert_eq!(v, Value::Bool(true));
+    }
+
+    #[test]
+    fn integers_are_exact_up_to_u64_max_then_saturate() {
+        for (text, want) in [
+            ("0", 0),
+            ("9999999999999999999", 9_999_999_999_999_999_999),
+            ("18446744073709551614", u64::MAX - 1),
+            ("18446744073709551615", u64::MAX),
+            ("18446744073709551616", u64::MAX),
+            ("99999999999999999999", u64::MAX),
+        ] {
+            assert_eq!(Scanner::new(text).opt_u64(), Ok(Some(want)), "{text}");
+        }
     }
 
     #[test]

@@ -12,8 +12,9 @@ use core::ops::Range;
 
 use crate::error::Error;
 use crate::json;
-use crate::protocol::{dashscope, excerpt, openai, Fail, Meta, Protocol};
+use crate::protocol::{dashscope, decode_usage, excerpt, openai, Fail, Meta, Protocol};
 use crate::sse::{Event, Parser, Sink, SseError, DEFAULT_MAX_EVENT_BYTES};
+use core::cell::OnceCell;
 
 /// Token usage, as API.md's `Usage`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -115,7 +116,10 @@ struct Decoder {
     answer: String,
     /// Parts of the current feed.
     parts: Vec<Part>,
-    usage: Option<Usage>,
+    /// The latest usage object's text, and its decoding once asked for
+    /// (DashScope sends one with every event; most are never read).
+    usage_raw: Option<String>,
+    usage: OnceCell<Usage>,
     usage_sent: bool,
     finish_reason: Option<String>,
     request_id: Option<String>,
@@ -129,6 +133,7 @@ struct Decoder {
     data_events: u32,
     /// The `:HTTP_STATUS/NNN` comment of the event being read.
     status: Option<u16>,
+    shape: openai::Shape,
 }
 
 impl StreamState {
@@ -148,7 +153,8 @@ impl StreamState {
                 reasoning: String::new(),
                 answer: String::new(),
                 parts: Vec::new(),
-                usage: None,
+                usage_raw: None,
+                usage: OnceCell::new(),
                 usage_sent: false,
                 finish_reason: None,
                 request_id: None,
@@ -158,6 +164,7 @@ impl StreamState {
                 events: 0,
                 data_events: 0,
                 status: None,
+                shape: openai::Shape::default(),
             },
         }
     }
@@ -249,6 +256,20 @@ impl StreamState {
         Err(e)
     }
 
+    /// The stream is over (finished, failed or abandoned): frees the
+    /// texts and the parser's buffers now rather than when the owner is
+    /// dropped (in a browser that waits for the garbage collector, which
+    /// cannot see wasm memory). Model, usage, finish reason and request id
+    /// stay; later `feed`s return nothing and no text is reported.
+    pub fn release(&mut self) {
+        self.parser.reset();
+        self.d.reasoning = String::new();
+        self.d.answer = String::new();
+        self.d.parts = Vec::new();
+        self.d.shape = openai::Shape::default();
+        self.d.done = true;
+    }
+
     pub fn reasoning(&self) -> &str {
         &self.d.reasoning
     }
@@ -259,7 +280,17 @@ impl StreamState {
 
     /// Set as soon as usage arrives (DashScope: updated every event).
     pub fn usage(&self) -> Option<&Usage> {
-        self.d.usage.as_ref()
+        let raw = self.d.usage_raw.as_deref()?;
+        Some(
+            self.d
+                .usage
+                .get_or_init(|| decode_usage(raw, self.d.protocol)),
+        )
+    }
+
+    /// Whether usage arrived (without decoding it).
+    pub fn has_usage(&self) -> bool {
+        self.d.usage_raw.is_some()
     }
 
     pub fn finish_reason(&self) -> Option<&str> {
@@ -310,7 +341,7 @@ impl StreamState {
             reasoning: self.d.reasoning.clone(),
             answer: self.d.answer.clone(),
             finish_reason: self.d.finish_reason.clone().unwrap_or_default(),
-            usage: self.d.usage.clone(),
+            usage: self.usage().cloned(),
             request_id: self.request_id().map(str::to_owned),
         }
     }
@@ -378,7 +409,7 @@ impl Decoder {
     }
 
     fn send_usage(&mut self) {
-        if !self.usage_sent && self.usage.is_some() {
+        if !self.usage_sent && self.usage_raw.is_some() {
             self.usage_sent = true;
             self.parts.push(Part::Usage);
         }
@@ -405,11 +436,11 @@ impl Decoder {
                 self.model = Some(m.text().into_owned());
             }
         }
-        if let Some(u) = &meta.usage {
-            match &mut self.usage {
-                Some(have) => u.store(have),
-                None => self.usage = Some(u.to_usage()),
-            }
+        if let Some(u) = meta.usage {
+            let raw = self.usage_raw.get_or_insert_with(String::new);
+            raw.clear();
+            raw.push_str(u);
+            self.usage.take();
         }
         if self.finish_reason.is_none() {
             if let Some(f) = meta.finish() {
@@ -475,7 +506,7 @@ impl Sink for Decoder {
                     self.done = true;
                     return;
                 }
-                openai::decode(data, &mut self.reasoning, &mut self.answer)
+                openai::decode_chunk(data, &mut self.reasoning, &mut self.answer, &mut self.shape)
             }
             Protocol::DashScope => dashscope::decode(
                 ev.event,

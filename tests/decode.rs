@@ -419,6 +419,23 @@ fn openai_usage_before_finish_is_sent_at_done() {
 }
 
 #[test]
+fn usage_fields_of_unexpected_types_count_as_absent() {
+    // Details that are not objects, numbers that are not counts: the
+    // stream goes on, the usage keeps what it could read.
+    let mut s = StreamState::new(Protocol::DashScope, "m");
+    let f = s
+        .feed(
+            b"data:{\"output\":{\"choices\":[{\"message\":{\"content\":[{\"text\":\"x\"}]},\"finish_reason\":\"stop\"}]},              \"usage\":{\"input_tokens\":5,\"output_tokens\":\"2\",\"input_tokens_details\":\"n/a\",              \"output_tokens_details\":[1],\"image_tokens\":-1,\"total_tokens\":7}}\n\n",
+        )
+        .unwrap();
+    assert_eq!(f.parts, vec![Part::Answer(0..1), Part::Usage]);
+    let u = s.usage().unwrap();
+    assert_eq!((u.input_tokens, u.output_tokens, u.total_tokens), (5, 0, 7));
+    assert_eq!((u.image_tokens, u.reasoning_tokens), (None, None));
+    assert!(u.raw.starts_with("{\"input_tokens\":5,"), "{}", u.raw);
+}
+
+#[test]
 fn openai_invalid_json_names_the_event() {
     let mut s = StreamState::new(Protocol::OpenAi, "m");
     let bad = "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n\

@@ -33,12 +33,12 @@ pub(crate) fn decode<'a>(
             "output" => {
                 has_output = s.peek() == Some(b'{');
                 s.object(|s, k| match &*k.text() {
-                    "choices" => first_choice(s, reasoning, answer, &mut meta.finish_reason),
+                    "choices" => first_choice(s, reasoning, answer, &mut meta),
                     _ => s.skip(),
                 })
             }
             "usage" => {
-                meta.usage = super::decode_usage(s, &DASHSCOPE_USAGE)?;
+                meta.usage = super::usage_text(s)?;
                 Ok(())
             }
             "request_id" => {
@@ -81,7 +81,7 @@ fn error_event(status: Option<u16>, data: &str) -> Fail {
 }
 
 /// Where this protocol keeps the usage numbers.
-const DASHSCOPE_USAGE: UsageKeys = UsageKeys {
+pub(super) const USAGE: UsageKeys = UsageKeys {
     input: "input_tokens",
     output: "output_tokens",
     input_details: "input_tokens_details",

@@ -62,10 +62,17 @@ use crate::stream::{Completion, Usage};
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Meta<'a> {
     pub finish_reason: Option<JStr<'a>>,
-    pub usage: Option<UsageIn<'a>>,
+    /// The usage object's JSON text, decoded only when asked for
+    /// ([`decode_usage`]): DashScope sends one with every event.
+    pub usage: Option<&'a str>,
     /// openai `id` (`chatcmpl-…`); dashscope `request_id`.
     pub id: Option<JStr<'a>>,
     pub model: Option<JStr<'a>>,
+    /// Where the first choice's `delta`/`message` value sits in the data
+    /// (from, to), and how many such values there were: what
+    /// [`openai::Shape`] needs to know that the rest held no text.
+    pub delta: (usize, usize),
+    pub deltas: u8,
 }
 
 impl Meta<'_> {
@@ -77,19 +84,6 @@ impl Meta<'_> {
     }
 }
 
-/// A usage object as read, before it becomes [`Usage`].
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct UsageIn<'a> {
-    pub input: Option<u64>,
-    pub output: Option<u64>,
-    pub total: Option<u64>,
-    pub reasoning: Option<u64>,
-    pub image: Option<u64>,
-    pub video: Option<u64>,
-    /// The object's JSON text as received.
-    pub raw: &'a str,
-}
-
 /// The names one protocol gives the usage fields; both nest them the same
 /// way (PROTOCOL.md §3).
 pub(crate) struct UsageKeys {
@@ -99,45 +93,62 @@ pub(crate) struct UsageKeys {
     pub output_details: &'static str,
 }
 
-/// Decodes a usage object; `null` (on every OpenAI chunk but the last) or
-/// any other type gives `None`. `image_tokens`/`video_tokens` may sit in
-/// the input details or at the top level (DashScope); the details win.
-pub(crate) fn decode_usage<'a>(s: &mut Scanner<'a>, keys: &UsageKeys) -> Scan<Option<UsageIn<'a>>> {
+/// A usage object's text, skipped over (see [`Meta::usage`]); `null` (on
+/// every OpenAI chunk but the last) or any other type gives `None`.
+pub(crate) fn usage_text<'a>(s: &mut Scanner<'a>) -> Scan<Option<&'a str>> {
     if s.peek() != Some(b'{') {
         return s.skip().map(|_| None);
     }
     let start = s.pos();
-    let mut u = UsageIn::default();
+    s.skip()?;
+    Ok(Some(s.slice(start, s.pos())))
+}
+
+/// Decodes a usage object found by [`usage_text`]. `image_tokens` /
+/// `video_tokens` may sit in the input details or at the top level
+/// (DashScope); the details win. A field of an unexpected type counts as
+/// absent rather than break the stream.
+pub(crate) fn decode_usage(raw: &str, protocol: Protocol) -> Usage {
+    let keys = match protocol {
+        Protocol::OpenAi => &openai::USAGE,
+        Protocol::DashScope => &dashscope::USAGE,
+    };
+    let mut u = Usage {
+        raw: raw.to_owned(),
+        ..Usage::default()
+    };
+    let (mut input, mut output, mut total) = (None, None, None);
     let (mut top_image, mut top_video) = (None, None);
-    s.object(|s, k| {
+    let mut s = Scanner::new(raw);
+    let _ = s.object(|s, k| {
         let k = k.text();
         let k = &*k;
         let slot = if k == keys.input {
-            &mut u.input
+            &mut input
         } else if k == keys.output {
-            &mut u.output
+            &mut output
         } else if k == "total_tokens" {
-            &mut u.total
+            &mut total
         } else if k == "image_tokens" {
             &mut top_image
         } else if k == "video_tokens" {
             &mut top_video
-        } else if k == keys.input_details {
+        } else if k == keys.input_details && s.peek() == Some(b'{') {
             return s.object(|s, k| match &*k.text() {
                 "image_tokens" => {
-                    u.image = s.opt_u64()?;
+                    u.image_tokens = s.opt_u64()?;
                     Ok(())
                 }
                 "video_tokens" => {
-                    u.video = s.opt_u64()?;
+                    u.video_tokens = s.opt_u64()?;
                     Ok(())
                 }
                 _ => s.skip(),
             });
-        } else if k == keys.output_details {
+        } else if k == keys.output_details && s.peek() == Some(b'{') {
             return s.object(|s, k| match &*k.text() {
                 "reasoning_tokens" => {
-                    u.reasoning = s.opt_u64()?;
+                    u.reasoning_tokens = s.opt_u64()?;
                     Ok(())
                 }
                 _ => s.skip(),
@@ -147,34 +158,13 @@ pub(crate) fn decode_usage<'a>(s: &mut Scanner<'a>, keys: &UsageKeys) -> Scan<Op
         };
         *slot = s.opt_u64()?;
         Ok(())
-    })?;
-    u.image = u.image.or(top_image);
-    u.video = u.video.or(top_video);
-    u.raw = s.slice(start, s.pos());
-    Ok(Some(u))
-}
-
-impl UsageIn<'_> {
-    /// Writes these numbers into `u` in place (reusing `raw`'s buffer: with
-    /// DashScope this runs once per event).
-    pub(crate) fn store(&self, u: &mut Usage) {
-        u.input_tokens = self.input.unwrap_or(0);
-        u.output_tokens = self.output.unwrap_or(0);
-        u.total_tokens = self
-            .total
-            .unwrap_or(u.input_tokens.saturating_add(u.output_tokens));
-        u.reasoning_tokens = self.reasoning;
-        u.image_tokens = self.image;
-        u.video_tokens = self.video;
-        u.raw.clear();
-        u.raw.push_str(self.raw);
-    }
-
-    pub(crate) fn to_usage(self) -> Usage {
-        let mut u = Usage::default();
-        self.store(&mut u);
-        u
-    }
+    });
+    u.input_tokens = input.unwrap_or(0);
+    u.output_tokens = output.unwrap_or(0);
+    u.total_tokens = total.unwrap_or(u.input_tokens.saturating_add(u.output_tokens));
+    u.image_tokens = u.image_tokens.or(top_image);
+    u.video_tokens = u.video_tokens.or(top_video);
+    u
 }
 
 /// Why an event could not be decoded.
@@ -194,7 +184,7 @@ pub(crate) fn first_choice<'a>(
     s: &mut Scanner<'a>,
     reasoning: &mut String,
     answer: &mut String,
-    finish: &mut Option<JStr<'a>>,
+    meta: &mut Meta<'a>,
 ) -> Scan<()> {
     let mut first = true;
     s.array(|s| {
@@ -203,17 +193,28 @@ pub(crate) fn first_choice<'a>(
         }
         first = false;
         s.object(|s, k| match &*k.text() {
-            "delta" | "message" => s.object(|s, k| match &*k.text() {
-                "content" => push_text(s, answer),
-                "reasoning_content" => push_text(s, reasoning),
-                _ => s.skip(),
-            }),
+            "delta" | "message" => {
+                let from = s.pos();
+                delta(s, reasoning, answer)?;
+                meta.delta = (from, s.pos());
+                meta.deltas = meta.deltas.saturating_add(1);
+                Ok(())
+            }
             "finish_reason" => {
-                *finish = s.opt_string()?;
+                meta.finish_reason = s.opt_string()?;
                 Ok(())
             }
             _ => s.skip(),
         })
+    })
+}
+
+/// A choice's `delta` (streamed) or `message` (whole reply) object.
+pub(crate) fn delta(s: &mut Scanner<'_>, reasoning: &mut String, answer: &mut String) -> Scan<()> {
+    s.object(|s, k| match &*k.text() {
+        "content" => push_text(s, answer),
+        "reasoning_content" => push_text(s, reasoning),
+        _ => s.skip(),
     })
 }
 
@@ -484,7 +485,7 @@ pub fn decode_json_response(
                 .finish()
                 .map(|f| f.text().into_owned())
                 .unwrap_or_default(),
-            usage: meta.usage.map(UsageIn::to_usage),
+            usage: meta.usage.map(|raw| decode_usage(raw, protocol)),
             request_id: meta.id.map(|i| i.text().into_owned()),
         }),
         Err(Fail::Api(e)) => Err(e),

@@ -485,6 +485,7 @@ class Run {
     this.wake = undefined;
     this.signal = undefined;
     this.disarm();
+    this.core.__release();
     wake?.();
     signal?.removeEventListener("abort", this.onSignal);
     // Closes the connection: the pending fetch or read rejects and the
@@ -529,6 +530,33 @@ class Run {
     this.stop();
     return Promise.resolve(done());
   }
+}
+
+/**
+ * What `stream[Symbol.asyncIterator]()` returns: plain JS, so the `next()`
+ * of every part stays in JS (through a wasm class it crossed into wasm and
+ * back, which costs most while V8 has not optimised the caller). `next()`
+ * is safe to call again before the last call settles; `return()` (a `for
+ * await` left early) stops the request and resolves done.
+ */
+class Parts {
+  #run;
+  constructor(run) {
+    this.#run = run;
+  }
+  next() {
+    return this.#run.next();
+  }
+  return() {
+    return this.#run.return();
+  }
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+}
+
+export function parts(run) {
+  return new Parts(run);
 }
 
 /**

@@ -36,14 +36,12 @@ extern "C" {
     #[wasm_bindgen(method, getter)]
     pub(crate) fn usage(this: &Run) -> JsValue;
     #[wasm_bindgen(method)]
-    pub(crate) fn next(this: &Run) -> Promise;
-    #[wasm_bindgen(method)]
     pub(crate) fn result(this: &Run) -> Promise;
-    #[wasm_bindgen(method, js_name = "return")]
-    pub(crate) fn return_(this: &Run) -> Promise;
     #[wasm_bindgen(method)]
     pub(crate) fn abort(this: &Run);
 
+    /// The run's async iterator of parts.
+    pub(crate) fn parts(run: &Run) -> JsValue;
     /// The run's parts as a `ReadableStream`.
     pub(crate) fn readable(run: &Run) -> JsValue;
     /// `readable(run).tee()`.

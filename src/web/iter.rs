@@ -143,10 +143,8 @@ impl ReasoningStream {
         js_name = "[Symbol.asyncIterator]",
         unchecked_return_type = "AsyncIterator<Part>"
     )]
-    pub fn iterator(&self) -> PartIterator {
-        PartIterator {
-            run: self.run.clone(),
-        }
+    pub fn iterator(&self) -> JsValue {
+        glue::parts(&self.run)
     }
 
     /// All reasoning text received so far.
@@ -230,11 +228,20 @@ impl ReasoningStream {
         }
     }
 
-    /// The wire body.
+    /// The wire body. Called once: the request (images and history
+    /// included) is not kept past it, glue.js holds the body for retries.
     #[wasm_bindgen(js_name = "__body", skip_typescript)]
     pub fn body(&self) -> String {
-        let core = self.core.borrow();
-        request::encode(&core.request, core.protocol, core.transport)
+        let mut core = self.core.borrow_mut();
+        let request = core::mem::take(&mut core.request);
+        request::encode(&request, core.protocol, core.transport)
+    }
+
+    /// The stream ended: its buffers go now, not when the garbage
+    /// collector gets to this object (see `StreamState::release`).
+    #[wasm_bindgen(js_name = "__release", skip_typescript)]
+    pub fn release(&self) {
+        self.core.borrow_mut().state.release();
     }
 
     /// Response headers of a stream: throws StreamError unless it is an
@@ -266,7 +273,7 @@ impl ReasoningStream {
             Ok(f) => f,
             Err(e) => return Err(core.error(&e)),
         };
-        if feed.data_events > 0 && core.state.usage().is_some() {
+        if feed.data_events > 0 && core.state.has_usage() {
             core.usage_stale = true;
         }
         let flags = u8::from(core.state.is_done()) | (u8::from(feed.data_events > 0) << 1);
@@ -325,7 +332,7 @@ impl ReasoningStream {
     #[wasm_bindgen(js_name = "__json", skip_typescript)]
     pub fn json(&self, body: &[u8], request_id: Option<String>) -> Result<JsValue, JsValue> {
         let core = self.core.borrow();
-        let mut c = protocol::decode_json_response(core.protocol, body, &core.request.model)
+        let mut c = protocol::decode_json_response(core.protocol, body, core.state.model())
             .map_err(|e| core.error(&e))?;
         if c.request_id.is_none() {
             c.request_id = request_id;
@@ -361,38 +368,21 @@ impl ReasoningStream {
     }
 }
 
-/// What `stream[Symbol.asyncIterator]()` returns.
-#[wasm_bindgen]
-pub struct PartIterator {
-    run: Run,
-}
+/// prepareImage's handle on the core: its hidden methods run the resize
+/// rules and the base64 encoding for glue.js. (The parts iterator is a
+/// plain JS object, glue.js `Parts`: a `next()` per part never crosses
+/// into wasm.) Not in the .d.ts: nothing but glue.js uses it.
+#[wasm_bindgen(skip_typescript)]
+pub struct PartIterator {}
 
 impl PartIterator {
-    /// An iterator over no stream: prepareImage's handle on the core.
     pub(crate) fn detached() -> PartIterator {
-        PartIterator {
-            run: JsValue::UNDEFINED.unchecked_into(),
-        }
+        PartIterator {}
     }
 }
 
 #[wasm_bindgen]
 impl PartIterator {
-    /// The next part; safe to call again before the last call settles.
-    #[wasm_bindgen(unchecked_return_type = "Promise<IteratorResult<Part, undefined>>")]
-    pub fn next(&self) -> Promise {
-        self.run.next()
-    }
-
-    /// Called by `for await` on `break`: aborts the request, throws nothing.
-    #[wasm_bindgen(
-        js_name = "return",
-        unchecked_return_type = "Promise<IteratorResult<Part, undefined>>"
-    )]
-    pub fn return_(&self) -> Promise {
-        self.run.return_()
-    }
-
     // ------------------------------------------------ for glue.js only
 
     /// An error of glue.js's `kind`, no `partial`.

@@ -15,8 +15,9 @@ const PKG = path.join(ROOT, "pkg");
 const DTS = path.join(PKG, "visual_reasoning.d.ts");
 
 // API.md names every value export; wasm-bindgen adds its init functions and
-// types. PartIterator is the iterator class DESIGN/STYLE describe (what
-// [Symbol.asyncIterator]() returns), the one extra class expected.
+// types. PartIterator (kept out of the .d.ts) is prepareImage's handle on
+// the core, the one extra class expected; [Symbol.asyncIterator]()
+// returns a plain JS object (glue.js `Parts`).
 const API_VALUES = ["Client", "ReasoningStream", "Conversation", "models", "estimateImageTokens", "prepareImage", "initSync", "default"];
 const EXTRA_VALUES_ALLOWED = ["PartIterator"];
 const API_TYPES = ["Region", "Protocol", "ClientOptions", "ContentItem", "Message", "RequestOptions", "Usage", "Part", "Result", "ModelInfo"];

@@ -101,8 +101,14 @@ fn request(model: &str) -> JsValue {
     obj(&fields)
 }
 
-async fn next(it: &visual_reasoning::web::PartIterator) -> Result<JsValue, JsValue> {
-    JsFuture::from(it.next()).await
+/// Calls the iterator's `next()` or `return()` (a plain JS object).
+fn call(it: &JsValue, method: &str) -> Promise {
+    let f: js_sys::Function = get(it, method).unchecked_into();
+    f.call0(it).unwrap().unchecked_into()
+}
+
+async fn next(it: &JsValue) -> Result<JsValue, JsValue> {
+    JsFuture::from(call(it, "next")).await
 }
 
 /// Reads every part; the texts by type, and the part types in order.
@@ -238,7 +244,7 @@ async fn next_may_be_called_again_before_the_last_call_settles() {
     'outer: loop {
         let batch = Array::new();
         for _ in 0..8 {
-            batch.push(&it.next());
+            batch.push(&call(&it, "next"));
         }
         let steps = JsFuture::from(Promise::all(&batch)).await.unwrap();
         let mut done_seen = false;
@@ -275,8 +281,8 @@ async fn return_stops_quietly_and_closes_the_connection() {
 
     // What `break` in a for-await loop does: return() resolves done, throws
     // nothing, and every later next() says done.
-    let pending = it.next();
-    let ret = JsFuture::from(it.return_()).await.unwrap();
+    let pending = call(&it, "next");
+    let ret = JsFuture::from(call(&it, "return")).await.unwrap();
     assert_eq!(get(&ret, "done").as_bool(), Some(true));
     let after = JsFuture::from(pending).await.unwrap();
     assert_eq!(get(&after, "done").as_bool(), Some(true));
@@ -295,7 +301,7 @@ async fn abort_rejects_with_abort_error_carrying_the_partial_text() {
     let stream = c.stream(request("qwen3-vl-plus")).unwrap();
     let it = stream.iterator();
     next(&it).await.unwrap();
-    let pending = it.next();
+    let pending = call(&it, "next");
     stream.abort();
     let e = JsFuture::from(pending).await.unwrap_err();
     assert_error(&e, "AbortError");
