@@ -286,9 +286,21 @@ class Run {
    * it logs a completed reply), but not for longer than DRAIN_MS.
    */
   async drain(reader) {
-    this.arm(DRAIN, DRAIN_MS);
     try {
-      for (;;) if ((await reader.read()).done !== false) return true;
+      // Usually the end of the body came with the last event: then it is
+      // read within a few microtasks and no timer is needed.
+      let first = reader.read();
+      let settled = false;
+      first.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      for (let i = 0; i < 4 && !settled; i++) await undefined;
+      if (!settled) this.arm(DRAIN, DRAIN_MS);
+      for (;;) {
+        if ((await first).done !== false) return true;
+        first = reader.read();
+      }
     } catch {
       return false;
     } finally {

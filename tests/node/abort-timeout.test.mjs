@@ -228,3 +228,30 @@ for (const protocol of PROTOCOLS) {
     });
   });
 }
+
+// After the reply's last event the client lets the server end the body
+// (so it logs a completed reply), but holds the connection at most 5 s
+// (glue.js DRAIN_MS) for a server that does not.
+for (const protocol of PROTOCOLS) {
+  test(`${protocol}: a body that ends soon after the last event is read to its end`, async () => {
+    const id = uid("linger");
+    const stream = new Client(mockOptions(mock, protocol, { id, fault: "linger:300", reasoningTokens: 10 })).stream(thinkingRequest());
+    const t0 = performance.now();
+    const result = await stream.result();
+    assert.ok(performance.now() - t0 < 250, "the result did not wait for the body to end");
+    assert.equal(result.finishReason, "stop");
+    const [rec] = await settledRequests(mock, id, { timeoutMs: 3000 });
+    assert.equal(rec?.outcome, "completed", "the server ended the body itself");
+  });
+}
+
+test("a body left open after the last event is closed by the client after 5 s", async () => {
+  const id = uid("linger-long");
+  const stream = new Client(mockOptions(mock, "openai", { id, fault: "linger:30000", reasoningTokens: 10 })).stream(thinkingRequest());
+  const t0 = performance.now();
+  assert.equal((await stream.result()).finishReason, "stop");
+  const [rec] = await settledRequests(mock, id, { timeoutMs: 9000 });
+  const waited = performance.now() - t0;
+  assert.equal(rec?.outcome, "disconnected", "the client closed the lingering body");
+  assert.ok(waited > 4500 && waited < 9000, `closed after ${Math.round(waited)} ms`);
+});

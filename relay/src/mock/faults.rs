@@ -17,6 +17,7 @@ pub enum Fault {
     LongLine(u64),
     SseError400,
     Trickle(u64),
+    Linger(u64),
 }
 
 /// Parses a comma-separated fault list; an unknown kind or a bad argument
@@ -63,6 +64,7 @@ pub fn parse(header: &str) -> Result<Vec<Fault>, String> {
                 }
                 n => Fault::Trickle(n),
             },
+            "linger" => Fault::Linger(num("milliseconds")?),
             _ => return Err(format!("X-Mock-Fault: unknown kind `{kind}`")),
         });
     }
@@ -84,6 +86,7 @@ mod tests {
             ]
         );
         assert_eq!(parse("html").unwrap(), [Fault::Html]);
+        assert_eq!(parse("linger:250").unwrap(), [Fault::Linger(250)]);
     }
 
     #[test]

@@ -805,6 +805,20 @@ async fn drive(tx: &Tx, reply: &Reply, faults: &[Fault], tps: f64, entry: &Entry
         abort_after_flush(tx).await;
         return "error";
     }
+    let linger = find(|f| {
+        if let Fault::Linger(n) = f {
+            Some(*n)
+        } else {
+            None
+        }
+    });
+    if let Some(ms) = linger {
+        // The reply is whole, but the body stays open: a client that
+        // closes it meanwhile is logged as `disconnected`.
+        if !sleep_until(tx, Instant::now() + Duration::from_millis(ms)).await {
+            return "disconnected";
+        }
+    }
     // The last event is queued; wait for hyper to take it so "completed"
     // means the client could read everything.
     "completed"
