@@ -18,7 +18,9 @@ use crate::models::Region;
 #[allow(unused_imports)]
 use crate::prelude::*;
 use crate::protocol::Protocol;
-use crate::request::{Content, ContentItem, Message, Request, Role, Stop, Target, Video};
+use crate::request::{
+    self, Content, ContentItem, Message, Request, Role, Stop, Target, Transport, Video,
+};
 
 /// ClientOptions, resolved.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +34,56 @@ pub struct ClientConfig {
     pub idle_timeout_ms: f64,
     pub max_retries: u32,
     pub allow_browser: bool,
+}
+
+impl ClientConfig {
+    /// What the transport (glue.js) needs for one kind of request, as JSON:
+    /// `{"url", "headers": [[name, value, message if invalid]…], "apiKey"}`
+    /// — the library's few headers, the key's, then the caller's (which
+    /// come last and win; nothing else: every extra header is one more
+    /// thing a relay's CORS preflight must allow). The key is there to
+    /// scrub it from engine messages. One text, parsed once per client,
+    /// instead of a JS string per field. The numbers (which may be
+    /// `Infinity`) go aside.
+    pub fn transport_json(&self, transport: Transport) -> String {
+        let mut out = String::from("{\"url\":");
+        json::write_str(&self.url, &mut out);
+        out.push_str(",\"headers\":[");
+        let mut first = true;
+        let mut header = |name: &str, value: &str, bad: Option<&str>, out: &mut String| {
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            out.push('[');
+            json::write_str(name, out);
+            out.push(',');
+            json::write_str(value, out);
+            if let Some(bad) = bad {
+                out.push(',');
+                json::write_str(bad, out);
+            }
+            out.push(']');
+        };
+        for (name, value) in request::headers(self.target.protocol, transport) {
+            header(name, value, None, &mut out);
+        }
+        if let Some(key) = &self.api_key {
+            let auth = String::from("Bearer ") + key;
+            let bad = "apiKey contains characters not allowed in a header";
+            header("Authorization", &auth, Some(bad), &mut out);
+        }
+        for (name, value) in &self.headers {
+            header(name, value, None, &mut out);
+        }
+        out.push(']');
+        if let Some(key) = &self.api_key {
+            out.push_str(",\"apiKey\":");
+            json::write_str(key, &mut out);
+        }
+        out.push('}');
+        out
+    }
 }
 
 /// RequestOptions, converted (not yet validated: see `request::validate`).

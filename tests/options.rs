@@ -5,7 +5,7 @@
 use visual_reasoning::models::Region;
 use visual_reasoning::options::{self, RequestInput};
 use visual_reasoning::protocol::Protocol;
-use visual_reasoning::request::{Content, ContentItem, Role, Stop, Video};
+use visual_reasoning::request::{Content, ContentItem, Role, Stop, Transport, Video};
 use visual_reasoning::ErrorKind;
 
 /// A number marker, as glue.js writes it.
@@ -413,4 +413,49 @@ fn only_a_number_marker_in_range_is_a_number() {
         &[0.5, 1.25],
     );
     assert_eq!(r.request.temperature, Some(1.25));
+}
+
+#[test]
+fn transport_json_lists_headers_in_order_and_escapes_them() {
+    let text = r#"{"apiKey":"sk-\"q\"","protocol":"dashscope","headers":{"X-Note":"a\"b\\c","X-Two":"é"}}"#;
+    let c = options::client(text, &[]).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&c.transport_json(Transport::Stream)).unwrap();
+    assert_eq!(v["url"], c.url.as_str());
+    assert_eq!(
+        v["apiKey"], "sk-\"q\"",
+        "kept to scrub it from engine messages"
+    );
+    let headers: Vec<Vec<String>> = serde_json::from_value(v["headers"].clone()).unwrap();
+    let names: Vec<&str> = headers.iter().map(|h| h[0].as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Content-Type",
+            "Accept",
+            "X-DashScope-SSE",
+            "Authorization",
+            "X-Note",
+            "X-Two"
+        ],
+        "the library's, the key's, then the caller's (which win)"
+    );
+    assert_eq!(headers[3][1], "Bearer sk-\"q\"");
+    assert_eq!(
+        headers[3].len(),
+        3,
+        "the Authorization header carries its error message"
+    );
+    assert_eq!(headers[4], ["X-Note", "a\"b\\c"]);
+    assert_eq!(headers[5], ["X-Two", "é"]);
+
+    // No key: neither the header nor the field.
+    let c = options::client("{}", &[]).unwrap();
+    let json = c.transport_json(Transport::Json);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(v.get("apiKey").is_none(), "{json}");
+    assert!(!json.contains("Authorization"), "{json}");
+    assert_eq!(
+        v["headers"][0],
+        serde_json::json!(["Content-Type", "application/json"])
+    );
 }

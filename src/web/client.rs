@@ -9,6 +9,7 @@ use js_sys::{Array, Object, Promise};
 use wasm_bindgen::prelude::*;
 
 use super::convert::{self, get, set};
+use super::glue;
 use super::iter::{Core, ReasoningStream};
 use crate::error::Error;
 use crate::models::CATALOG;
@@ -40,35 +41,15 @@ fn throw(e: &Error) -> JsValue {
     convert::error(e, None)
 }
 
-/// What glue.js needs of the options for one request: the URL, the
-/// headers in order (the library's few, the key, then the caller's, which
-/// win; nothing else: every extra header is one more thing a relay's CORS
-/// preflight must allow), the timeouts, the retries, and the key (to
-/// scrub it from engine messages).
+/// What glue.js needs of the options for one request (see
+/// `ClientConfig::transport_json`), with the timeouts and retries.
 fn config_js(cfg: &ClientConfig, transport: Transport) -> JsValue {
-    let o: JsValue = Object::new().into();
-    let headers = Array::new();
-    for (name, value) in request::headers(cfg.target.protocol, transport) {
-        headers.push(&Array::of2(&(*name).into(), &(*value).into()));
-    }
-    if let Some(key) = &cfg.api_key {
-        let auth = String::from("Bearer ") + key;
-        headers.push(&Array::of3(
-            &"Authorization".into(),
-            &auth.into(),
-            &"apiKey contains characters not allowed in a header".into(),
-        ));
-        set(&o, "apiKey", &key.into());
-    }
-    for (name, value) in &cfg.headers {
-        headers.push(&Array::of2(&name.into(), &value.into()));
-    }
-    set(&o, "headers", &headers);
-    set(&o, "url", &cfg.url.as_str().into());
-    set(&o, "timeoutMs", &cfg.timeout_ms.into());
-    set(&o, "idleTimeoutMs", &cfg.idle_timeout_ms.into());
-    set(&o, "maxRetries", &cfg.max_retries.into());
-    o
+    glue::config(
+        &cfg.transport_json(transport),
+        cfg.timeout_ms,
+        cfg.idle_timeout_ms,
+        cfg.max_retries,
+    )
 }
 
 /// Converts and validates a request, then starts it. Synchronous up to

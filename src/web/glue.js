@@ -47,7 +47,10 @@ const requestId = (resp) => resp.headers.get("x-request-id") ?? resp.headers.get
 
 const ignore = () => {};
 
-const MARK = "\u0000";
+// The markers of src/options.rs, as JSON text.
+const ANY = '{"\\u0000":"?"}';
+const SIGNAL = '{"\\u0000":"s"}';
+const EXTRA_BAD = '{"\\u0000":"x!"}';
 
 /**
  * Options as the core reads them (src/options.rs): one JSON text, with
@@ -64,32 +67,65 @@ export function encode(value) {
   const nums = [];
   const blobs = [];
   let signal;
-  const root = value;
-  try {
-    const json = JSON.stringify(value ?? null, function (key, v) {
-      const type = typeof v;
-      if (type === "number") return { [MARK]: "n" + (nums.push(v) - 1) };
-      // A string where a number belongs: the core names the field.
-      if (type === "bigint") return String(v);
-      if (type === "function" || type === "symbol") return { [MARK]: "?" };
-      if (this === root && v != null) {
-        if (key === "signal") return v instanceof AbortSignal ? ((signal = v), { [MARK]: "s" }) : { [MARK]: "?" };
-        if (key === "extra") {
-          if (type !== "object") return v;
-          try {
-            return { [MARK]: "x", j: JSON.stringify(v) };
-          } catch {
-            return { [MARK]: "x!" };
-          }
+  // The objects being written, to refuse a cycle as JSON.stringify does.
+  const stack = [];
+  // JSON.stringify's rules, written out: a replacer function made the
+  // engine call back into JS for every key, most of encode's time.
+  const write = (holder, key, v) => {
+    if (v !== null && typeof v === "object" && typeof v.toJSON === "function") v = v.toJSON(key);
+    const type = typeof v;
+    if (type === "number") return '{"\\u0000":"n' + (nums.push(v) - 1) + '"}';
+    // A string where a number belongs: the core names the field.
+    if (type === "bigint") return JSON.stringify(String(v));
+    if (type === "function" || type === "symbol") return ANY;
+    if (holder === value && v != null) {
+      if (key === "signal") return v instanceof AbortSignal ? ((signal = v), SIGNAL) : ANY;
+      if (key === "extra" && type === "object") {
+        try {
+          return '{"\\u0000":"x","j":' + JSON.stringify(JSON.stringify(v)) + "}";
+        } catch {
+          return EXTRA_BAD;
         }
       }
-      if (v instanceof Blob) return { [MARK]: "b" + (blobs.push(v) - 1), t: v.type };
-      return v;
-    });
-    return [json, new Float64Array(nums), blobs, signal];
+    }
+    if (type === "string") return JSON.stringify(v);
+    if (type === "boolean") return v ? "true" : "false";
+    if (v === undefined) return undefined;
+    if (v === null) return "null";
+    if (v instanceof Blob) return '{"\\u0000":"b' + (blobs.push(v) - 1) + '","t":' + JSON.stringify(v.type) + "}";
+    if (v instanceof Number || v instanceof String || v instanceof Boolean) return JSON.stringify(v);
+    if (stack.includes(v)) throw new TypeError("Converting circular structure to JSON");
+    stack.push(v);
+    let out;
+    if (Array.isArray(v)) {
+      out = "[";
+      for (let i = 0; i < v.length; i++) out += (i ? "," : "") + (write(v, String(i), v[i]) ?? "null");
+      out += "]";
+    } else {
+      out = "{";
+      for (const k of Object.keys(v)) {
+        const item = write(v, k, v[k]);
+        if (item !== undefined) out += (out.length > 1 ? "," : "") + JSON.stringify(k) + ":" + item;
+      }
+      out += "}";
+    }
+    stack.pop();
+    return out;
+  };
+  try {
+    return [write({ "": value }, "", value ?? null) ?? "null", new Float64Array(nums), blobs, signal];
   } catch (e) {
     return [undefined, message(e)];
   }
+}
+
+/** A client's transport settings (src/options.rs `transport_json`). */
+export function config(json, timeoutMs, idleTimeoutMs, maxRetries) {
+  const cfg = JSON.parse(json);
+  cfg.timeoutMs = timeoutMs;
+  cfg.idleTimeoutMs = idleTimeoutMs;
+  cfg.maxRetries = maxRetries;
+  return cfg;
 }
 
 /**

@@ -18,6 +18,14 @@ extern "C" {
     /// `[undefined, message]` if the value cannot be serialised.
     pub(crate) fn encode(value: &JsValue) -> Array;
 
+    /// A client's transport settings: its JSON text plus the numbers.
+    pub(crate) fn config(
+        json: &str,
+        timeout_ms: f64,
+        idle_timeout_ms: f64,
+        max_retries: u32,
+    ) -> JsValue;
+
     /// Starts a request; `core` is the stream's handle on its core.
     pub(crate) fn run(
         core: ReasoningStream,
