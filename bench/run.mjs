@@ -267,19 +267,23 @@ async function sizes() {
 
 // ---------------------------------------------------------------- plan
 const RUNS = QUICK ? 3 : 5;
+const TYPICAL_RUNS = 101;
+const SCALE_RUNS = 9;
 function plan(inputs) {
   const jobs = [];
   const base = { kind: "time", warmups: 1, runs: RUNS };
   for (const inp of inputs.filter((i) => !i.mb)) {
     const common = { ...base, input: inp, protocol: inp.protocol, file: inp.file, url: inp.url };
-    if (inp.name === "typical") Object.assign(common, { warmups: 5, runs: QUICK ? 7 : 21 });
+    // A typical reply takes milliseconds: many runs, or one noisy run on
+    // this shared machine moves its median across the 2× line.
+    if (inp.name === "typical") Object.assign(common, { warmups: 10, runs: QUICK ? 7 : TYPICAL_RUNS });
     jobs.push({ ...common, chunk: KIB64 });
   }
   // The scaling curve is one job with the sizes interleaved (harness.scale);
   // openai-node is timed where its figure means something (the replies
   // above and small reads), the curve is about the fast contenders.
   const sizes = inputs.filter((i) => i.mb);
-  jobs.push({ ...base, kind: "scale", protocol: "openai", chunk: KIB64, sizes,
+  jobs.push({ ...base, runs: QUICK ? RUNS : SCALE_RUNS, kind: "scale", protocol: "openai", chunk: KIB64, sizes,
     only: [PKG_NAME, "eventsource-parser", "fetch+split"] });
   const four = sizes.find((i) => i.mb === 4);
   jobs.push({ ...base, input: four, protocol: "openai", file: four.file, url: four.url, chunk: SMALL_CHUNK });
@@ -620,7 +624,7 @@ ${inputs.map((i) => `| ${i.name} | ${i.protocol} | ${i.r} | ${i.a} | ${i.bytes} 
 
 - In memory: a substituted \`globalThis.fetch\` returns \`new Response(ReadableStream)\` whose reads are views of one buffer, ${KIB64 / 1024} KiB each (and ${SMALL_CHUNK} B on the 4 MB input). openai-node gets it through its \`fetch\` option; the others call \`globalThis.fetch\`. Each contender accumulates the reasoning and answer texts; this package is iterated part by part (each part's text touched) and its \`stream.reasoning\`/\`stream.answer\` read at the end.
 - Agreement: before timing, every contender's reasoning and answer texts (FNV-1a digest + length) are compared on every input at 64 KiB reads and, on the typical replies, at 7-byte reads. ${problems.length ? "**Disagreements: see below.**" : "All agreed."}
-- Timing: round-robin over the contenders (run *r* of each, then run *r*+1; each round starts at the next contender), no forced GC between runs (in Chromium a run right after \`gc()\` is 0.3–1 ms slower for every contender, and this package more), ${RUNS} timed runs after 1 warm-up (typical: ${QUICK ? 7 : 21} after 5). MB = 10⁶ bytes of SSE; events/s counts SSE events of the input. Ratio = fastest peer's median time / this package's median time.
+- Timing: round-robin over the contenders (run *r* of each, then run *r*+1; each round starts at the next contender), no forced GC between runs (in Chromium a run right after \`gc()\` is 0.3–1 ms slower for every contender, and this package more), ${RUNS} timed runs after 1 warm-up (typical: ${QUICK ? 7 : TYPICAL_RUNS} after 10; the scaling curve: ${QUICK ? RUNS : SCALE_RUNS}). MB = 10⁶ bytes of SSE; events/s counts SSE events of the input. Ratio = fastest peer's median time / this package's median time.
 - Memory: one run per contender in a fresh process (Node; \`process.memoryUsage()\` heapUsed + external, sampled every 64 reads) or a fresh page (Chromium; \`performance.memory.usedJSHeapSize\` with \`--enable-precise-memory-info\`), peak minus the value after a GC just before the run; "retained" is the same after a GC at the end, with the texts still held. The package's wasm linear memory is not in those heap figures: its growth during the run is listed and added. "Accumulated text" is what the reasoning and answer strings take in V8 (n bytes for n Latin-1 chars, else 2n); the package also keeps a UTF-8 copy in wasm memory (the API's \`stream.reasoning\`).
 - Size: each contender's minimal streaming page (\`bench/size/*.js\`) bundled with \`esbuild --bundle --minify --format=esm\`, then \`gzip -9\`; for this package plus \`visual_reasoning_bg.wasm\` gzip -9.
 - Compile: in Chromium, \`WebAssembly.compile(bytes)\` then \`WebAssembly.instantiate\`, median of 21 rounds (each round's bytes carry a distinct custom section so V8 cannot reuse a compiled module); fetching the .wasm over loopback is timed apart (\`cache: "no-store"\`).
