@@ -47,10 +47,11 @@ const requestId = (resp) => resp.headers.get("x-request-id") ?? resp.headers.get
 
 const ignore = () => {};
 
-// The markers of src/options.rs, as JSON text.
-const ANY = '{"\\u0000":"?"}';
-const SIGNAL = '{"\\u0000":"s"}';
-const EXTRA_BAD = '{"\\u0000":"x!"}';
+// The markers of src/options.rs, as JSON text: `{"\u0000":"<kind>"…}`.
+const MARK = '{"\\u0000":"';
+const ANY = MARK + '?"}';
+const SIGNAL = MARK + 's"}';
+const EXTRA_BAD = MARK + 'x!"}';
 
 /**
  * Options as the core reads them (src/options.rs): one JSON text, with
@@ -74,7 +75,7 @@ export function encode(value) {
   const write = (holder, key, v) => {
     if (v !== null && typeof v === "object" && typeof v.toJSON === "function") v = v.toJSON(key);
     const type = typeof v;
-    if (type === "number") return '{"\\u0000":"n' + (nums.push(v) - 1) + '"}';
+    if (type === "number") return MARK + "n" + (nums.push(v) - 1) + '"}';
     // A string where a number belongs: the core names the field.
     if (type === "bigint") return JSON.stringify(String(v));
     if (type === "function" || type === "symbol") return ANY;
@@ -82,7 +83,7 @@ export function encode(value) {
       if (key === "signal") return v instanceof AbortSignal ? ((signal = v), SIGNAL) : ANY;
       if (key === "extra" && type === "object") {
         try {
-          return '{"\\u0000":"x","j":' + JSON.stringify(JSON.stringify(v)) + "}";
+          return MARK + 'x","j":' + JSON.stringify(JSON.stringify(v)) + "}";
         } catch {
           return EXTRA_BAD;
         }
@@ -92,7 +93,7 @@ export function encode(value) {
     if (type === "boolean") return v ? "true" : "false";
     if (v === undefined) return undefined;
     if (v === null) return "null";
-    if (v instanceof Blob) return '{"\\u0000":"b' + (blobs.push(v) - 1) + '","t":' + JSON.stringify(v.type) + "}";
+    if (v instanceof Blob) return MARK + "b" + (blobs.push(v) - 1) + '","t":' + JSON.stringify(v.type) + "}";
     if (v instanceof Number || v instanceof String || v instanceof Boolean) return JSON.stringify(v);
     if (stack.includes(v)) throw new TypeError("Converting circular structure to JSON");
     stack.push(v);
@@ -325,17 +326,17 @@ class Run {
     try {
       // Usually the end of the body came with the last event: then it is
       // read within a few microtasks and no timer is needed.
-      let first = reader.read();
+      let pending = reader.read();
       let settled = false;
-      first.then(
+      pending.then(
         () => (settled = true),
         () => (settled = true),
       );
       for (let i = 0; i < 4 && !settled; i++) await undefined;
       if (!settled) this.arm(DRAIN, DRAIN_MS);
       for (;;) {
-        if ((await first).done !== false) return true;
-        first = reader.read();
+        if ((await pending).done !== false) return true;
+        pending = reader.read();
       }
     } catch {
       return false;
@@ -582,8 +583,7 @@ class Run {
 
 /**
  * What `stream[Symbol.asyncIterator]()` returns: plain JS, so the `next()`
- * of every part stays in JS (through a wasm class it crossed into wasm and
- * back, which costs most while V8 has not optimised the caller). `next()`
+ * of every part stays in JS instead of crossing into wasm and back. `next()`
  * is safe to call again before the last call settles; `return()` (a `for
  * await` left early) stops the request and resolves done.
  */
