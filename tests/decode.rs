@@ -405,6 +405,30 @@ fn openai_done_without_finish_reason_is_a_stream_error() {
 }
 
 #[test]
+fn release_frees_the_texts_and_keeps_what_a_page_reads_afterwards() {
+    let mut s = StreamState::new(Protocol::OpenAi, "m");
+    s.set_header_request_id("hdr-1");
+    s.feed(
+        b"data: {\"id\":\"chatcmpl-9\",\"model\":\"qvq-max\",\"choices\":[{\"delta\":{\"reasoning_content\":\"r\",\"content\":\"a\"},\"finish_reason\":\"stop\"}]}\n\n\
+          data: {\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2}}\n\n",
+    )
+    .unwrap();
+    assert!(s.has_text());
+    s.release();
+    assert!(!s.has_text(), "the texts are gone");
+    assert_eq!((s.reasoning(), s.answer()), ("", ""));
+    assert_eq!(s.finish_reason(), Some("stop"));
+    assert_eq!(s.request_id(), Some("chatcmpl-9"));
+    assert_eq!(s.model(), "qvq-max");
+    assert_eq!(s.usage().map(|u| u.total_tokens), Some(3));
+    // Nothing more is read.
+    let f = s
+        .feed(b"data: {\"choices\":[{\"delta\":{\"content\":\"late\"}}]}\n\n")
+        .unwrap();
+    assert!(f.parts.is_empty() && s.answer().is_empty());
+}
+
+#[test]
 fn openai_usage_before_finish_is_sent_at_done() {
     let mut s = StreamState::new(Protocol::OpenAi, "m");
     let f = s
