@@ -87,7 +87,7 @@ pub fn prepare_image(
         Err(e) => convert::error(&e, None),
     };
     glue::prepare(
-        PartIterator::detached(),
+        PartIterator {},
         &image,
         &get(&options, "model").as_string().unwrap_or_default(),
         &max_pixels,

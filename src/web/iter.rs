@@ -1,4 +1,6 @@
-//! `ReasoningStream` and its async iterator.
+//! `ReasoningStream`, the core it drives, and prepareImage's handle on
+//! the core (`PartIterator`). The parts iterator itself is plain JS
+//! (glue.js `Parts`).
 //!
 //! The transport (fetch, retries, timers, the body loop, the queue of parts
 //! and parked `next()` calls) runs in `glue.js`; the classes here forward
@@ -374,12 +376,6 @@ impl ReasoningStream {
 /// into wasm.) Not in the .d.ts: nothing but glue.js uses it.
 #[wasm_bindgen(skip_typescript)]
 pub struct PartIterator {}
-
-impl PartIterator {
-    pub(crate) fn detached() -> PartIterator {
-        PartIterator {}
-    }
-}
 
 #[wasm_bindgen]
 impl PartIterator {

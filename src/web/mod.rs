@@ -3,9 +3,9 @@
 //! Parsing, validation and wire formats all live in the core.
 //!
 //! - `client.rs`: `Client`, `Conversation`, `models()`
-//! - `iter.rs`: `ReasoningStream`, its iterator, and the core they drive
+//! - `iter.rs`: `ReasoningStream` and the core it drives
 //! - `glue.js` (bound in `glue.rs`): fetch, retries, timeouts, the body
-//!   loop and the iterator's queue, in JavaScript for size
+//!   loop, the queue of parts and their iterator, in JavaScript for size
 //! - `image.rs`: `estimateImageTokens`, `prepareImage`
 //! - `convert.rs`: every JS <-> core conversion, errors included
 
