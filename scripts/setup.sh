@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs everything the tests and the demo need, from nothing, idempotently:
 # the wasm32 target, wasm-pack and the wasm-bindgen CLI matching Cargo.toml,
-# Debian's Chromium + ChromeDriver + CJK fonts, and the pinned npm packages.
+# Debian's Chromium + ChromeDriver + CJK fonts, and the pinned npm packages
+# (among them the Deno, Bun and workerd runtimes the relay tests run in: npm
+# `deno`, `bun`, `workerd`, whose binaries come inside their platform
+# packages, so npm's blocked install scripts are not needed).
 #   VR_SETUP_BROWSER=0  skip Chromium (the demo alone does not need it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,3 +46,20 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   log "npm ci"
   npm ci --no-audit --no-fund
 fi
+
+# The runtimes' binaries, straight from their platform packages (the
+# wrappers' postinstall scripts do not run). A half-extracted package has
+# been seen once: check, and reinstall what is missing.
+runtime_bins=(node_modules/@deno/linux-x64-glibc/deno node_modules/@oven/bun-linux-x64/bin/bun
+  node_modules/@cloudflare/workerd-linux-64/bin/workerd)
+for bin in "${runtime_bins[@]}"; do
+  if [ ! -x "$bin" ]; then
+    log "$bin missing: reinstalling the npm packages"
+    rm -rf node_modules/@deno node_modules/@oven node_modules/@cloudflare
+    npm install --no-audit --no-fund --no-save
+    break
+  fi
+done
+for bin in "${runtime_bins[@]}"; do
+  [ -x "$bin" ] || { echo "setup: $bin is missing after npm install" >&2; exit 1; }
+done

@@ -101,6 +101,12 @@ function errorResponse(protocol, status, kind, message, rid = crypto.randomUUID(
   return res;
 }
 
+/** The refusal for a request body that went over the cap or stalled. */
+const bodyFailed = (p, state, rid) =>
+  state.error === "timeout"
+    ? errorResponse(p, 408, REQUEST_TIMEOUT, "The request body did not arrive in time.", rid)
+    : errorResponse(p, 413, TOO_LARGE, TOO_LARGE_MESSAGE, rid);
+
 const protocolOf = (path) =>
   path === OPENAI_PATH ? "openai" : path === DASHSCOPE_PATH ? "dashscope" : undefined;
 
@@ -294,18 +300,26 @@ export function createRelay(options) {
     return { release() {} };
   };
 
-  /** The request body as a stream that errors past the size cap or a stall. */
-  const limitedBody = (request, state) => {
+  /**
+   * The request body as a stream that fails past the size cap or a stall.
+   * Forwarded (`stop` given), it then stops and calls `stop`, which aborts
+   * the upstream request: erroring a request body would let some runtimes
+   * (workerd) end the upload cleanly, so the upstream would get a
+   * truncated body as if it were whole. Read locally, it errors.
+   */
+  const limitedBody = (request, state, stop) => {
     const reader = request.body.getReader();
     let bytes = 0;
+    const deadline = stop ? Infinity : Date.now() + bodyTimeoutMs;
     const read = () =>
       new Promise((resolve, reject) => {
+        const wait = Math.min(bodyTimeoutMs, deadline - Date.now());
         const timer =
           bodyTimeoutMs > 0 &&
           setTimeout(() => {
             state.error = "timeout";
             reject(new Error("request body stalled"));
-          }, bodyTimeoutMs);
+          }, Math.max(0, wait));
         reader.read().then(
           (r) => {
             clearTimeout(timer);
@@ -331,7 +345,10 @@ export function createRelay(options) {
             controller.enqueue(value);
           } catch (e) {
             reader.cancel(e).catch(() => {});
-            controller.error(e);
+            if (!stop) return controller.error(e);
+            stop();
+            // Never settles: the aborted fetch cancels this stream.
+            return new Promise(() => {});
           }
         },
         cancel(reason) {
@@ -353,17 +370,14 @@ export function createRelay(options) {
     // No compression: every event must pass as it arrives.
     headers.set("accept-encoding", "identity");
     const state = {};
-    let body = request.body && limitedBody(request, state);
+    const abort = new AbortController();
+    let body = request.body && limitedBody(request, state, !rewrite && (() => abort.abort(new Error(state.error))));
     if (rewrite) {
       let text;
       try {
         text = await new Response(body).text();
       } catch {
-        return state.error === "timeout"
-          ? errorResponse(p, 408, REQUEST_TIMEOUT, "The request body did not arrive in time.", rid)
-          : state.error === "too-large"
-            ? errorResponse(p, 413, TOO_LARGE, TOO_LARGE_MESSAGE, rid)
-            : null;
+        return state.error ? bodyFailed(p, state, rid) : null;
       }
       let v;
       try {
@@ -379,7 +393,6 @@ export function createRelay(options) {
       if (maxTokens !== undefined) capTokens(v, protocol, model, maxTokens);
       body = json(v);
     }
-    const abort = new AbortController();
     const onClientGone = () => abort.abort(request.signal.reason);
     request.signal?.addEventListener("abort", onClientGone);
     let timedOut = false;
@@ -400,10 +413,7 @@ export function createRelay(options) {
       });
     } catch (e) {
       request.signal?.removeEventListener("abort", onClientGone);
-      if (state.error === "too-large") return errorResponse(p, 413, TOO_LARGE, TOO_LARGE_MESSAGE, rid);
-      if (state.error === "timeout") {
-        return errorResponse(p, 408, REQUEST_TIMEOUT, "The request body did not arrive in time.", rid);
-      }
+      if (state.error) return bodyFailed(p, state, rid);
       if (timedOut) return errorResponse(p, 504, GATEWAY_TIMEOUT, "The upstream service did not answer in time.", rid);
       if (request.signal?.aborted) return null;
       // Names the upstream URL and the cause, never the key.
@@ -412,6 +422,12 @@ export function createRelay(options) {
       return errorResponse(p, 502, BAD_GATEWAY, "The relay could not reach the upstream service.", rid);
     } finally {
       clearTimeout(timer);
+    }
+    if (state.error) {
+      // The upstream answered before the body failed: it is not the answer.
+      request.signal?.removeEventListener("abort", onClientGone);
+      res.body?.cancel().catch(() => {});
+      return bodyFailed(p, state, rid);
     }
     const out = new Headers();
     for (const name of RESPONSE_HEADERS) {
@@ -453,7 +469,7 @@ export function createRelay(options) {
         );
       }
     }
-    const permit = await admit(await clientOf(request, info));
+    const permit = rateLimit || maxStreams ? await admit(await clientOf(request, info)) : { release() {} };
     if (permit.refused) {
       const res = errorResponse(p, 429, THROTTLING, permit.refused, rid);
       res.headers.set("retry-after", String(permit.retryAfter));

@@ -16,7 +16,7 @@ export const KEY = "sk-relay-conformance-KEY-0123456789abcdef";
  * (or the regexp given) and returns its URL, the process and its output
  * (stdout + stderr: every log line the relay wrote).
  */
-export async function spawnServer(cmd, args, { env = {}, cwd, timeoutMs = 30_000, ready = /listening on (http:\/\/[\d.]+:\d+)/ } = {}) {
+export async function spawnServer(cmd, args, { env = {}, cwd, timeoutMs = 30_000, ready = /listening on (http:\/\/[\d.]+:\d+)/, probe } = {}) {
   const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const take = (d) => {
@@ -34,12 +34,27 @@ export async function spawnServer(cmd, args, { env = {}, cwd, timeoutMs = 30_000
     }, timeoutMs);
     child.stdout.on("data", (d) => {
       take(d);
-      const m = ready.exec(out);
+      const m = ready?.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]);
       }
     });
+    if (probe) {
+      // A server that prints nothing when ready: poll until it answers.
+      const poll = async () => {
+        while (child.exitCode === null) {
+          try {
+            await fetch(probe);
+            clearTimeout(timer);
+            return resolve(new URL(probe).origin);
+          } catch {
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        }
+      };
+      poll();
+    }
     child.once("error", (e) => {
       clearTimeout(timer);
       reject(new Error(`cannot start ${cmd}: ${e.message}`));

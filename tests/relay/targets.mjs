@@ -142,6 +142,8 @@ export const TARGETS = {
     name: "workerd",
     lacks: {
       rawTarget: "workerd hands the Worker a parsed URL: dot segments and encoded dots are already resolved, so they cannot be refused with 400",
+      earlyCancel:
+        "does not tell a Worker that its client left while the Worker awaits the upstream's response headers (request.signal does not fire): the upstream request runs until upstreamTimeoutMs; once the reply streams, a client that leaves cancels it",
       peerAddress:
         "a Worker is given no peer address (on Cloudflare the CF-Connecting-IP header carries it; the relay's clientId option reads it): without clientId or trustForwardedFor all callers share one limit",
     },
@@ -167,7 +169,7 @@ const relay :Workerd.Worker = (
     (name = "relay.js", esModule = embed "relay.js"),
   ],
   compatibilityDate = "2025-09-01",
-  compatibilityFlags = ["nodejs_compat"],
+  compatibilityFlags = ["enable_request_signal"],
   bindings = [
     (name = "DASHSCOPE_API_KEY", fromEnvironment = "DASHSCOPE_API_KEY"),
     (name = "RELAY_OPTIONS", text = ${JSON.stringify(JSON.stringify(jsOptions(o)))}),
@@ -176,12 +178,11 @@ const relay :Workerd.Worker = (
 );
 `,
       );
+      // workerd prints no line when it listens: wait for the port to answer.
       const server = await spawnServer(WORKERD, ["serve", path.join(dir, "config.capnp"), "--verbose"], {
         env: keyEnv(o),
-        ready: /(?:Listening|listening)[^\n]*?/,
-      }).catch(async (e) => {
-        // workerd prints nothing when it is ready: probe the port instead.
-        throw e;
+        ready: null,
+        probe: `http://127.0.0.1:${port}/healthz`,
       });
       server.url = `http://127.0.0.1:${port}`;
       const stop = server.stop;
