@@ -1,0 +1,39 @@
+// The visual-reasoning relay as a Next.js App Router route handler: pages
+// use `new Client({ baseUrl: "/api/relay" })` (or the element's
+// base-url="/api/relay"), and the relay adds the Model Studio key, which
+// stays on the server. Configuration from the environment:
+//   DASHSCOPE_API_KEY   the key (required; a secret: never NEXT_PUBLIC_*)
+//   VR_REGION           intl | us | cn (default intl)
+//   VR_ALLOW_ORIGINS    other origins allowed, space-separated (the site's own is allowed)
+//   VR_CLIENT_TOKEN     a static token pages must send (optional)
+//   VR_RELAY_OPTIONS    any other createRelay options, as JSON (e.g. {"maxTokens": 4096})
+import { createRelay } from "visual-reasoning/relay";
+
+// Never prerendered or cached: every request is a live relay call.
+export const dynamic = "force-dynamic";
+
+let relay;
+function handle(request) {
+  // Made on first use, not at import: `next build` imports this module
+  // without the key.
+  relay ??= createRelay({
+    apiKey: process.env.DASHSCOPE_API_KEY,
+    region: process.env.VR_REGION || undefined,
+    allowOrigins: (process.env.VR_ALLOW_ORIGINS ?? "").split(/\s+/).filter(Boolean),
+    allowSameOrigin: true,
+    clientToken: process.env.VR_CLIENT_TOKEN || undefined,
+    basePath: "/api/relay",
+    // Vercel and `next start` put the caller's address last in
+    // X-Forwarded-For; route handlers get no peer address otherwise.
+    trustForwardedFor: true,
+    ...JSON.parse(process.env.VR_RELAY_OPTIONS || "{}"),
+  });
+  return relay(request);
+}
+
+export const GET = handle;
+export const POST = handle;
+export const OPTIONS = handle;
+export const PUT = handle;
+export const DELETE = handle;
+export const PATCH = handle;

@@ -1,0 +1,6 @@
+/** @type {import("next").NextConfig} */
+export default {
+  // The relay streams Server-Sent Events: compressing them would hold
+  // events back until a compression block fills.
+  compress: false,
+};
