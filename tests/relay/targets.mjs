@@ -5,7 +5,7 @@
 // is in `lacks`, by name, with the reason; the suite asserts what happens
 // instead.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync, rmSync, copyFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, renameSync, writeFileSync, rmSync, copyFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -77,6 +77,39 @@ const pkgFile = (f) => {
   if (!existsSync(p)) throw new Error(`${p} is missing: build the package first (bash scripts/build.sh)`);
   return p;
 };
+
+/**
+ * examples/nextjs as a user would set it up: copied to a temporary folder,
+ * the package installed from `npm pack ./pkg`, `next build`; then one
+ * `next start` per relay configuration (options through VR_RELAY_OPTIONS).
+ */
+let nextApp;
+export async function buildNextApp() {
+  if (nextApp) return nextApp;
+  const dir = mkdtempSync(path.join(tmpdir(), "vr-nextjs-"));
+  const src = path.join(ROOT, "examples", "nextjs");
+  cpSync(src, dir, { recursive: true, filter: (f) => !/[/\\](node_modules|\.next)$|visual-reasoning\.tgz$/.test(f) });
+  const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" };
+  const packed = JSON.parse(execFileSync("npm", ["pack", PKG, "--pack-destination", dir, "--json"], { cwd: dir, env, encoding: "utf8" }));
+  renameSync(path.join(dir, packed[0].filename), path.join(dir, "visual-reasoning.tgz"));
+  const run = (cmd, args) => {
+    try {
+      execFileSync(cmd, args, { cwd: dir, env, encoding: "utf8", stdio: "pipe" });
+    } catch (e) {
+      throw new Error(`${cmd} ${args.join(" ")} failed in ${dir}:\n${e.stdout}\n${e.stderr}`);
+    }
+  };
+  // scripts/setup.sh put the lockfile's packages in npm's cache.
+  run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"]);
+  run(process.execPath, ["node_modules/next/dist/bin/next", "build"]);
+  nextApp = dir;
+  return dir;
+}
+
+export function removeNextApp() {
+  if (nextApp && !process.env.KEEP_NEXT_TMP) rmSync(nextApp, { recursive: true, force: true });
+  nextApp = undefined;
+}
 
 const keyEnv = (o) => ({ DASHSCOPE_API_KEY: o.apiKey ?? KEY });
 
@@ -191,6 +224,26 @@ const relay :Workerd.Worker = (
         rmSync(dir, { recursive: true, force: true });
       };
       return server;
+    },
+  },
+  nextjs: {
+    name: "nextjs",
+    prefix: "/api/relay",
+    lacks: {
+      rawTarget:
+        "Next.js hands a route handler a parsed URL: dot segments and encoded dots are already resolved, so they cannot be refused with 400 (and it answers an absolute-form target with its own 308)",
+      peerAddress:
+        "a route handler is given no peer address: behind Vercel or a proxy that overwrites X-Forwarded-For set VR_TRUST_FORWARDED_FOR=1 (the example does on Vercel); without it all callers share one limit",
+    },
+    async start(o) {
+      const dir = await buildNextApp();
+      const port = await freePort();
+      return spawnServer(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(port), "-H", "127.0.0.1"], {
+        cwd: dir,
+        env: { ...keyEnv(o), NEXT_TELEMETRY_DISABLED: "1", VR_RELAY_OPTIONS: JSON.stringify(jsOptions(o)) },
+        ready: null,
+        probe: `http://127.0.0.1:${port}/api/relay/healthz`,
+      });
     },
   },
 };

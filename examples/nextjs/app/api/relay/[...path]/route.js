@@ -6,6 +6,9 @@
 //   VR_REGION           intl | us | cn (default intl)
 //   VR_ALLOW_ORIGINS    other origins allowed, space-separated (the site's own is allowed)
 //   VR_CLIENT_TOKEN     a static token pages must send (optional)
+//   VR_TRUST_FORWARDED_FOR  1 to count clients by X-Forwarded-For (default: on
+//                       Vercel, whose proxy overwrites it; `next start` passes
+//                       on whatever the client sent, so only behind a proxy)
 //   VR_RELAY_OPTIONS    any other createRelay options, as JSON (e.g. {"maxTokens": 4096})
 import { createRelay } from "visual-reasoning/relay";
 
@@ -23,9 +26,11 @@ function handle(request) {
     allowSameOrigin: true,
     clientToken: process.env.VR_CLIENT_TOKEN || undefined,
     basePath: "/api/relay",
-    // Vercel and `next start` put the caller's address last in
-    // X-Forwarded-For; route handlers get no peer address otherwise.
-    trustForwardedFor: true,
+    // A route handler gets no peer address: the per-client limits count
+    // callers by X-Forwarded-For where a proxy in front sets it.
+    trustForwardedFor: process.env.VR_TRUST_FORWARDED_FOR
+      ? process.env.VR_TRUST_FORWARDED_FOR === "1"
+      : Boolean(process.env.VERCEL),
     ...JSON.parse(process.env.VR_RELAY_OPTIONS || "{}"),
   });
   return relay(request);
