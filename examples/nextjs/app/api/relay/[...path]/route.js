@@ -14,6 +14,8 @@ import { createRelay } from "visual-reasoning/relay";
 
 // Never prerendered or cached: every request is a live relay call.
 export const dynamic = "force-dynamic";
+// On Vercel, how long a stream may last (seconds; within your plan's limit).
+export const maxDuration = 300;
 
 let relay;
 function handle(request) {
