@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createRelay } from "./relay.js";
-import { createNodeServer } from "./relay-node.js";
+import { createNodeServer, defaultMaxConnections } from "./relay-node.js";
 
 const NAME = "visual-reasoning-relay-js";
 
@@ -34,8 +34,10 @@ Usage: ${NAME} [flags]
   --upstream-timeout SECS     until the upstream's response headers (default 60)
   --header-timeout SECS       until a request head is complete (default 10; 408)
   --body-timeout SECS         between two reads of a request body (default 30; 408)
-  --max-connections N         open connections in total (default 1024; 0 = no cap)
-  --max-connections-per-ip N  open connections per client address (default 0 = no cap)
+  --max-connections N         open connections in total; more get 503 (default: half the
+                              descriptor limit less 128, within 16..10000; 0 = no cap)
+  --max-connections-per-ip N  open connections per peer address; more get 503
+                              (default 64; with --trust-forwarded-for 0 = no cap)
   --backlog N                 listen backlog (default 1024)
   --static DIR                also serve the files of DIR; its pages may call the relay same-origin
   --shutdown-grace SECS       after SIGTERM/SIGINT, how long open streams may take (default 30)
@@ -82,8 +84,8 @@ try {
       "upstream-timeout": { type: "string", default: "60" },
       "header-timeout": { type: "string", default: "10" },
       "body-timeout": { type: "string", default: "30" },
-      "max-connections": { type: "string", default: "1024" },
-      "max-connections-per-ip": { type: "string", default: "0" },
+      "max-connections": { type: "string" },
+      "max-connections-per-ip": { type: "string" },
       backlog: { type: "string", default: "1024" },
       static: { type: "string" },
       "shutdown-grace": { type: "string", default: "30" },
@@ -201,8 +203,10 @@ try {
 
 const server = createNodeServer(relay, {
   headerTimeoutMs: whole("header-timeout") * 1000,
-  maxConnections: whole("max-connections"),
-  maxConnectionsPerIp: whole("max-connections-per-ip"),
+  maxConnections: values["max-connections"] === undefined ? defaultMaxConnections() : whole("max-connections"),
+  // Behind a load balancer every connection comes from its address.
+  maxConnectionsPerIp:
+    values["max-connections-per-ip"] === undefined ? (values["trust-forwarded-for"] ? 0 : 64) : whole("max-connections-per-ip"),
 });
 const grace = whole("shutdown-grace");
 server.once("error", (e) => die(`cannot listen on ${values.listen}: ${e.message}`));
@@ -233,3 +237,6 @@ const stop = () => {
 };
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);
+// A relay logs what went wrong with one request and keeps serving the others.
+process.on("uncaughtException", (e) => console.error(`${new Date().toISOString()} relay error (uncaught): ${e?.stack ?? e}`));
+process.on("unhandledRejection", (e) => console.error(`${new Date().toISOString()} relay error (unhandled): ${e?.stack ?? e}`));

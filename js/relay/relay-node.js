@@ -5,6 +5,7 @@
 // and timeouts"): a header-read timeout, caps on open connections in total
 // and per client address, and one log line for connections that never
 // became a request.
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 
 const stamp = () => new Date().toISOString();
@@ -78,6 +79,25 @@ export function toNodeListener(handler) {
           { highWaterMark: 0 },
         )
       : null;
+    if (hasBody) {
+      // A reply sent before the body was read (413, 403, 429): read and
+      // discard the rest, so the client gets the reply rather than a reset
+      // (nginx's lingering close), for at most 30 s and 64 MiB.
+      res.once("finish", () => {
+        if (req.complete) return;
+        settled = true;
+        let discarded = 0;
+        const stop = setTimeout(() => req.socket.destroy(), 30_000);
+        stop.unref();
+        req.on("data", (chunk) => {
+          discarded += chunk.length;
+          if (discarded > 64 << 20) req.socket.destroy();
+        });
+        req.once("end", () => clearTimeout(stop));
+        req.once("close", () => clearTimeout(stop));
+        req.resume();
+      });
+    }
     let response;
     try {
       const request = new Request(url, {
@@ -150,7 +170,33 @@ async function writeResponse(response, req, res) {
 }
 
 /**
- * An http.Server serving `handler` with the connection-level limits.
+ * The default cap on open connections, as the Rust relay computes it: each
+ * relayed stream holds two descriptors (the client's and the upstream's),
+ * so half of what the descriptor limit leaves after 128, within 16..10000.
+ */
+export function defaultMaxConnections() {
+  let limit;
+  try {
+    limit = Number(/^Max open files\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "utf8"))?.[1]);
+  } catch {
+    // Not Linux: no cheap way to read the limit.
+  }
+  return limit > 0 ? Math.min(10_000, Math.max(16, Math.floor((limit - 128) / 2))) : 1024;
+}
+
+const unavailable = (message) => {
+  const body = JSON.stringify({ code: "ModelUnavailable", message, request_id: "-" });
+  return `HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+};
+const TIMEOUT_408 =
+  "HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: 58\r\n\r\nThe request head did not arrive in time (--header-timeout)";
+
+/**
+ * An http.Server serving `handler` with the Rust relay's connection layer:
+ * a header-read timeout (408 when part of a head came; an idle kept-alive
+ * connection is closed after it too), caps on open connections in total
+ * and per client address (503 and close), and a log line for every
+ * connection that never became a request.
  * @param {import("./relay-node.d.ts").FetchHandler} handler
  * @param {import("./relay-node.d.ts").NodeServerOptions} [options]
  * @returns {import("node:http").Server}
@@ -158,10 +204,11 @@ async function writeResponse(response, req, res) {
 export function createNodeServer(handler, options = {}) {
   const {
     headerTimeoutMs = 10_000,
-    maxConnections = 1024,
-    maxConnectionsPerIp = 0,
+    maxConnections = defaultMaxConnections(),
+    maxConnectionsPerIp = 64,
     log = (line) => console.error(line),
   } = options;
+  const line = (status, ms, bytes, outcome) => log(`${stamp()} - - ${status} ${ms}ms ${bytes}B rid=- ${outcome}`);
   const server = createServer(
     {
       // Each SSE event is a small write: Nagle would hold it back.
@@ -172,49 +219,80 @@ export function createNodeServer(handler, options = {}) {
       requestTimeout: 0,
       // How often Node checks headersTimeout (its default is 30 s).
       connectionsCheckingInterval: Math.max(250, Math.min(1000, headerTimeoutMs || 1000)),
-      keepAliveTimeout: 5_000,
+      keepAliveTimeout: headerTimeoutMs || 5_000,
     },
     toNodeListener(handler),
   );
-  if (maxConnections > 0) server.maxConnections = maxConnections;
+  let open = 0;
   const perIp = new Map();
   server.on("connection", (socket) => {
     const ip = (socket.remoteAddress ?? "").replace(/^::ffff:(?=\d+\.)/, "");
     const n = (perIp.get(ip) ?? 0) + 1;
-    if (maxConnectionsPerIp > 0 && n > maxConnectionsPerIp) {
-      log(`${stamp()} - - 503 0ms 0B rid=- refused connection (more than ${maxConnectionsPerIp} from one address)`);
-      socket.end("HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: 43\r\n\r\nToo many connections from this address.\r\n\r\n");
-      socket.destroySoon?.();
+    const why =
+      maxConnections > 0 && open >= maxConnections
+        ? ["max-connections", "The relay is at its connection limit; try again shortly."]
+        : maxConnectionsPerIp > 0 && n > maxConnectionsPerIp
+          ? ["max-connections-per-ip", "Too many open connections from this address; close some and try again."]
+          : undefined;
+    if (why) {
+      const res = unavailable(why[1]);
+      line(503, 0, Buffer.byteLength(res), `refused ${why[0]}`);
+      // end(), not destroy(): what the client already sent is read, so the
+      // close does not become a reset that discards the 503.
+      socket.on("error", () => {});
+      socket.end(res);
+      socket.resume();
+      setTimeout(() => socket.destroy(), 5_000).unref();
       return;
     }
+    open += 1;
     perIp.set(ip, n);
-    const opened = Date.now();
+    const state = { opened: Date.now(), mark: 0, busy: false, timedOut: false };
+    socket._vr = state;
     socket.once("close", () => {
+      open -= 1;
       const left = (perIp.get(ip) ?? 1) - 1;
       if (left > 0) perIp.set(ip, left);
       else perIp.delete(ip);
-      // A connection that closed without ever sending a whole request
-      // head still gets its line: nothing happens unlogged.
-      if (!socket._vrRequests && !socket._vrTimedOut && socket.bytesRead > 0) {
-        log(`${stamp()} - - - ${Date.now() - opened}ms 0B rid=- client-closed before a request`);
+      // The client went away in the middle of a request head.
+      if (!state.busy && !state.timedOut && socket.bytesRead > state.mark) {
+        line("-", Date.now() - state.opened, 0, "client-closed");
       }
     });
   });
-  server.on("request", (req) => {
-    req.socket._vrRequests = (req.socket._vrRequests ?? 0) + 1;
+  server.on("request", (req, res) => {
+    const state = req.socket._vr;
+    if (!state) return;
+    state.busy = true;
+    res.once("close", () => {
+      state.busy = false;
+      state.mark = req.socket.bytesRead;
+      state.opened = Date.now();
+    });
   });
   server.on("clientError", (err, socket) => {
-    const timedOut = err.code === "ERR_HTTP_REQUEST_TIMEOUT";
-    if (timedOut) {
-      socket._vrTimedOut = true;
-      log(`${stamp()} - - 408 ${headerTimeoutMs}ms 0B rid=- timeout header`);
+    const state = socket._vr ?? { opened: Date.now(), mark: 0 };
+    const waited = Date.now() - state.opened;
+    if (err.code === "ERR_HTTP_REQUEST_TIMEOUT") {
+      state.timedOut = true;
+      // A head begun and not finished gets its 408; a silent connection
+      // is just closed.
+      const begun = socket.bytesRead > state.mark;
+      if (begun && socket.writable) socket.end(TIMEOUT_408);
+      else socket.destroy();
+      line(begun ? 408 : "-", waited, begun ? TIMEOUT_408.length : 0, "timeout header");
+      return;
     }
-    if (socket.writable && !socket._vrRequests) {
-      const [status, text] = timedOut ? ["408 Request Timeout", "The request head did not arrive in time (--header-timeout)"] : ["400 Bad Request", "Bad request"];
-      socket.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: ${text.length}\r\n\r\n${text}`);
-    } else {
+    if (err.code === "ECONNRESET" || !socket.writable) {
       socket.destroy();
+      return;
     }
+    // Node could not parse the head: 431 for one too large, else 400.
+    const status = err.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
+    const text = status === 431 ? "Request Header Fields Too Large" : "Bad Request";
+    state.timedOut = true;
+    line(status, waited, 0, `refused ${status}`);
+    socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: ${text.length}\r\n\r\n${text}`);
   });
   return server;
 }

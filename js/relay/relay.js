@@ -63,7 +63,7 @@ const TOO_LARGE = ["RequestTooLarge", "request_too_large", "invalid_request_erro
 const THROTTLING = ["Throttling.RateQuota", "limit_requests", "limit_requests"];
 const BAD_GATEWAY = ["BadGateway", "bad_gateway", "upstream_error"];
 const GATEWAY_TIMEOUT = ["RequestTimeOut", "gateway_timeout", "upstream_error"];
-const REQUEST_TIMEOUT = ["RequestTimeout", "request_timeout", "invalid_request_error"];
+const REQUEST_TIMEOUT = ["RequestTimeOut", "request_timeout", "invalid_request_error"];
 const INTERNAL = ["InternalError", "internal_error", "internal_error"];
 
 const NOT_FOUND_MESSAGE = `Not found. The relay serves POST ${OPENAI_PATH} and POST ${DASHSCOPE_PATH}.`;
@@ -80,8 +80,13 @@ const STREAM_COUNT_TTL = 3600;
 
 const json = (value) => JSON.stringify(value);
 
-/** Responses the relay made to refuse a request (logged as `refused <status>`). */
-const REFUSALS = new WeakSet();
+/**
+ * How the log line names a response the relay made itself (the Rust
+ * relay's outcomes): `refused <status>`, `timeout body`, `timeout
+ * upstream`, `upstream-error connect: …`. Other responses are `completed`.
+ */
+const OUTCOMES = new WeakMap();
+const withOutcome = (res, outcome) => (OUTCOMES.set(res, outcome), res);
 
 /**
  * The JSON error body of `protocol` ("openai", "dashscope" or undefined for
@@ -97,14 +102,13 @@ function errorResponse(protocol, status, kind, message, rid = crypto.randomUUID(
     status,
     headers: { "content-type": "application/json", "x-request-id": rid },
   });
-  REFUSALS.add(res);
-  return res;
+  return withOutcome(res, `refused ${status}`);
 }
 
 /** The refusal for a request body that went over the cap or stalled. */
 const bodyFailed = (p, state, rid) =>
   state.error === "timeout"
-    ? errorResponse(p, 408, REQUEST_TIMEOUT, "The request body did not arrive in time.", rid)
+    ? withOutcome(errorResponse(p, 408, REQUEST_TIMEOUT, "The request body did not arrive in time; send it without pauses.", rid), "timeout body")
     : errorResponse(p, 413, TOO_LARGE, TOO_LARGE_MESSAGE, rid);
 
 const protocolOf = (path) =>
@@ -414,12 +418,17 @@ export function createRelay(options) {
     } catch (e) {
       request.signal?.removeEventListener("abort", onClientGone);
       if (state.error) return bodyFailed(p, state, rid);
-      if (timedOut) return errorResponse(p, 504, GATEWAY_TIMEOUT, "The upstream service did not answer in time.", rid);
+      if (timedOut) {
+        return withOutcome(errorResponse(p, 504, GATEWAY_TIMEOUT, "The upstream service did not answer in time.", rid), "timeout upstream");
+      }
       if (request.signal?.aborted) return null;
       // Names the upstream URL and the cause, never the key.
       const cause = e?.cause?.message ?? e?.cause?.code ?? "";
-      log(`${new Date().toISOString()} upstream error: POST ${url}: ${e?.message ?? e}${cause ? `: ${cause}` : ""}`);
-      return errorResponse(p, 502, BAD_GATEWAY, "The relay could not reach the upstream service.", rid);
+      const what = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH|connect/i.test(`${cause} ${e?.cause?.code}`) ? "connect" : "request";
+      return withOutcome(
+        errorResponse(p, 502, BAD_GATEWAY, "The relay could not reach the upstream service.", rid),
+        `upstream-error ${what}: POST ${url}: ${e?.message ?? e}${cause ? `: ${cause}` : ""}`,
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -519,6 +528,8 @@ export function createRelay(options) {
     const url = new URL(request.url);
     let path = url.pathname;
     const target = typeof info?.target === "string" ? info.target : path;
+    // The path as received, never the query.
+    const logPath = target.startsWith("/") ? target.split("?")[0] : path;
     let response;
     let done = () => {};
     const why = suspiciousTarget(target);
@@ -557,18 +568,17 @@ export function createRelay(options) {
         if (response === null) {
           // The caller left before the upstream answered: nobody reads this.
           done();
-          log(line(request, url, 499, started, 0, "-", "client-closed"));
+          log(line(request, logPath, "-", started, 0, "-", "client-closed"));
           return new Response(null, { status: 502 });
         }
         h.set("access-control-expose-headers", EXPOSE_HEADERS);
         response = withHeaders(response, h);
       }
     }
-    const refusal = REFUSALS.has(response);
-    return logged(response, refusal, (outcome, bytes) => {
+    return logged(response, OUTCOMES.get(response), (outcome, bytes) => {
       done();
       const id = response.headers.get("x-request-id") ?? response.headers.get("x-dashscope-request-id") ?? "-";
-      log(line(request, url, response.status, started, bytes, id, outcome));
+      log(line(request, logPath, response.status, started, bytes, id, outcome));
     }, request);
   };
 }
@@ -589,10 +599,10 @@ function withHeaders(response, extra) {
   return res;
 }
 
-const sanitize = (s) => s.slice(0, 300).replace(/[\s\x00-\x1f\x7f]/g, "?");
+const sanitize = (s, max = 300) => String(s).slice(0, max).replace(/[\s\x00-\x1f\x7f]/g, "?");
 
-function line(request, url, status, started, bytes, rid, outcome) {
-  return `${new Date().toISOString()} ${request.method} ${sanitize(url.pathname)} ${status} ${Date.now() - started}ms ${bytes}B rid=${sanitize(rid)} ${outcome}`;
+function line(request, path, status, started, bytes, rid, outcome) {
+  return `${new Date().toISOString()} ${request.method} ${sanitize(path)} ${status} ${Date.now() - started}ms ${bytes}B rid=${sanitize(rid)} ${String(outcome).slice(0, 600).replace(/[\x00-\x1f\x7f]/g, " ")}`;
 }
 
 /**
@@ -601,14 +611,14 @@ function line(request, url, status, started, bytes, rid, outcome) {
  * "upstream-error". Pulls one chunk per read and reads nothing ahead, so a
  * slow reader slows the upstream instead of filling memory.
  */
-function logged(response, refusal, end, request) {
+function logged(response, made, end, request) {
   let reported = false;
   let bytes = 0;
   const report = (outcome) => {
     if (!reported) end(outcome, bytes);
     reported = true;
   };
-  const finished = refusal ? `refused ${response.status}` : "completed";
+  const finished = made ?? "completed";
   if (!response.body) {
     report(finished);
     return response;
@@ -627,12 +637,14 @@ function logged(response, refusal, end, request) {
             controller.enqueue(value);
           }
         } catch (e) {
-          report(request.signal?.aborted ? "client-closed" : "upstream-error");
+          report(request.signal?.aborted ? "client-closed" : `upstream-error body: ${e?.cause?.message ?? e?.message ?? e}`);
           controller.error(e);
         }
       },
       cancel(reason) {
-        report("client-closed");
+        // A refusal or a timeout stays what it was, even if the client did
+        // not wait for all of its (small) body.
+        report(made ?? "client-closed");
         return reader.cancel(reason);
       },
     },

@@ -34,6 +34,7 @@ export function flags(o) {
   if (o.upstreamTimeoutMs !== undefined) a.push("--upstream-timeout", String(Math.ceil(o.upstreamTimeoutMs / 1000)));
   if (o.bodyTimeoutMs !== undefined) a.push("--body-timeout", String(Math.ceil(o.bodyTimeoutMs / 1000)));
   if (o.headerTimeoutMs !== undefined) a.push("--header-timeout", String(Math.ceil(o.headerTimeoutMs / 1000)));
+  if (o.maxConnectionsPerIp !== undefined) a.push("--max-connections-per-ip", String(o.maxConnectionsPerIp));
   a.push("--rate-limit", String(o.rateLimit ?? 0));
   a.push("--max-streams-per-ip", String(o.maxStreamsPerClient ?? 0));
   if (o.trustForwardedFor) a.push("--trust-forwarded-for");
@@ -43,7 +44,7 @@ export function flags(o) {
 
 /** The options the JS servers get (the key travels separately, in the environment). */
 function jsOptions(o) {
-  const { apiKey, headerTimeoutMs, shutdownGraceSeconds, ...rest } = o;
+  const { apiKey, headerTimeoutMs, maxConnectionsPerIp, shutdownGraceSeconds, ...rest } = o;
   return { rateLimit: 0, maxStreamsPerClient: 0, ...rest };
 }
 
@@ -114,7 +115,7 @@ export function removeNextApp() {
 const keyEnv = (o) => ({ DASHSCOPE_API_KEY: o.apiKey ?? KEY });
 
 /** Whether the Rust binary has issue 18's connection layer (it delivers the 413). */
-function rustHasConnectionLayer() {
+export function rustHasConnectionLayer() {
   try {
     return /--header-timeout/.test(execFileSync(RELAY_BINARY, ["--help"], { encoding: "utf8" }));
   } catch {
