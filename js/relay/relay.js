@@ -229,13 +229,18 @@ export function createRelay(options) {
     }
     upstream = u.href.replace(/\/+$/, "");
   }
-  const allowOrigins = (options.allowOrigins ?? []).map(String);
+  const list = (name) => {
+    const v = options[name] ?? [];
+    if (!Array.isArray(v)) fail(`${name} must be an array of strings`);
+    return v.map(String);
+  };
+  const allowOrigins = list("allowOrigins");
   if (allowOrigins.includes("*")) fail("allowOrigins '*' would let any page spend the key; list the origins");
   const origins = new Set(allowOrigins.map(normalizeOrigin));
   const allowNoOrigin = options.allowNoOrigin === true;
   const allowSameOrigin = options.allowSameOrigin === true;
   const clientToken = options.clientToken || undefined;
-  const allowModels = (options.allowModels ?? []).map(String);
+  const allowModels = list("allowModels");
   const maxTokens = options.maxTokens === undefined ? undefined : count(options, "maxTokens", 0);
   const maxBodyBytes = count(options, "maxBodyBytes", 20 * 1024 * 1024);
   const upstreamTimeoutMs = count(options, "upstreamTimeoutMs", 60_000) || 60_000;
