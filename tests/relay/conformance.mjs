@@ -5,7 +5,10 @@
 // Where a runtime cannot do something, its target names it in `lacks` and
 // the test asserts what happens instead; nothing is skipped silently.
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startMock } from "../support/mock.mjs";
 import {
@@ -721,6 +724,32 @@ export function launcherConformance(target, { spawnWith }) {
       } finally {
         await r.stop();
         await mock.stop();
+      }
+    });
+
+    test("--static serves a folder whose pages call the relay same-origin", async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), "vr-static-"));
+      writeFileSync(path.join(dir, "index.html"), "<h1>demo</h1>");
+      const mock = await startMock({ allowNoOrigin: true });
+      const r = await target.start({ upstream: mock.url, staticDir: dir });
+      try {
+        const page = await fetch(`${r.url}/`);
+        assert.equal(page.status, 200);
+        assert.equal(await page.text(), "<h1>demo</h1>");
+        assert.match(page.headers.get("content-type"), /^text\/html/);
+        assert.equal((await fetch(`${r.url}/missing.js`)).status, 404);
+        const traversal = await raw(r.url, "GET /../package.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assert.match(traversal, /^HTTP\/1\.1 400/);
+        const post = (origin) =>
+          fetch(r.url + OPENAI, { method: "POST", headers: { origin, "content-type": "application/json" }, body: JSON.stringify(openaiBody("qwen3-vl-plus")) });
+        const same = await post(r.url);
+        assert.equal(same.status, 200, "the page's own origin may call");
+        await same.text();
+        assert.equal((await post("http://elsewhere.example")).status, 403);
+      } finally {
+        await r.stop();
+        await mock.stop();
+        rmSync(dir, { recursive: true, force: true });
       }
     });
 

@@ -38,6 +38,7 @@ export function flags(o) {
   a.push("--rate-limit", String(o.rateLimit ?? 0));
   a.push("--max-streams-per-ip", String(o.maxStreamsPerClient ?? 0));
   if (o.trustForwardedFor) a.push("--trust-forwarded-for");
+  if (o.staticDir) a.push("--static", o.staticDir);
   if (o.shutdownGraceSeconds !== undefined) a.push("--shutdown-grace", String(o.shutdownGraceSeconds));
   return a;
 }
