@@ -224,6 +224,29 @@ export function conformance(target) {
       }
     });
 
+    test("an upstream that breaks off mid-stream gives the client a broken body, not a clean end", async () => {
+      const r = await relay({ upstream: stub.url });
+      stub.breakNext(true);
+      try {
+        const res = await call(r, OPENAI, { body: openaiBody("qwen3-vl-plus"), keep: false });
+        assert.equal(res.status, 200);
+        let text = "";
+        const decoder = new TextDecoder();
+        const error = await (async () => {
+          for await (const chunk of res.body) text += decoder.decode(chunk, { stream: true });
+        })().then(
+          () => undefined,
+          (e) => e,
+        );
+        assert.ok(error, `the body ended cleanly after ${JSON.stringify(text)}`);
+        assert.match(text, /"content":"a"/, "the events before the break arrived");
+        // (The Rust binary before issue 18 logs such a stream `aborted`.)
+        assert.ok(await until(() => /upstream[ -]error| 200 .* aborted$/m.test(r.output()), 5000), r.output());
+      } finally {
+        stub.breakNext(false);
+      }
+    });
+
     test("host-selection tricks in the request target are refused before anything reaches the upstream", async (ctx) => {
       const r = await relay({ upstream: stub.url });
       stub.seen.length = 0;

@@ -94,6 +94,14 @@ export async function recordingUpstream() {
         res.writeHead(200, { "content-type": "text/plain" }).end("followed\n");
         return;
       }
+      if (breakOff) {
+        // Two events, then the connection is cut: no final chunk.
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        res.write('data: {"choices":[{"delta":{"content":"a"}}]}\n\n');
+        res.write('data: {"choices":[{"delta":{"content":"b"}}]}\n\n');
+        setTimeout(() => res.socket.destroy(), 100);
+        return;
+      }
       if (redirect) {
         res.writeHead(302, { location: `http://127.0.0.1:${server.address().port}/followed`, "x-request-id": "stub-redirect" }).end();
         return;
@@ -112,12 +120,16 @@ export async function recordingUpstream() {
     });
   });
   let redirect = false;
+  let breakOff = false;
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
   return {
     url: `http://127.0.0.1:${server.address().port}`,
     seen,
     redirectNext(on = true) {
       redirect = on;
+    },
+    breakNext(on = true) {
+      breakOff = on;
     },
     async stop() {
       server.closeAllConnections();
