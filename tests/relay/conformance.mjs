@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { after, before, describe, test } from "node:test";
+import { after, afterEach, before, describe, test } from "node:test";
 import { startMock } from "../support/mock.mjs";
 import {
   DASHSCOPE,
@@ -46,8 +46,11 @@ export function conformance(target) {
         recordingUpstream(),
       ]);
     });
+    // Each test's relays end with it (a suite would otherwise hold 20 processes).
+    afterEach(async () => {
+      await Promise.all(running.splice(0).map((r) => r.stop()));
+    });
     after(async () => {
-      await Promise.all(running.map((r) => r.stop()));
       await Promise.all([fast?.stop(), paced?.stop(), stub?.stop()]);
     });
 

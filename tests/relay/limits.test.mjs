@@ -4,7 +4,7 @@
 // `--header-timeout` exists (until then these are skipped for it, by name).
 import assert from "node:assert/strict";
 import net from "node:net";
-import { after, before, describe, test } from "node:test";
+import { after, afterEach, before, describe, test } from "node:test";
 import { startMock } from "../support/mock.mjs";
 import { OPENAI, ORIGIN, openaiBody, sleep, until } from "./support.mjs";
 import { TARGETS, rustHasConnectionLayer } from "./targets.mjs";
@@ -30,8 +30,10 @@ for (const target of [TARGETS.node, TARGETS.rust]) {
     before(async () => {
       mock = await startMock({ allowNoOrigin: true });
     });
+    afterEach(async () => {
+      await Promise.all(running.splice(0).map((r) => r.stop()));
+    });
     after(async () => {
-      await Promise.all(running.map((r) => r.stop()));
       await mock?.stop();
     });
     async function relay(o) {
