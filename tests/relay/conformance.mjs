@@ -147,7 +147,7 @@ export function conformance(target) {
         const left = performance.now();
         abort.abort();
         await pending;
-        const closed = await until(() => silent.firstClosed(), late ? 8000 : 3000);
+        const closed = await until(() => silent.firstClosed(), late ? 8000 : 5000);
         assert.ok(closed !== undefined, `the upstream connection was closed; relay log:\n${r.output()}`);
         if (late) {
           // lacks.earlyCancel: closed by upstreamTimeoutMs, not by the client leaving.

@@ -44,7 +44,7 @@ for (const target of [TARGETS.node, TARGETS.rust]) {
     const lines = (r) => r.output().split("\n");
 
     test("a head that stalls gets 408 and is closed in time; a silent connection is closed; /healthz stays fast", async () => {
-      const r = await relay({ headerTimeoutMs: 1000 });
+      const r = await relay({ headerTimeoutMs: 3000 });
       const slow = connect(r.url);
       const silent = connect(r.url);
       await Promise.all([slow.ready, silent.ready]);
@@ -54,10 +54,12 @@ for (const target of [TARGETS.node, TARGETS.rust]) {
       const h0 = performance.now();
       const health = await fetch(`${r.url}/healthz`);
       assert.equal(health.status, 200);
-      assert.ok(performance.now() - h0 < 900, "/healthz answered while a head stalled");
-      await Promise.all([slow.closed, silent.closed].map((p) => Promise.race([p, sleep(8000)])));
+      // Well before the 3 s a stalled head is given: not queued behind it.
+      assert.ok(performance.now() - h0 < 2000, "/healthz answered while a head stalled");
+      assert.equal(slow.closedAt, undefined, "the stalled head had its time");
+      await Promise.all([slow.closed, silent.closed].map((p) => Promise.race([p, sleep(10_000)])));
       assert.ok(slow.closedAt !== undefined && silent.closedAt !== undefined, "both were closed");
-      assert.ok(slow.closedAt - t0 < 6000, `closed after ${slow.closedAt - t0} ms`);
+      assert.ok(slow.closedAt - t0 < 9000, `closed after ${slow.closedAt - t0} ms`);
       assert.match(slow.text, /^HTTP\/1\.1 408 /);
       assert.equal(silent.text, "", "a silent connection gets no 408, only a close");
       const log = await until(() => lines(r).filter((l) => l.endsWith("timeout header")).length >= 2 && lines(r), 3000);
