@@ -8,6 +8,9 @@
 #      pkg/visual_reasoning.js; `any` -> `unknown` in the raw-ABI types,
 #   4. pkg/package.json from pkg.json.template (version etc. from Cargo.toml),
 #   5. the `visual-reasoning/element` entry, if scripts/build-element.mjs exists,
+#   6. the `visual-reasoning/relay` entries (scripts/build-relay.mjs: the fetch
+#      handler, its Node adapter and the `visual-reasoning-relay-js` bin; it
+#      prints their sizes and fails when relay.js is over 8 KB gzip),
 # then prints raw / gzip -9 / brotli sizes of the wasm and its JS glue, and
 # checks wasm + glue against the 36 KB gzip budget: over it, a loud warning,
 # and a failure when VR_ENFORCE_SIZE=1 (make that the default once the
@@ -71,6 +74,8 @@ done
 if [ -f scripts/build-element.mjs ]; then
   node scripts/build-element.mjs --outdir pkg
 fi
+
+node scripts/build-relay.mjs pkg
 
 node --input-type=module - "$BUDGET_GZ" "${VR_ENFORCE_SIZE:-0}" <<'JS'
 import { readFileSync } from "node:fs";

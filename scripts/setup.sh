@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs everything the tests and the demo need, from nothing, idempotently:
 # the wasm32 target, wasm-pack and the wasm-bindgen CLI matching Cargo.toml,
-# Debian's Chromium + ChromeDriver + CJK fonts, and the pinned npm packages.
+# Debian's Chromium + ChromeDriver + CJK fonts, and the pinned npm packages
+# (among them the Deno, Bun and workerd runtimes the relay tests run in: npm
+# `deno`, `bun`, `workerd`, whose binaries come inside their platform
+# packages, so npm's blocked install scripts are not needed).
 #   VR_SETUP_BROWSER=0  skip Chromium (the demo alone does not need it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,4 +45,37 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "npm ci"
   npm ci --no-audit --no-fund
+fi
+
+# The runtimes' binaries, straight from their platform packages (the
+# wrappers' postinstall scripts do not run). A half-extracted package has
+# been seen once: check, and reinstall what is missing.
+runtime_bins=(node_modules/@deno/linux-x64-glibc/deno node_modules/@oven/bun-linux-x64/bin/bun
+  node_modules/@cloudflare/workerd-linux-64/bin/workerd)
+for bin in "${runtime_bins[@]}"; do
+  if [ ! -x "$bin" ]; then
+    log "$bin missing: reinstalling the npm packages"
+    rm -rf node_modules/@deno node_modules/@oven node_modules/@cloudflare
+    npm install --no-audit --no-fund --no-save
+    break
+  fi
+done
+for bin in "${runtime_bins[@]}"; do
+  [ -x "$bin" ] || { echo "setup: $bin is missing after npm install" >&2; exit 1; }
+done
+
+# examples/nextjs's packages (Next.js, React; pinned by its package-lock.json)
+# into npm's cache: the relay tests install the example from the packed
+# tarball with --prefer-offline.
+if [ ! -f node_modules/.vr-nextjs-cached ] || [ examples/nextjs/package-lock.json -nt node_modules/.vr-nextjs-cached ]; then
+  log "npm cache add (examples/nextjs)"
+  node -e '
+    const lock = require("./examples/nextjs/package-lock.json");
+    const fits = (list, v) => !list || list.includes(v);
+    for (const [where, p] of Object.entries(lock.packages)) {
+      if (!where.startsWith("node_modules/") || p.link || !p.version || p.resolved?.startsWith("file:")) continue;
+      if (!fits(p.os, process.platform) || !fits(p.cpu, process.arch) || (p.libc && !p.libc.includes("glibc"))) continue;
+      console.log(where.slice(where.lastIndexOf("node_modules/") + 13) + "@" + p.version);
+    }' | xargs -r npm cache add --no-audit --no-fund
+  touch node_modules/.vr-nextjs-cached
 fi

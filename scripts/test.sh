@@ -42,6 +42,8 @@ step "www: vite build" node_modules/.bin/vite build --config www/vite.config.js 
 step "node + browser + types + pack + e2e tests" \
   node --test --test-concurrency=1 tests/node/ tests/types/ tests/browser/ tests/pack/ tests/e2e/
 step "python SDKs through the relay" bash tests/python/check_sdks.sh
+step "relay conformance: Rust binary; JS relay on Node, Deno, Bun, workerd, Next.js" \
+  node --test --test-concurrency=1 tests/relay/
 
 printf '\n'
 for f in "${failures[@]}"; do printf 'failed step: %s\n' "$f"; done

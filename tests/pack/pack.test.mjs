@@ -50,6 +50,15 @@ test("npm pack produces a tarball with the module, the wasm, the types and packa
     assert.ok(files.includes(f), `the tarball has ${f} (has ${files.join(", ")})`);
   }
   assert.equal(info.name, "visual-reasoning");
+  // The relay entries (visual-reasoning/relay, /relay/node) and the bin.
+  for (const f of ["relay.js", "relay.d.ts", "relay-node.js", "relay-node.d.ts", "relay-cli.js"]) {
+    assert.ok(files.includes(f), `the tarball has ${f}`);
+  }
+  const manifest = JSON.parse(readFileSync(path.join(PKG, "package.json"), "utf8"));
+  assert.deepEqual(manifest.exports["./relay"], { types: "./relay.d.ts", default: "./relay.js" });
+  assert.deepEqual(manifest.exports["./relay/node"], { types: "./relay-node.d.ts", default: "./relay-node.js" });
+  assert.equal(manifest.bin["visual-reasoning-relay-js"], "./relay-cli.js");
+  assert.match(readFileSync(path.join(PKG, "relay-cli.js"), "utf8"), /^#!\/usr\/bin\/env node\n/, "the bin starts with a shebang");
   const wasm = info.files.find((f) => f.path === "visual_reasoning_bg.wasm");
   t.diagnostic(`tarball ${info.filename}: ${info.size} bytes packed, ${info.unpackedSize} unpacked; wasm ${wasm.size} bytes`);
 });
@@ -139,4 +148,23 @@ console.log(JSON.stringify({ answer: r.answer, finishReason: r.finishReason }));
     assert.equal(out.finishReason, "stop", `Node (${how} init)`);
     assert.ok(out.answer.length > 0);
   }
+
+  // The relay entry and its bin, as installed: the bin lists its flags, and
+  // createRelay from `visual-reasoning/relay` relays to the mock.
+  const help = run(path.join(app, "node_modules", ".bin", "visual-reasoning-relay-js"), ["--help"], app);
+  assert.match(help, /--allow-origin ORIGIN/);
+  writeFileSync(
+    path.join(app, "relay-check.mjs"),
+    `import { createRelay } from "visual-reasoning/relay";
+const relay = createRelay({ apiKey: "sk-pack", upstream: process.argv[2], allowNoOrigin: true, log: false });
+const res = await relay(new Request("http://relay.test/compatible-mode/v1/chat/completions", {
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({ model: "qwen3-vl-plus", stream: true, messages: [{ role: "user", content: "x" }] }),
+}));
+const text = await res.text();
+console.log(JSON.stringify({ status: res.status, done: text.endsWith("data: [DONE]\\n\\n") }));
+`,
+  );
+  assert.deepEqual(JSON.parse(run(process.execPath, ["relay-check.mjs", mock.url], app)), { status: 200, done: true });
 });

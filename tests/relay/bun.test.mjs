@@ -1,0 +1,5 @@
+// The conformance suite against the JS relay under Bun (Bun.serve, npm `bun`).
+import { conformance } from "./conformance.mjs";
+import { TARGETS } from "./targets.mjs";
+
+conformance(TARGETS.bun);

@@ -1,0 +1,14 @@
+// The JS relay under Bun.serve, as relay/README.md "Deploy: Bun" shows it;
+// options from RELAY_OPTIONS (JSON), the key from DASHSCOPE_API_KEY.
+const { createRelay } = await import(process.env.RELAY_MODULE ?? "visual-reasoning/relay");
+
+const relay = createRelay({ ...JSON.parse(process.env.RELAY_OPTIONS ?? "{}"), apiKey: process.env.DASHSCOPE_API_KEY });
+const server = Bun.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  // Bun closes a connection silent for 10 s by default; a model may think
+  // quietly for longer (255 s is Bun's maximum).
+  idleTimeout: 255,
+  fetch: (request, server) => relay(request, { remoteAddress: server.requestIP(request)?.address }),
+});
+console.log(`listening on http://${server.hostname}:${server.port}`);
