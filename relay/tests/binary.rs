@@ -127,11 +127,22 @@ async fn relay_in_front_of_mock_logs_one_line_per_request_without_the_key() {
     assert_eq!(lines.len(), 3, "{log}");
     assert!(lines[0].contains("POST /compatible-mode/v1/chat/completions 200 "));
     assert!(
-        lines[0].contains(&format!("rid={rid} complete")),
+        lines[0].ends_with(&format!("rid={rid} completed")),
         "{}",
         lines[0]
     );
-    assert!(lines[1].contains("GET /nope 404 "));
+    // Responses that are not streams end `completed` or `refused`, not
+    // `aborted` (hyper never polls a full body to its end).
+    assert!(
+        lines[1].contains("GET /nope 404 ") && lines[1].ends_with(" refused 404"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2].contains("GET /config 200 ") && lines[2].ends_with(" completed"),
+        "{}",
+        lines[2]
+    );
 }
 
 #[test]
