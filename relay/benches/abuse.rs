@@ -27,7 +27,8 @@
 //!
 //! Options: `--bin PATH` (another build of the relay, e.g. an older one),
 //! `--n N`, `--secs S`, `--nofile N` (the relay runs under `ulimit -n N`),
-//! `--relay-arg ARG` (repeatable: extra relay flags).
+//! `--relay-arg ARG` (repeatable: extra relay flags), `--show-log TEXT`
+//! (burst: print the relay's log lines containing TEXT).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -52,6 +53,7 @@ struct Opts {
     tps: f64,
     settle: u64,
     relay_args: Vec<String>,
+    show_log: Option<String>,
 }
 
 fn opts() -> Opts {
@@ -65,6 +67,7 @@ fn opts() -> Opts {
         tps: 100.0,
         settle: 30,
         relay_args: Vec::new(),
+        show_log: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -79,6 +82,7 @@ fn opts() -> Opts {
             "--tps" => o.tps = val().parse().unwrap(),
             "--settle" => o.settle = val().parse().unwrap(),
             "--relay-arg" => o.relay_args.push(val()),
+            "--show-log" => o.show_log = Some(val()),
             s if !s.starts_with('-') && o.scenario.is_empty() => o.scenario = s.to_owned(),
             s => panic!("unknown option {s}"),
         }
@@ -761,6 +765,17 @@ async fn burst(o: &Opts) {
         );
     }
     println!("  relay log: {:?}", relay.outcomes());
+    if let Some(p) = &o.show_log {
+        for l in relay
+            .log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.contains(p.as_str()))
+        {
+            println!("  | {l}");
+        }
+    }
 }
 
 impl Proc {

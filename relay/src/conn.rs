@@ -162,6 +162,8 @@ fn conn_key(ip: IpAddr) -> IpAddr {
 struct Counter {
     limits: ConnLimits,
     total: AtomicUsize,
+    /// The most open at once since the heap was last trimmed.
+    peak: AtomicUsize,
     per_ip: Mutex<HashMap<IpAddr, usize>>,
 }
 
@@ -191,6 +193,7 @@ impl Counter {
         }
         *n += 1;
         self.total.store(total + 1, Ordering::Relaxed);
+        self.peak.fetch_max(total + 1, Ordering::Relaxed);
         Ok(Slot {
             counter: Arc::clone(self),
             key,
@@ -242,8 +245,11 @@ pub async fn serve(
     let counter = Arc::new(Counter {
         limits,
         total: AtomicUsize::new(0),
+        peak: AtomicUsize::new(0),
         per_ip: Mutex::new(HashMap::new()),
     });
+    let mut trim_tick = tokio::time::interval(TRIM_EVERY);
+    trim_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // Dropping the sender tells every connection to finish; the receivers
     // they hold tell us when all have.
     let (stop_tx, stop_rx) = watch::channel(());
@@ -267,6 +273,14 @@ pub async fn serve(
                 }
             },
             () = &mut shutdown => break,
+            _ = trim_tick.tick() => {
+                let now = counter.total.load(Ordering::Relaxed);
+                if counter.peak.load(Ordering::Relaxed) >= now + TRIM_AFTER_DROP {
+                    counter.peak.store(now, Ordering::Relaxed);
+                    tokio::task::spawn_blocking(trim_heap);
+                }
+                continue;
+            }
         };
         // Each SSE event is a small write: Nagle would hold it back.
         let _ = tcp.set_nodelay(true);
@@ -296,6 +310,26 @@ pub async fn serve(
     stop_tx.closed().await;
     Ok(())
 }
+
+/// How often to look whether the heap should be trimmed, and by how many
+/// connections the count must have fallen from its peak: a burst is over.
+const TRIM_EVERY: Duration = Duration::from_secs(5);
+const TRIM_AFTER_DROP: usize = 64;
+
+/// Gives freed memory back to the OS. glibc's malloc keeps what a burst of
+/// streams freed in its per-thread arenas (RSS stayed at 80–130 MB after
+/// 2 000 streams; README "Memory"); `malloc_trim` returns it.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn trim_heap() {
+    // SAFETY: malloc_trim only walks glibc's own heap, under its locks.
+    // It took 22 ms after 2 000 streams, on a blocking thread.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn trim_heap() {}
 
 fn is_connection_error(e: &io::Error) -> bool {
     matches!(
@@ -700,6 +734,7 @@ mod tests {
                 max_connections_per_ip: 2,
             },
             total: AtomicUsize::new(0),
+            peak: AtomicUsize::new(0),
             per_ip: Mutex::new(HashMap::new()),
         });
         let a: IpAddr = "10.0.0.1".parse().unwrap();
