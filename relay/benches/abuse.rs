@@ -28,7 +28,7 @@
 //! Options: `--bin PATH` (another build of the relay, e.g. an older one),
 //! `--n N`, `--secs S`, `--nofile N` (the relay runs under `ulimit -n N`),
 //! `--relay-arg ARG` (repeatable: extra relay flags), `--show-log TEXT`
-//! (burst: print the relay's log lines containing TEXT).
+//! (print the relay's log lines containing TEXT).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -334,6 +334,7 @@ async fn slowloris(o: &Opts) {
     );
     tokio::time::sleep(Duration::from_millis(300)).await;
     println!("  relay log: {:?}", relay.outcomes());
+    show_log(o, &relay);
 }
 
 // ---------------------------------------------------------------- stall-body
@@ -546,6 +547,7 @@ async fn oversize(o: &Opts) {
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     println!("  relay log: {:?}", relay.outcomes());
+    show_log(o, &relay);
 }
 
 // ---------------------------------------------------------------- connect-burst
@@ -765,14 +767,14 @@ async fn burst(o: &Opts) {
         );
     }
     println!("  relay log: {:?}", relay.outcomes());
+    show_log(o, &relay);
+}
+
+/// Prints the relay's log lines containing `--show-log TEXT`.
+fn show_log(o: &Opts, relay: &Proc) {
     if let Some(p) = &o.show_log {
-        for l in relay
-            .log
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|l| l.contains(p.as_str()))
-        {
+        let log = relay.log.lock().unwrap();
+        for l in log.iter().filter(|l| l.contains(p.as_str())) {
             println!("  | {l}");
         }
     }

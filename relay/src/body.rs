@@ -43,6 +43,11 @@ impl BodyState {
             .compare_exchange(READING, v, Ordering::Relaxed, Ordering::Relaxed);
     }
 
+    /// The client is still sending it.
+    pub fn is_reading(&self) -> bool {
+        self.0.load(Ordering::Relaxed) == READING
+    }
+
     /// Why the body could not be read, if it could not.
     pub fn failure(&self) -> Option<BodyError> {
         match self.0.load(Ordering::Relaxed) {

@@ -100,6 +100,7 @@ pub fn raise_fd_limit() -> Option<u64> {
             }
         }
     }
+    #[allow(clippy::unnecessary_cast)] // rlim_t is not u64 on every target
     Some(lim.rlim_cur as u64)
 }
 
@@ -116,6 +117,7 @@ pub fn fd_limit() -> Option<u64> {
         rlim_max: 0,
     };
     // SAFETY: getrlimit only writes the struct passed.
+    #[allow(clippy::unnecessary_cast)] // rlim_t is not u64 on every target
     (unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0).then_some(lim.rlim_cur as u64)
 }
 
@@ -263,7 +265,7 @@ pub async fn serve(
                     if !is_connection_error(&e) {
                         // Out of descriptors or memory: wait instead of
                         // spinning, and say so at most once a second.
-                        if last_accept_error.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
+                        if last_accept_error.map_or(true, |t| t.elapsed() >= Duration::from_secs(1)) {
                             log.write(format!("{} accept error: {e}", crate::log::timestamp()));
                             last_accept_error = Some(Instant::now());
                         }
@@ -438,19 +440,19 @@ impl Connection {
         let io = parts.io.into_inner();
         let mut linger = shared.unread_body.load(Ordering::Relaxed);
         match (&io.timed_out, &result) {
-            (Some(t), _) => {
-                // A request was begun (or a fresh connection stayed silent)
-                // and its head never came: that is a request's line too.
-                if t.head_bytes > 0 || t.first {
-                    crate::log::connection_line(
-                        &self.log,
-                        (t.head_bytes > 0).then_some(408),
-                        t.waited,
-                        t.sent,
-                        &Outcome::TimeoutHeader,
-                    );
-                }
+            // A request was begun (or a fresh connection stayed silent)
+            // and its head never came: that is a request's line too. An
+            // idle kept-alive connection made no request: no line.
+            (Some(t), _) if t.head_bytes > 0 || t.first => {
+                crate::log::connection_line(
+                    &self.log,
+                    (t.head_bytes > 0).then_some(408),
+                    t.waited,
+                    t.sent,
+                    &Outcome::TimeoutHeader,
+                );
             }
+            (Some(_), _) => {}
             (None, Err(e)) if e.is_parse() || e.is_parse_too_large() => {
                 // hyper answered 400/431 itself.
                 let status = if e.is_parse_too_large() { 431 } else { 400 };
@@ -463,7 +465,9 @@ impl Connection {
                 );
                 linger = true;
             }
-            (None, _) if io.head_bytes > 0 && io.waiting => {
+            // Bytes after a refused request are the rest of its body, not
+            // a new head: only a head cut off mid-way is a request's line.
+            (None, _) if io.head_bytes > 0 && io.waiting && !linger => {
                 // The client went away in the middle of a request head.
                 crate::log::connection_line(
                     &self.log,

@@ -142,7 +142,8 @@ pub async fn forward(state: &AppState, protocol: Protocol, req: Request, rid: &s
         .headers(headers)
         .body(upstream_body)
         .send();
-    let upstream_res = match tokio::time::timeout(cfg.upstream_timeout, send).await {
+    let upstream_res = match upstream_wait(send, cfg.upstream_timeout, body_state.as_deref()).await
+    {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
             // The body this request streamed may be what failed: the
@@ -212,6 +213,25 @@ pub async fn forward(state: &AppState, protocol: Protocol, req: Request, rid: &s
             rid,
         )
     })
+}
+
+/// Waits for the upstream's response headers for at most `timeout`, not
+/// counting the time the client is still sending a streamed body: the
+/// upstream cannot answer before it has the body, and a stalled body is the
+/// client's fault, which `--body-timeout` answers with 408, not a 504.
+async fn upstream_wait<F: std::future::Future>(
+    send: F,
+    timeout: std::time::Duration,
+    body: Option<&BodyState>,
+) -> Result<F::Output, ()> {
+    let mut send = std::pin::pin!(send);
+    loop {
+        match tokio::time::timeout(timeout, &mut send).await {
+            Ok(r) => return Ok(r),
+            Err(_) if body.is_some_and(BodyState::is_reading) => continue,
+            Err(_) => return Err(()),
+        }
+    }
 }
 
 /// Caps `max_tokens` and `thinking_budget` at `cap` wherever either

@@ -230,21 +230,22 @@ async fn stalled_body(url: &str, sent: usize, drip: Option<Duration>) -> String 
 async fn a_stalled_body_gets_408_streamed_buffered_and_in_mock_mode() {
     let mock = mock(0.0).await;
     let mut cfg = relay_config(&mock.url);
-    cfg.conn.body_timeout = Duration::from_secs(1);
-    // Far beyond the test's wait: a 504 would not count.
-    cfg.upstream_timeout = Duration::from_secs(60);
+    cfg.conn.body_timeout = Duration::from_secs(2);
+    // Shorter than the body timeout: the client's stall is still a 408,
+    // not the upstream's 504.
+    cfg.upstream_timeout = Duration::from_secs(1);
     let streamed = start(cfg.clone()).await;
     cfg.max_tokens = Some(100);
     let buffered = start(cfg).await;
     let mut mcfg = visual_reasoning_relay::Config::mock(0.0);
     mcfg.allow_origins = vec![ORIGIN.into()];
-    mcfg.conn.body_timeout = Duration::from_secs(1);
+    mcfg.conn.body_timeout = Duration::from_secs(2);
     let mock_mode = start(mcfg).await;
     let (a, b, c, d) = tokio::join!(
         stalled_body(&streamed.url, 100, None),
         stalled_body(&buffered.url, 100, None),
         stalled_body(&mock_mode.url, 100, None),
-        // Never 1 s of silence, but never done: the total deadline.
+        // Never 2 s of silence, but never done: the total deadline.
         stalled_body(&buffered.url, 100, Some(Duration::from_millis(200))),
     );
     for (name, text) in [
@@ -328,6 +329,8 @@ async fn the_413_reaches_a_client_that_keeps_sending() {
         assert!(text.contains("connection: close"), "{text}");
     }
     let log = relay.log_text() + "\n" + &buffered.log_text();
+    // One line each: the discarded rest of a body is not a new request.
+    assert_eq!(log.lines().count(), 3, "{log}");
     let lines = lines_with(&log, " 413 ");
     assert_eq!(lines.len(), 3, "{log}");
     assert!(lines.iter().all(|l| l.ends_with(" refused 413")), "{log}");
