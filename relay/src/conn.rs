@@ -252,8 +252,8 @@ pub async fn serve(
     });
     let mut trim_tick = tokio::time::interval(TRIM_EVERY);
     trim_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    // Dropping the sender tells every connection to finish; the receivers
-    // they hold tell us when all have.
+    // A value sent on `stop_tx` tells every connection to finish; the
+    // receivers they hold tell us, when all are dropped, that all have.
     let (stop_tx, stop_rx) = watch::channel(());
     let mut shutdown = std::pin::pin!(shutdown);
     let mut last_accept_error: Option<Instant> = None;
@@ -480,7 +480,8 @@ impl Connection {
             _ => {}
         }
         let mut tcp = io.tcp;
-        if linger && io.timed_out.is_none() {
+        // Shutting down: no lingering, the grace period is for streams.
+        if linger && io.timed_out.is_none() && !stopping {
             lingering_close(&mut tcp, &mut stop).await;
         } else {
             let _ = tcp.shutdown().await;
