@@ -79,6 +79,11 @@ pub const BAD_GATEWAY: Kind = Kind {
     openai: "bad_gateway",
     openai_type: "upstream_error",
 };
+pub const REQUEST_TIMEOUT: Kind = Kind {
+    dashscope: "RequestTimeOut",
+    openai: "request_timeout",
+    openai_type: "invalid_request_error",
+};
 pub const GATEWAY_TIMEOUT: Kind = Kind {
     dashscope: "RequestTimeOut",
     openai: "gateway_timeout",
@@ -121,6 +126,20 @@ pub fn response(
     if let Ok(v) = HeaderValue::from_str(request_id) {
         h.insert("x-request-id", v);
     }
+    res
+}
+
+/// A refusal by the relay itself: [`response`], logged as `refused <status>`.
+pub fn refusal(
+    protocol: Option<Protocol>,
+    status: StatusCode,
+    kind: Kind,
+    message: &str,
+    request_id: &str,
+) -> Response {
+    let mut res = response(protocol, status, kind, message, request_id);
+    res.extensions_mut()
+        .insert(crate::log::Outcome::Refused(status.as_u16()));
     res
 }
 

@@ -14,6 +14,8 @@ use serde_json::Value;
 use visual_reasoning::models::{self, Thinking};
 use visual_reasoning::protocol::Protocol;
 
+use crate::body::{self, BodyError, BodyState};
+use crate::log::Outcome;
 use crate::{errors, AppState, Mode, DASHSCOPE_PATH, OPENAI_PATH};
 
 /// Request headers that go upstream; everything else (cookies, the
@@ -49,6 +51,7 @@ pub async fn forward(state: &AppState, protocol: Protocol, req: Request, rid: &s
     let url = format!("{upstream}{path}");
 
     let (parts, body) = req.into_parts();
+    let body_state = parts.extensions.get::<Arc<BodyState>>().cloned();
     let mut headers = HeaderMap::new();
     for (name, value) in &parts.headers {
         if forwardable(name.as_str()) {
@@ -72,14 +75,21 @@ pub async fn forward(state: &AppState, protocol: Protocol, req: Request, rid: &s
     let upstream_body = if rewrite {
         // Checking the model and capping tokens needs the whole JSON; the
         // body is bounded by the size cap, so buffering it is safe.
-        let bytes = match axum::body::to_bytes(body, cfg.max_body_bytes).await {
+        let read = body::read_all(
+            body,
+            body_state.as_deref(),
+            cfg.max_body_bytes,
+            cfg.conn.body_timeout,
+        )
+        .await;
+        let bytes = match read {
             Ok(b) => b,
-            Err(_) => return payload_too_large(p, rid),
+            Err(e) => return body::error_response(p, e, rid),
         };
         let mut v: Value = match serde_json::from_slice(&bytes) {
             Ok(v) => v,
             Err(_) => {
-                return errors::response(
+                return errors::refusal(
                     p,
                     StatusCode::BAD_REQUEST,
                     errors::INVALID_PARAMETER,
@@ -98,7 +108,7 @@ pub async fn forward(state: &AppState, protocol: Protocol, req: Request, rid: &s
                 "Model `{model}` is not served by this relay; allowed: {}.",
                 cfg.allow_models.join(", ")
             );
-            return errors::response(
+            return errors::refusal(
                 p,
                 StatusCode::FORBIDDEN,
                 errors::MODEL_ACCESS_DENIED,
@@ -132,31 +142,51 @@ pub async fn forward(state: &AppState, protocol: Protocol, req: Request, rid: &s
         .headers(headers)
         .body(upstream_body)
         .send();
-    let upstream_res = match tokio::time::timeout(cfg.upstream_timeout, send).await {
+    let upstream_res = match upstream_wait(send, cfg.upstream_timeout, body_state.as_deref()).await
+    {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
+            // The body this request streamed may be what failed: the
+            // client's, not the upstream's.
             if too_large.load(Ordering::Relaxed) {
-                return payload_too_large(p, rid);
+                return body::error_response(p, BodyError::TooLarge, rid);
             }
-            // The reqwest error names the upstream URL (never the key).
-            cfg.log
-                .write(format!("{} upstream error: {e}", crate::log::timestamp()));
-            return errors::response(
+            if let Some(why) = body_state.as_deref().and_then(BodyState::failure) {
+                return body::error_response(p, why, rid);
+            }
+            let what = if e.is_connect() {
+                "connect"
+            } else if e.is_timeout() {
+                "timeout"
+            } else {
+                "request"
+            };
+            // reqwest errors name the upstream URL at most, never the key.
+            let detail = crate::log::error_chain(&e);
+            let mut res = errors::response(
                 p,
                 StatusCode::BAD_GATEWAY,
                 errors::BAD_GATEWAY,
                 "The relay could not reach the upstream service.",
                 rid,
             );
+            res.extensions_mut()
+                .insert(Outcome::UpstreamError(format!("{what}: {detail}")));
+            return res;
         }
         Err(_) => {
-            return errors::response(
+            if let Some(why) = body_state.as_deref().and_then(BodyState::failure) {
+                return body::error_response(p, why, rid);
+            }
+            let mut res = errors::response(
                 p,
                 StatusCode::GATEWAY_TIMEOUT,
                 errors::GATEWAY_TIMEOUT,
                 "The upstream service did not answer in time.",
                 rid,
             );
+            res.extensions_mut().insert(Outcome::TimeoutUpstream);
+            return res;
         }
     };
 
@@ -185,14 +215,23 @@ pub async fn forward(state: &AppState, protocol: Protocol, req: Request, rid: &s
     })
 }
 
-fn payload_too_large(p: Option<Protocol>, rid: &str) -> Response {
-    errors::response(
-        p,
-        StatusCode::PAYLOAD_TOO_LARGE,
-        errors::PAYLOAD_TOO_LARGE,
-        "The request body is larger than this relay accepts.",
-        rid,
-    )
+/// Waits for the upstream's response headers for at most `timeout`, not
+/// counting the time the client is still sending a streamed body: the
+/// upstream cannot answer before it has the body, and a stalled body is the
+/// client's fault, which `--body-timeout` answers with 408, not a 504.
+async fn upstream_wait<F: std::future::Future>(
+    send: F,
+    timeout: std::time::Duration,
+    body: Option<&BodyState>,
+) -> Result<F::Output, ()> {
+    let mut send = std::pin::pin!(send);
+    loop {
+        match tokio::time::timeout(timeout, &mut send).await {
+            Ok(r) => return Ok(r),
+            Err(_) if body.is_some_and(BodyState::is_reading) => continue,
+            Err(_) => return Err(()),
+        }
+    }
 }
 
 /// Caps `max_tokens` and `thinking_budget` at `cap` wherever either

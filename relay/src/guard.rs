@@ -54,7 +54,7 @@ pub fn suspicious_target(uri: &axum::http::Uri) -> Option<&'static str> {
 pub async fn path_guard(req: Request, next: Next) -> Response {
     if let Some(why) = suspicious_target(req.uri()) {
         let message = format!("Bad request target: {why}.");
-        return errors::response(
+        return errors::refusal(
             None,
             StatusCode::BAD_REQUEST,
             errors::INVALID_PARAMETER,
@@ -97,7 +97,7 @@ pub async fn origin_policy(
 ) -> Response {
     if let Some(origin) = req.headers().get(header::ORIGIN) {
         if !origin_allowed(&state.config, origin, req.headers().get(header::HOST)) {
-            return errors::response(
+            return errors::refusal(
                 protocol_of(req.uri().path()),
                 StatusCode::FORBIDDEN,
                 errors::ACCESS_DENIED,

@@ -2,9 +2,13 @@
 //! for browsers (relay mode), and an offline upstream that speaks both
 //! protocols for tests and the demo (mock mode). See README.md.
 //!
-//! [`app`] builds the whole service from a [`Config`]; `main.rs` only parses
-//! flags, binds and handles signals, so tests run [`app`] on port 0.
+//! [`app`] builds the whole service from a [`Config`] and [`serve`] runs it
+//! on a listener ([`conn`]: caps, timeouts, lingering close); `main.rs`
+//! only parses flags, binds and handles signals, so tests run the same
+//! [`serve`] on port 0.
 
+pub mod body;
+pub mod conn;
 pub mod errors;
 mod forward;
 mod guard;
@@ -27,8 +31,9 @@ use serde_json::json;
 use visual_reasoning::models::{Region, CATALOG};
 use visual_reasoning::protocol::Protocol;
 
+pub use conn::ConnLimits;
 pub use limit::Limits;
-pub use log::LogSink;
+pub use log::{LogSink, Outcome};
 
 pub const OPENAI_PATH: &str = "/compatible-mode/v1/chat/completions";
 pub const DASHSCOPE_PATH: &str = "/api/v1/services/aigc/multimodal-generation/generation";
@@ -78,6 +83,13 @@ pub struct Config {
     pub limits: Limits,
     /// Until the upstream's response headers (connect included).
     pub upstream_timeout: Duration,
+    /// Header and body read timeouts, connection caps.
+    pub conn: ConnLimits,
+    /// Idle upstream connections kept per host, and for how long: a burst
+    /// of streams must not leave thousands of sockets (and their buffers)
+    /// behind.
+    pub upstream_idle_per_host: usize,
+    pub upstream_idle_timeout: Duration,
     pub static_dir: Option<PathBuf>,
     pub log: LogSink,
 }
@@ -104,6 +116,14 @@ impl Config {
                 requests_per_minute: 60,
             },
             upstream_timeout: Duration::from_secs(60),
+            conn: ConnLimits {
+                header_timeout: Duration::from_secs(10),
+                body_timeout: Duration::from_secs(30),
+                max_connections: conn::default_max_connections(conn::fd_limit()),
+                max_connections_per_ip: 64,
+            },
+            upstream_idle_per_host: 32,
+            upstream_idle_timeout: Duration::from_secs(30),
             static_dir: None,
             log: LogSink::Stderr,
         }
@@ -111,6 +131,7 @@ impl Config {
 
     /// Defaults for mock mode (no per-IP limits: test suites hammer it).
     pub fn mock(tokens_per_second: f64) -> Self {
+        let relay = Config::relay("http://127.0.0.1:9", "");
         Config {
             mode: Mode::Mock { tokens_per_second },
             region: None,
@@ -118,7 +139,11 @@ impl Config {
                 max_streams_per_ip: 0,
                 requests_per_minute: 0,
             },
-            ..Config::relay("http://127.0.0.1:9", "")
+            conn: ConnLimits {
+                max_connections_per_ip: 0,
+                ..relay.conn
+            },
+            ..relay
         }
     }
 
@@ -153,6 +178,8 @@ pub(crate) struct AppState {
 pub fn app(config: Config) -> Router {
     let client = reqwest::Client::builder()
         .connect_timeout(config.upstream_timeout.min(Duration::from_secs(10)))
+        .pool_max_idle_per_host(config.upstream_idle_per_host)
+        .pool_idle_timeout(config.upstream_idle_timeout)
         .tcp_nodelay(true)
         // Never follow a redirect to a host the client could influence.
         .redirect(reqwest::redirect::Policy::none())
@@ -197,24 +224,17 @@ pub fn app(config: Config) -> Router {
         .with_state(state)
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves, then lets open
-/// streams finish (the caller bounds how long).
+/// Serves `config`'s [`app`] on `listener` (bind it with [`conn::bind`]
+/// for a chosen backlog) until `shutdown` resolves, then lets open streams
+/// finish (the caller bounds how long).
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    app: Router,
+    config: Config,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    use axum::serve::ListenerExt;
-    // Each SSE event is a small write: Nagle would hold it back.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let limits = config.conn;
+    let log = config.log.clone();
+    conn::serve(listener, app(config), limits, log, shutdown).await
 }
 
 async fn config_handler(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
@@ -244,7 +264,7 @@ async fn mock_clear(State(state): State<Arc<AppState>>) -> Response {
 }
 
 async fn not_found() -> Response {
-    errors::response(
+    errors::refusal(
         None,
         StatusCode::NOT_FOUND,
         errors::NOT_FOUND,
@@ -297,7 +317,7 @@ async fn api(state: Arc<AppState>, protocol: Protocol, req: Request) -> Response
         return not_found().await;
     }
     if !req.headers().contains_key(header::ORIGIN) && !cfg.allow_no_origin {
-        return errors::response(
+        return errors::refusal(
             p,
             StatusCode::FORBIDDEN,
             errors::ACCESS_DENIED,
@@ -313,7 +333,7 @@ async fn api(state: Arc<AppState>, protocol: Protocol, req: Request) -> Response
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or("");
         if !same_secret(sent.as_bytes(), token.as_bytes()) {
-            return errors::response(
+            return errors::refusal(
                 p,
                 StatusCode::UNAUTHORIZED,
                 errors::INVALID_API_KEY,
@@ -330,7 +350,7 @@ async fn api(state: Arc<AppState>, protocol: Protocol, req: Request) -> Response
     let permit = match state.limiter.acquire(ip) {
         Ok(p) => p,
         Err(limit::Refusal::RateLimited { retry_after }) => {
-            let res = errors::response(
+            let res = errors::refusal(
                 p,
                 StatusCode::TOO_MANY_REQUESTS,
                 errors::THROTTLING,
@@ -340,7 +360,7 @@ async fn api(state: Arc<AppState>, protocol: Protocol, req: Request) -> Response
             return errors::with_retry_after(res, retry_after);
         }
         Err(limit::Refusal::TooManyStreams { retry_after }) => {
-            let res = errors::response(
+            let res = errors::refusal(
                 p,
                 StatusCode::TOO_MANY_REQUESTS,
                 errors::THROTTLING,
@@ -350,29 +370,29 @@ async fn api(state: Arc<AppState>, protocol: Protocol, req: Request) -> Response
             return errors::with_retry_after(res, retry_after);
         }
     };
-    let too_large = || {
-        errors::response(
-            p,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            errors::PAYLOAD_TOO_LARGE,
-            "The request body is larger than this relay accepts.",
-            &rid,
-        )
-    };
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > cfg.max_body_bytes as u64) {
-        return too_large();
+        // Refused unread: the connection closes lingering, so the client
+        // still reads this answer while it sends.
+        return body::error_response(p, body::BodyError::TooLarge, &rid);
     }
     let res = match &state.mock {
         Some(mock) => {
-            let (parts, body) = req.into_parts();
-            match axum::body::to_bytes(body, cfg.max_body_bytes).await {
+            let (parts, b) = req.into_parts();
+            let read = body::read_all(
+                b,
+                parts.extensions.get::<Arc<body::BodyState>>().map(|s| &**s),
+                cfg.max_body_bytes,
+                cfg.conn.body_timeout,
+            )
+            .await;
+            match read {
                 Ok(bytes) => mock::handle(Arc::clone(mock), protocol, parts, bytes).await,
-                Err(_) => too_large(),
+                Err(e) => body::error_response(p, e, &rid),
             }
         }
         None => forward::forward(&state, protocol, req, &rid).await,

@@ -1,12 +1,16 @@
-//! One access-log line per request, written when the response body ends
-//! (or is dropped), so a stream's duration and size are its real ones.
+//! One access-log line per request, written when its response has ended
+//! (or was abandoned), so a stream's duration and size are its real ones,
+//! and ending in what really happened (an [`Outcome`]). Connections that
+//! never got as far as a request (a head that timed out, a connection over
+//! a cap) get a line too, with `-` for method and path.
+//!
 //! Only method, path (no query), status, duration, bytes and request id are
 //! logged: never headers (the key) nor bodies (users' images and questions).
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -32,26 +36,115 @@ impl LogSink {
     }
 }
 
+/// How a request ended: the last field of its log line. A handler that
+/// knows better than "the response went out whole" puts one in the
+/// response's extensions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The whole response was handed to the connection (whatever its status).
+    Completed,
+    /// The client went away before the response was complete.
+    ClientClosed,
+    /// The relay refused the request itself with this status.
+    Refused(u16),
+    /// A connection over a cap, answered 503 and closed: `max-connections`
+    /// or `max-connections-per-ip`.
+    RefusedConnection(&'static str),
+    /// The request head did not arrive within `--header-timeout`.
+    TimeoutHeader,
+    /// The request body stalled past `--body-timeout`.
+    TimeoutBody,
+    /// The upstream's response headers did not come within `--upstream-timeout`.
+    TimeoutUpstream,
+    /// The upstream could not be reached, or its reply broke off; the text
+    /// says how (never the key: reqwest errors name the URL at most).
+    UpstreamError(String),
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Completed => f.write_str("completed"),
+            Outcome::ClientClosed => f.write_str("client-closed"),
+            Outcome::Refused(s) => write!(f, "refused {s}"),
+            Outcome::RefusedConnection(why) => write!(f, "refused {why}"),
+            Outcome::TimeoutHeader => f.write_str("timeout header"),
+            Outcome::TimeoutBody => f.write_str("timeout body"),
+            Outcome::TimeoutUpstream => f.write_str("timeout upstream"),
+            Outcome::UpstreamError(what) => write!(f, "upstream-error {}", one_line(what)),
+        }
+    }
+}
+
+/// An error and its sources on one line: `outer: inner: innermost`.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(inner) = src {
+        let t = inner.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        src = inner.source();
+    }
+    s
+}
+
 pub async fn access_log(State(sink): State<LogSink>, req: Request, next: Next) -> Response {
-    let start = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let res = next.run(req).await;
-    let (parts, body) = res.into_parts();
-    let request_id = ["x-request-id", "x-dashscope-request-id"]
-        .iter()
-        .find_map(|h| parts.headers.get(*h).and_then(|v| v.to_str().ok()))
-        .unwrap_or("-")
-        .to_owned();
-    let line = Pending {
+    // Written as is if the handler is dropped (the client left while the
+    // relay waited for the upstream's headers).
+    let mut line = Pending {
         sink,
-        start,
-        head: format!("{method} {} {}", sanitize(&path), parts.status.as_u16()),
-        request_id: sanitize(&request_id),
+        start: Instant::now(),
+        head: format!("{method} {}", sanitize(&path)),
+        status: None,
+        request_id: "-".to_owned(),
         bytes: 0,
         ended: false,
+        failed: None,
+        outcome: Outcome::ClientClosed,
     };
+    let res = next.run(req).await;
+    let (mut parts, body) = res.into_parts();
+    line.status = Some(parts.status.as_u16());
+    line.request_id = sanitize(
+        ["x-request-id", "x-dashscope-request-id"]
+            .iter()
+            .find_map(|h| parts.headers.get(*h).and_then(|v| v.to_str().ok()))
+            .unwrap_or("-"),
+    );
+    line.outcome = parts
+        .extensions
+        .remove::<Outcome>()
+        .unwrap_or(Outcome::Completed);
     Response::from_parts(parts, Body::new(LoggedBody { inner: body, line }))
+}
+
+/// A line for a connection that made no complete request.
+pub fn connection_line(
+    sink: &LogSink,
+    status: Option<u16>,
+    took: Duration,
+    bytes: usize,
+    outcome: &Outcome,
+) {
+    let status = status.map_or("-".to_owned(), |s| s.to_string());
+    sink.write(format!(
+        "{} - - {status} {}ms {bytes}B rid=- {outcome}",
+        timestamp(),
+        took.as_millis()
+    ));
+}
+
+/// An error text on one line, bounded.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .take(300)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// Keeps a log line on one line whatever a client put in its path.
@@ -66,17 +159,30 @@ struct Pending {
     sink: LogSink,
     start: Instant,
     head: String,
+    status: Option<u16>,
     request_id: String,
     bytes: u64,
+    /// The body was sent to its end.
     ended: bool,
+    /// The body failed while being sent (the upstream's reply broke off).
+    failed: Option<String>,
+    /// What the handler said.
+    outcome: Outcome,
 }
 
 impl Drop for Pending {
     fn drop(&mut self) {
         let ms = self.start.elapsed().as_millis();
-        let end = if self.ended { "complete" } else { "aborted" };
+        let outcome = match (&self.failed, self.ended, &self.outcome) {
+            (Some(e), _, _) => Outcome::UpstreamError(format!("body: {e}")),
+            // A refusal or a timeout stays what it was, even if the client
+            // did not wait for all of its (small) body.
+            (None, false, Outcome::Completed) => Outcome::ClientClosed,
+            (None, _, o) => o.clone(),
+        };
+        let status = self.status.map_or("-".to_owned(), |s| s.to_string());
         self.sink.write(format!(
-            "{} {} {ms}ms {}B rid={} {end}",
+            "{} {} {status} {ms}ms {}B rid={} {outcome}",
             timestamp(),
             self.head,
             self.bytes,
@@ -106,8 +212,9 @@ impl http_body::Body for LoggedBody {
                     this.line.bytes += d.len() as u64;
                 }
             }
+            Poll::Ready(Some(Err(e))) => this.line.failed = Some(error_chain(e)),
             Poll::Ready(None) => this.line.ended = true,
-            _ => {}
+            Poll::Pending => {}
         }
         r
     }
@@ -118,6 +225,16 @@ impl http_body::Body for LoggedBody {
 
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
+    }
+}
+
+impl Drop for LoggedBody {
+    fn drop(&mut self) {
+        // hyper stops polling a body of known length once it has it all,
+        // and never polls an empty one: both ended.
+        if http_body::Body::is_end_stream(&self.inner) {
+            self.line.ended = true;
+        }
     }
 }
 
@@ -161,6 +278,16 @@ mod tests {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(19_782), (2024, 2, 29));
         assert_eq!(civil_from_days(20_454), (2026, 1, 1));
+    }
+
+    #[test]
+    fn outcomes_read_as_documented() {
+        assert_eq!(Outcome::Refused(413).to_string(), "refused 413");
+        assert_eq!(Outcome::TimeoutHeader.to_string(), "timeout header");
+        assert_eq!(
+            Outcome::UpstreamError("connect: refused\nx".into()).to_string(),
+            "upstream-error connect: refused x"
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use visual_reasoning::models::Region;
 use visual_reasoning::protocol::Protocol;
-use visual_reasoning_relay::{app, mock, serve, Config, Limits, Mode};
+use visual_reasoning_relay::{conn, mock, serve, Config, Limits, Mode};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -98,6 +98,26 @@ struct ServeArgs {
     /// Seconds to wait for the upstream's response headers.
     #[arg(long, default_value_t = 60, value_name = "SECS")]
     upstream_timeout: u64,
+    /// Seconds a request head may take to arrive (408 and close after);
+    /// also how long an idle kept-alive connection stays open.
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    header_timeout: u64,
+    /// Seconds a request body may pause between chunks (and a body the
+    /// relay must read whole may take in total); 408 after.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    body_timeout: u64,
+    /// Open client connections in total; more are answered 503 and closed
+    /// (default: half the descriptor limit less 128, at most 10000).
+    #[arg(long, value_name = "N")]
+    max_connections: Option<usize>,
+    /// Open connections per peer address (IPv6: per /64); 0 = unlimited
+    /// (default: 64; mock or --trust-forwarded-for: 0).
+    #[arg(long, value_name = "N")]
+    max_connections_per_ip: Option<usize>,
+    /// Listen backlog: connects the kernel queues until they are accepted
+    /// (capped by net.core.somaxconn).
+    #[arg(long, default_value_t = conn::DEFAULT_BACKLOG, value_name = "N")]
+    backlog: u32,
     /// Also serve the files of DIR (e.g. the demo); its pages may call the relay same-origin.
     #[arg(long = "static", value_name = "DIR")]
     static_dir: Option<PathBuf>,
@@ -176,6 +196,17 @@ fn config(a: ServeArgs) -> Result<Config, String> {
         requests_per_minute: a.rate_limit.unwrap_or(cfg.limits.requests_per_minute),
     };
     cfg.upstream_timeout = Duration::from_secs(a.upstream_timeout.max(1));
+    cfg.conn.header_timeout = Duration::from_secs(a.header_timeout.max(1));
+    cfg.conn.body_timeout = Duration::from_secs(a.body_timeout.max(1));
+    if let Some(n) = a.max_connections {
+        cfg.conn.max_connections = n;
+    }
+    // Behind a load balancer every connection comes from its address.
+    cfg.conn.max_connections_per_ip = match a.max_connections_per_ip {
+        Some(n) => n,
+        None if a.trust_forwarded_for => 0,
+        None => cfg.conn.max_connections_per_ip,
+    };
     if let Some(dir) = &a.static_dir {
         if !dir.is_dir() {
             return Err(format!("--static {}: not a directory", dir.display()));
@@ -212,6 +243,9 @@ async fn shutdown_signal() {
 async fn run(a: ServeArgs) -> Result<(), String> {
     let grace = Duration::from_secs(a.shutdown_grace);
     let listen = a.listen;
+    let backlog = a.backlog.max(1);
+    // Before `config`: the default connection cap follows this limit.
+    let fds = conn::raise_fd_limit();
     let cfg = config(a)?;
     let describe = match &cfg.mode {
         Mode::Relay { upstream, .. } => format!("relay to {upstream}"),
@@ -219,16 +253,23 @@ async fn run(a: ServeArgs) -> Result<(), String> {
             format!("mock upstream at {tokens_per_second} tokens/s")
         }
     };
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let limits = format!(
+        "header timeout {}s, body timeout {}s, max connections {} ({} per address), backlog {backlog}, descriptors {}",
+        cfg.conn.header_timeout.as_secs(),
+        cfg.conn.body_timeout.as_secs(),
+        cfg.conn.max_connections,
+        cfg.conn.max_connections_per_ip,
+        fds.map_or("?".into(), |n| n.to_string()),
+    );
+    let listener =
+        conn::bind(listen, backlog).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let mut server = tokio::spawn(serve(listener, app(cfg), async {
+    let mut server = tokio::spawn(serve(listener, cfg, async {
         let _ = stop_rx.await;
     }));
     eprintln!(
-        "visual-reasoning-relay {}: {describe}",
+        "visual-reasoning-relay {}: {describe}; {limits}",
         env!("CARGO_PKG_VERSION")
     );
     // Tests wait for exactly this line on stdout.

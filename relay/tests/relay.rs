@@ -430,13 +430,17 @@ async fn the_key_never_appears_in_logs_or_responses() {
     seen.push_str(&res.text().await.unwrap());
 
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let logs = relay.log_text() + &dead.log_text();
-    assert!(logs.lines().count() >= 5, "{logs}");
+    let logs = relay.log_text() + "\n" + &dead.log_text();
+    assert_eq!(logs.lines().count(), 5, "one line per request: {logs}");
     assert!(
         logs.contains("POST /compatible-mode/v1/chat/completions 200 "),
         "{logs}"
     );
-    assert!(logs.contains("upstream error"), "{logs}");
+    // The unreachable upstream is named in the request's own line.
+    assert!(
+        logs.contains(" 502 ") && logs.contains("upstream-error connect: "),
+        "{logs}"
+    );
     for text in [&seen, &logs] {
         assert!(!text.contains(KEY), "the key leaked: {text}");
         assert!(
@@ -751,4 +755,112 @@ async fn static_files_and_same_origin_pages() {
         .unwrap();
     assert_eq!(res.status(), 403);
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// An upstream that hangs before its headers when the body says `hang`,
+/// breaks off its stream when it says `break`, and else answers a stream.
+async fn misbehaving_upstream() -> String {
+    let handler = |req: Request| async move {
+        let body = axum::body::to_bytes(req.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let body = String::from_utf8_lossy(&body).into_owned();
+        if body.contains("hang") {
+            std::future::pending::<()>().await;
+        }
+        let broken = body.contains("break");
+        let events = futures_util::stream::iter(0..3).then(move |i| async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            if broken && i == 1 {
+                return Err(std::io::Error::other("upstream fell over"));
+            }
+            Ok(bytes::Bytes::from(format!("data: {{\"n\":{i}}}\n\n")))
+        });
+        (
+            [("content-type", "text/event-stream")],
+            axum::body::Body::from_stream(events),
+        )
+            .into_response()
+    };
+    let app = axum::Router::new().fallback(handler);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    url
+}
+
+#[tokio::test]
+async fn every_request_leaves_one_line_with_its_outcome() {
+    let up = misbehaving_upstream().await;
+    let mut cfg = relay_config(&up);
+    cfg.upstream_timeout = Duration::from_secs(1);
+    let relay = start(cfg).await;
+    let post = |word: &str, timeout: Duration| {
+        reqwest::Client::builder()
+            .timeout(timeout)
+            .build()
+            .unwrap()
+            .post(format!("{}{OPENAI}", relay.url))
+            .header("origin", ORIGIN)
+            .json(&openai_body(word, json!({})))
+            .send()
+    };
+    let long = Duration::from_secs(10);
+    assert_eq!(
+        client()
+            .get(format!("{}/healthz", relay.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(post("hang", long).await.unwrap().status(), 504);
+    let res = post("break", long).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.is_err(), "the stream should break off");
+    // The client gives up while the relay waits for the upstream.
+    assert!(post("hang", Duration::from_millis(300)).await.is_err());
+    // The client leaves in the middle of a stream.
+    let res = post("fine", long).await.unwrap();
+    let mut stream = res.bytes_stream();
+    stream.next().await.unwrap().unwrap();
+    drop(stream);
+    let res = client()
+        .post(format!("{}{OPENAI}", relay.url))
+        .header("origin", "http://elsewhere.example")
+        .json(&openai_body("fine", json!({})))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while relay.log.lock().unwrap().len() < 6 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let log = relay.log_text();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 6, "one line per request: {log}");
+    let expect = [
+        ("GET /healthz 200 ", " completed"),
+        (" 504 ", " timeout upstream"),
+        (" 200 ", " upstream-error body: "),
+        (&format!("POST {OPENAI} - ") as &str, " client-closed"),
+        (" 200 ", " client-closed"),
+        (" 403 ", " refused 403"),
+    ];
+    // Lines are written when each request ends: find each, in any order.
+    for (part, outcome) in expect {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains(part) && l.contains(outcome)),
+            "no line with {part:?} and {outcome:?}: {log}"
+        );
+    }
+    assert!(!log.contains("aborted"), "{log}");
 }

@@ -1,13 +1,12 @@
 // The launchers' connection layer (issue 18): header and body timeouts,
 // the 413 that reaches the client, connection caps, and a log line for
-// each. The JS launcher on Node has it; the Rust binary once its
-// `--header-timeout` exists (until then these are skipped for it, by name).
+// each, for both launchers (the Rust binary and the JS one on Node).
 import assert from "node:assert/strict";
 import net from "node:net";
 import { after, afterEach, before, describe, test } from "node:test";
 import { startMock } from "../support/mock.mjs";
 import { OPENAI, ORIGIN, openaiBody, sleep, until } from "./support.mjs";
-import { TARGETS, rustHasConnectionLayer } from "./targets.mjs";
+import { TARGETS } from "./targets.mjs";
 
 /** A raw connection: write, and collect what comes back until the server closes it. */
 function connect(url) {
@@ -23,8 +22,7 @@ function connect(url) {
 }
 
 for (const target of [TARGETS.node, TARGETS.rust]) {
-  const supported = target.name !== "rust" || rustHasConnectionLayer();
-  describe(`relay connection layer: ${target.name}`, { skip: supported ? false : "the Rust binary has no --header-timeout yet (issue 18 is on another branch)" }, () => {
+  describe(`relay connection layer: ${target.name}`, () => {
     let mock;
     const running = [];
     before(async () => {

@@ -115,27 +115,11 @@ export function removeNextApp() {
 
 const keyEnv = (o) => ({ DASHSCOPE_API_KEY: o.apiKey ?? KEY });
 
-/** Whether the Rust binary has issue 18's connection layer (it delivers the 413). */
-export function rustHasConnectionLayer() {
-  try {
-    return /--header-timeout/.test(execFileSync(RELAY_BINARY, ["--help"], { encoding: "utf8" }));
-  } catch {
-    return false;
-  }
-}
-
 export const TARGETS = {
   rust: {
     name: "rust",
     launcher: true,
-    lacks: {
-      ...(rustHasConnectionLayer()
-        ? {}
-        : {
-            deliver413:
-              "the relay answers 413 and closes without reading the body, so the client often gets a reset instead of the 413 (issue 18)",
-          }),
-    },
+    lacks: {},
     start(o) {
       if (!existsSync(RELAY_BINARY)) throw new Error(`no relay binary at ${RELAY_BINARY}: cargo build --release --manifest-path relay/Cargo.toml`);
       return spawnServer(RELAY_BINARY, flags(o), { env: keyEnv(o) });

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::oneshot;
-use visual_reasoning_relay::{app, serve, Config, LogSink};
+use visual_reasoning_relay::{serve, Config, LogSink};
 
 pub const OPENAI: &str = "/compatible-mode/v1/chat/completions";
 pub const DASHSCOPE: &str = "/api/v1/services/aigc/multimodal-generation/generation";
@@ -48,7 +48,7 @@ pub async fn start(mut config: Config) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(serve(listener, app(config), async {
+    let task = tokio::spawn(serve(listener, config, async {
         let _ = rx.await;
     }));
     Server {
