@@ -12,6 +12,12 @@ import { ENGINE, ENGINE_NAME, launchBrowser, newPage, startStatic } from "./harn
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "..", "..");
+// VR_WASM=nosimd: every scenario runs on the build without wasm SIMD
+// (VR_BUILD_NOSIMD=1 bash scripts/build.sh), loaded through init()'s
+// module_or_path, until init() chooses it itself.
+const WASM = { simd: null, nosimd: "/pkg/visual_reasoning_nosimd_bg.wasm" }[process.env.VR_WASM || "simd"];
+if (WASM === undefined) throw new Error(`VR_WASM=${process.env.VR_WASM}: simd or nosimd`);
+const PAGE = "/index.html" + (WASM ? `?wasm=${encodeURIComponent(WASM)}` : "");
 
 let site; // the page's origin
 let otherSite; // an origin the mock does not allow
@@ -26,7 +32,7 @@ before(async () => {
   mock = await startMock({ origins: [site.url], allowNoOrigin: true });
   browser = await launchBrowser();
   page = await newPage(browser);
-  await page.goto(`${site.url}/index.html`);
+  await page.goto(`${site.url}${PAGE}`);
 });
 after(async () => {
   await browser?.close();
@@ -61,7 +67,7 @@ async function inWorker(name, args) {
           resolve({ ok: false, error: `worker error: ${e.message}` });
           w.terminate();
         };
-        w.postMessage({ name, args });
+        w.postMessage({ name, args, wasm: window.vrWasm });
       }),
     [name, args],
   );
@@ -99,6 +105,12 @@ function assertStreamed(r, protocol) {
   assert.equal(r.result.answer, r.answer);
   assert.equal(r.result.finishReason, "stop");
 }
+
+test(`${ENGINE_NAME}: the page compiles the wasm VR_WASM names (${process.env.VR_WASM || "simd"})`, async () => {
+  await inPage("guard", { api: mock.url });
+  const loaded = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname).filter((p) => p.endsWith(".wasm")));
+  assert.deepEqual(loaded, [WASM ?? "/pkg/visual_reasoning_bg.wasm"]);
+});
 
 for (const protocol of ["openai", "dashscope"]) {
   describe(`${ENGINE_NAME} (${protocol})`, () => {
@@ -157,7 +169,7 @@ for (const protocol of ["openai", "dashscope"]) {
               w.terminate();
               resolve({ transferred: readable instanceof ReadableStream, parts });
             };
-            w.postMessage({ name: "readableStream", args });
+            w.postMessage({ name: "readableStream", args, wasm: window.vrWasm });
           }),
         args,
       );
@@ -204,7 +216,7 @@ describe(`${ENGINE_NAME}: CORS refused`, () => {
   test("a page origin the relay does not allow gets NetworkError (not a hang, not a crash)", async () => {
     const p2 = await newPage(browser);
     try {
-      await p2.goto(`${otherSite.url}/index.html`);
+      await p2.goto(`${otherSite.url}${PAGE}`);
       const r = await inPage("refused", { api: mock.url, protocol: "openai" }, p2);
       assert.ok(r.error, "the request failed");
       assert.equal(r.error.isError, true);
@@ -224,12 +236,12 @@ describe(`${ENGINE_NAME}: Content-Security-Policy (docs/usage.md)`, () => {
     const p = await newPage(browser);
     try {
       headers[CSP] = `default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ${relay.url}`;
-      await p.goto(`${strict.url}/index.html`);
+      await p.goto(`${strict.url}${PAGE}`);
       assertStreamed(await inPage("streamToEnd", { api: relay.url, protocol: "dashscope" }, p), "dashscope");
 
       // Without 'wasm-unsafe-eval' the module cannot be compiled: the policy is really enforced.
       headers[CSP] = `default-src 'none'; script-src 'self'; connect-src 'self' ${relay.url}`;
-      await p.goto(`${strict.url}/index.html`);
+      await p.goto(`${strict.url}${PAGE}`);
       const noWasm = await inPage("streamToEnd", { api: relay.url, protocol: "dashscope" }, p).then(
         (r) => ({ resolved: r }),
         (e) => ({ thrown: e.message }),
@@ -238,7 +250,7 @@ describe(`${ENGINE_NAME}: Content-Security-Policy (docs/usage.md)`, () => {
 
       // A relay missing from connect-src: the fetch is blocked, a NetworkError.
       headers[CSP] = `default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'`;
-      await p.goto(`${strict.url}/index.html`);
+      await p.goto(`${strict.url}${PAGE}`);
       const blocked = await inPage("refused", { api: relay.url, protocol: "openai" }, p);
       assert.equal(blocked.error?.name, "NetworkError", JSON.stringify(blocked));
     } finally {
