@@ -4,8 +4,8 @@
 // Only the commands the tests use: sessions, navigation, scripts, frames,
 // windows, elements, actions, screenshots.
 //
-// Each driver's stdout/stderr is kept (the tail, as lines) for failure
-// messages. WebDriver BiDi is not used: WebKitGTK 2.50's driver has none.
+// The driver's output is kept (its tail) for failure messages. WebDriver
+// BiDi is not used: WebKitGTK 2.50's driver has none.
 //   GECKODRIVER      geckodriver binary (default: ~/.cargo/bin/geckodriver, then PATH)
 //   FIREFOX          Firefox binary (default: /usr/bin/firefox-esr, then firefox)
 //   WEBKITWEBDRIVER  WebKitWebDriver binary (default: PATH)
@@ -56,24 +56,18 @@ async function freePort() {
 function spawnLogged(cmd, args, options = {}) {
   const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], ...options });
   const lines = [];
-  let seq = 0;
-  const take = (stream, name) => {
+  for (const stream of [child.stdout, child.stderr]) {
     let rest = "";
     stream.setEncoding("utf8");
     stream.on("data", (d) => {
-      rest += d;
-      const parts = rest.split("\n");
+      const parts = (rest + d).split("\n");
       rest = parts.pop();
-      for (const text of parts) {
-        lines.push({ seq: ++seq, stream: name, text });
-        if (lines.length > 5000) lines.shift();
-      }
+      lines.push(...parts);
+      if (lines.length > 2000) lines.splice(0, lines.length - 2000);
     });
-  };
-  take(child.stdout, "stdout");
-  take(child.stderr, "stderr");
+  }
   const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
-  return { child, lines, exited, mark: () => seq };
+  return { child, lines, exited };
 }
 
 async function stopChild(p, grace = 3000) {
@@ -116,6 +110,7 @@ export async function startXvfb({ width = 1600, height = 4200 } = {}) {
   const exited = new Promise((r) => child.once("exit", r));
   return {
     display,
+    pid: child.pid,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill("SIGTERM");
@@ -190,13 +185,28 @@ export async function launchWebDriver(engine, { prefs = {}, args = [] } = {}) {
         await fetch(`${base}/status`);
         break;
       } catch (e) {
-        if (driver.child.exitCode !== null) throw new Error(`${engine} driver exited:\n${driver.lines.map((l) => l.text).join("\n")}`);
+        if (driver.child.exitCode !== null) throw new Error(`${engine} driver exited:\n${driver.lines.join("\n")}`);
         if (Date.now() > end) throw new Error(`${engine} driver did not listen on ${base} within 20 s`);
         await new Promise((r) => setTimeout(r, 50));
       }
     }
     const created = await command(base, "POST", "/session", { capabilities: { alwaysMatch: caps } }, "new session");
+    // If the test process ends without closing the session (a crash, an
+    // uncaught error), the browser must not outlive it: Firefox keeps
+    // running without its driver; MiniBrowser ends with its X server.
+    const leftovers = [created.capabilities["moz:processID"], driver.child.pid, xvfb?.pid].filter(Boolean);
+    const onExit = () => {
+      for (const pid of leftovers) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+    };
+    process.once("exit", onExit);
     const session = new Session(base, created.sessionId, created.capabilities, engine, driver, async () => {
+      process.removeListener("exit", onExit);
       await stopChild(driver);
       await xvfb?.stop();
     });
@@ -252,25 +262,12 @@ export class Session {
     return command(this.base, method, `/session/${this.id}${route}`, body, `${method} ${route}`);
   }
 
-  /** Driver output since `mark` (see logMark()): the browser's console lines among it. */
-  logSince(mark) {
-    return this.driver.lines.filter((l) => l.seq > mark);
-  }
-
-  logMark() {
-    return this.driver.mark();
-  }
-
   setTimeouts(t) {
     return this.cmd("POST", "/timeouts", t);
   }
 
   navigate(url) {
     return this.cmd("POST", "/url", { url });
-  }
-
-  currentUrl() {
-    return this.cmd("GET", "/url");
   }
 
   /** Runs `body` (a function body; `arguments` are `args`) synchronously in the page. */
@@ -304,10 +301,6 @@ export class Session {
     return this.cmd("POST", "/frame", { id });
   }
 
-  switchToParentFrame() {
-    return this.cmd("POST", "/frame/parent", {});
-  }
-
   windowRect() {
     return this.cmd("GET", "/window/rect");
   }
@@ -316,17 +309,8 @@ export class Session {
     return this.cmd("POST", "/window/rect", rect);
   }
 
-  async findElement(css) {
-    const v = await this.cmd("POST", "/element", { using: "css selector", value: css });
-    return v[ELEMENT];
-  }
-
   elementClick(el) {
     return this.cmd("POST", `/element/${el}/click`, {});
-  }
-
-  elementClear(el) {
-    return this.cmd("POST", `/element/${el}/clear`, {});
   }
 
   elementSendKeys(el, text) {
@@ -336,11 +320,6 @@ export class Session {
   /** PNG bytes of the viewport. */
   async screenshot() {
     return Buffer.from(await this.cmd("GET", "/screenshot"), "base64");
-  }
-
-  /** PNG bytes of one element (e.g. the iframe that stands for a narrow viewport). */
-  async elementScreenshot(el) {
-    return Buffer.from(await this.cmd("GET", `/element/${el}/screenshot`), "base64");
   }
 
   performActions(actions) {
@@ -363,9 +342,6 @@ export class Session {
     }
   }
 }
-
-/** `arguments[i]` as a web element reference (for execute). */
-export const elementArg = (id) => ({ [ELEMENT]: id });
 
 /** The id of a web element reference returned by a script, or null. */
 export const elementId = (v) => (v && typeof v === "object" && v[ELEMENT]) || null;
