@@ -35,7 +35,7 @@ after(async () => {
 });
 
 test("a student session on the demo page", async (t) => {
-  const { page, context, problems } = await openPage(browser, mock.url + "/");
+  const { page, context, problems } = await openPage(browser, mock.url + "/", { resizable: true });
   const origin = new URL(mock.url).origin;
   const network = await watchNetwork(page, origin);
   const tutor = page.locator("visual-reasoning-tutor");

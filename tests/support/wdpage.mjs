@@ -2,14 +2,22 @@
 // browser and e2e tests use, over W3C WebDriver (webdriver.mjs), so the same
 // test files run in Firefox and WebKitGTK as in Chromium (where they use
 // playwright-core itself). What it maps to:
-//   - browser.newPage(): a top-level tab; browser.newContext({ viewport,
-//     colorScheme }).newPage(): the page inside an iframe of exactly the
-//     viewport's size on a blank top document. Firefox's window cannot be
-//     narrower than 500 px and MiniBrowser's than 447 px; a frame can be
-//     390 px like a phone. The frame's `color-scheme` gives it
-//     prefers-color-scheme in Firefox (CSS Color Adjust); WebKitGTK ignores
-//     that, so a dark context there is a second MiniBrowser started with
-//     --dark-mode.
+//   - browser.newPage(): a top-level tab. browser.newContext({ viewport,
+//     colorScheme, resizable }).newPage(): a top-level page in a window
+//     sized so the viewport is exactly that, when the engine's window can
+//     be that narrow; otherwise (Firefox's window stops at 500 px,
+//     MiniBrowser's at 447), or when the test will narrow it later
+//     (`resizable`, our own option), the page runs in an iframe of the
+//     viewport's size on a blank top document, which can be 390 px like a
+//     phone and resized mid-test. Not for everything: WebKitGTK runs
+//     requestAnimationFrame in a frame irregularly (13-72 callbacks in 2 s
+//     idle, against 110 top-level). Dark contexts: a frame's
+//     `color-scheme` gives it prefers-color-scheme in Firefox (CSS Color
+//     Adjust), so Firefox frames them; WebKitGTK ignores that, so a dark
+//     context there is a second MiniBrowser started with --dark-mode.
+//   - screenshots: the window's (cut to the frame for a framed page;
+//     fullPage: the page or frame grown to the content's height, up to
+//     2600 px). WebKitGTK's element screenshot of a frame comes out black.
 //   - evaluate / waitForFunction: WebDriver's Execute Async Script, values
 //     passed as JSON (undefined kept).
 //   - locators: CSS through open shadow roots (as Playwright's), hasText,
@@ -135,7 +143,7 @@ class WdBrowser {
   }
 
   /** One context at a time: its page is framed at the viewport's size. */
-  async newContext({ viewport = { width: 1280, height: 720 }, colorScheme = "light" } = {}) {
+  async newContext({ viewport = { width: 1280, height: 720 }, colorScheme = "light", resizable = false } = {}) {
     if (this.framedOpen) throw new Error("wdpage: one framed context at a time (close the last one first)");
     let s = this.session;
     if (colorScheme === "dark" && this.engine === "webkit") {
@@ -145,7 +153,8 @@ class WdBrowser {
       }
       s = this.dark;
     }
-    const context = new WdContext(this, s, viewport, colorScheme);
+    const framed = resizable || viewport.width < (await minWidth(s)) || (colorScheme === "dark" && this.engine === "firefox");
+    const context = new WdContext(this, s, viewport, colorScheme, framed);
     this.framedOpen = context;
     return context;
   }
@@ -155,12 +164,29 @@ class WdBrowser {
   }
 }
 
+/** The narrowest viewport a window of this session can have (cached). */
+async function minWidth(s) {
+  if (s.minWidth === undefined) {
+    await s.setWindowRect({ width: 100, height: 900 });
+    let last = -1;
+    for (let i = 0; i < 40; i++) {
+      const w = await s.execute("return innerWidth;");
+      if (w === last) break;
+      last = w;
+      await sleep(50);
+    }
+    s.minWidth = last;
+  }
+  return s.minWidth;
+}
+
 class WdContext {
-  constructor(browser, session, viewport, colorScheme) {
+  constructor(browser, session, viewport, colorScheme, framed) {
     this.browser = browser;
     this.session = session;
     this.viewport = { ...viewport };
     this.colorScheme = colorScheme;
+    this.framed = framed;
     this.page = null;
   }
 
@@ -169,8 +195,9 @@ class WdContext {
     const s = this.session;
     const handle = s === this.browser.session ? (this.browser.mainHandle ??= await s.windowHandle()) : await s.windowHandle();
     if (s === this.browser.session) this.browser.mainInUse = true;
-    const page = new WdPage(this.browser, s, handle, { framed: true, viewport: this.viewport, colorScheme: this.colorScheme });
-    await page.setUpFrame();
+    const page = new WdPage(this.browser, s, handle, { framed: this.framed, viewport: this.viewport, colorScheme: this.colorScheme });
+    if (this.framed) await page.setUpFrame();
+    else await page.setUpWindow();
     this.page = page;
     return page;
   }
@@ -244,6 +271,36 @@ class WdPage {
     await this.applyViewport();
   }
 
+  /** A top-level page: the window sized so the viewport is exactly the context's. */
+  async setUpWindow() {
+    const s = this.session;
+    await s.switchToWindow(this.handle);
+    s.currentHandle = this.handle;
+    s.activePage = null;
+    await s.navigate("about:blank");
+    await this.sizeWindow(this.viewport.width, this.viewport.height);
+  }
+
+  /** Resizes the window until its viewport is width × height (the chrome's size is measured). */
+  async sizeWindow(width, height) {
+    const s = this.session;
+    let rect = { width, height };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await s.setWindowRect(rect);
+      // MiniBrowser resizes asynchronously: wait for the size to settle.
+      let inner = null;
+      for (let i = 0; i < 40; i++) {
+        const now = await s.execute("return [innerWidth, innerHeight];");
+        if (inner && now[0] === inner[0] && now[1] === inner[1]) break;
+        inner = now;
+        await sleep(50);
+      }
+      if (inner[0] === width && inner[1] === height) return;
+      rect = { width: rect.width + width - inner[0], height: rect.height + height - inner[1] };
+    }
+    throw new Error(`wdpage: the ${this.browser.engine} window cannot have a ${width}×${height} viewport`);
+  }
+
   async applyViewport() {
     const s = this.session;
     const { width, height } = this.viewport;
@@ -256,7 +313,10 @@ class WdPage {
     await this.fitWindow(width, height);
   }
 
-  /** A window large enough to show the whole frame (screenshots need it on screen). */
+  /**
+   * A window that shows the whole frame (screenshots are the window's),
+   * kept at least 1400 × 2780 so a full-page screenshot needs no resize.
+   */
   async fitWindow(width, height) {
     const s = this.session;
     const want = { width: Math.max(width + 40, 1400), height: Math.max(height + 160, 2780) };
@@ -289,7 +349,7 @@ class WdPage {
     }
     await this.top();
     const s = this.session;
-    await s.executeAsync(
+    const loaded = await s.executeAsync(
       `const done = arguments[arguments.length - 1];
        const f = document.getElementById("vr-viewport");
        const t = setTimeout(() => done("timeout"), 60000);
@@ -297,6 +357,7 @@ class WdPage {
        f.src = arguments[0];`,
       [url],
     );
+    if (loaded !== "load") throw new Error(`wdpage: ${url} did not load in the frame within 60 s`);
     // Focus goes to the frame, as it would to a freshly opened tab's page.
     await s.execute(`document.getElementById("vr-viewport").focus(); document.getElementById("vr-viewport").contentWindow.focus();`);
     await this.activate();
@@ -415,7 +476,16 @@ class WdPage {
   }
 
   async setViewportSize({ width, height }) {
-    if (!this.framed) throw new Error("wdpage: setViewportSize needs a page from a context");
+    if (!this.viewport) throw new Error("wdpage: setViewportSize needs a page from a context");
+    if (!this.framed) {
+      if (width < (await minWidth(this.session))) {
+        throw new Error(`wdpage: a ${this.browser.engine} window cannot be ${width} px wide; open the page with { resizable: true } to get a frame`);
+      }
+      this.viewport = { width, height };
+      await this.activate();
+      await this.sizeWindow(width, height);
+      return;
+    }
     this.viewport = { width, height };
     await this.top();
     await this.applyViewport();
@@ -472,7 +542,23 @@ class WdPage {
       }
     } else {
       await this.activate();
-      png = await this.session.screenshot();
+      const s = this.session;
+      const grow = fullPage && this.viewport
+        ? Math.min(await this.run(`return Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0);`), 2600)
+        : 0;
+      if (grow > this.viewport.height) {
+        const at = await this.run(`const at = [scrollX, scrollY]; scrollTo(0, 0); return at;`);
+        await this.sizeWindow(this.viewport.width, grow);
+        try {
+          await this.run(`await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));`);
+          png = await s.screenshot();
+        } finally {
+          await this.sizeWindow(this.viewport.width, this.viewport.height);
+          await this.run(`scrollTo(ARG[0], ARG[1]);`, at);
+        }
+      } else {
+        png = await s.screenshot();
+      }
     }
     if (path) (await import("node:fs")).writeFileSync(path, png);
     return png;

@@ -16,8 +16,11 @@ export function launch() {
 }
 
 /** A page whose console errors and uncaught exceptions are collected. */
-export async function openPage(browser, url, { width = 1280, height = 900, colorScheme = "light" } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, colorScheme, deviceScaleFactor: 1 });
+export async function openPage(browser, url, { width = 1280, height = 900, colorScheme = "light", resizable = false } = {}) {
+  const options = { viewport: { width, height }, colorScheme, deviceScaleFactor: 1 };
+  // resizable: the test narrows the viewport later, below what a Firefox or
+  // WebKit window can be, so there the page runs in a frame (wdpage.mjs).
+  const context = await browser.newContext(ENGINE === "chromium" ? options : { ...options, resizable });
   const page = await context.newPage();
   const problems = [];
   page.on("console", (m) => {
