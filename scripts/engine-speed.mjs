@@ -3,8 +3,9 @@
 // (VR_BUILD_NOSIMD=1 bash scripts/build.sh): the same OpenAI-protocol reply
 // (from the mock: `--tokens` reasoning tokens) handed to the client by a
 // stubbed fetch in 64 KiB chunks, so the network stays out of it; each
-// variant in its own page, median of `--runs`. Not part of scripts/test.sh.
-//   node scripts/engine-speed.mjs [--engines chromium,firefox,webkit] [--tokens 80000] [--runs 7]
+// variant in its own page; a sample streams it `--repeat` times, the median
+// of `--runs` samples is reported. Not part of scripts/test.sh.
+//   node scripts/engine-speed.mjs [--engines chromium,firefox,webkit] [--tokens 80000] [--runs 7] [--repeat 10]
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -20,6 +21,7 @@ const arg = (name, dflt) => {
 const engines = arg("engines", "chromium,firefox,webkit").split(",");
 const tokens = Number(arg("tokens", "80000"));
 const runs = Number(arg("runs", "7"));
+const repeat = Number(arg("repeat", "10"));
 const variants = { simd: "/pkg/visual_reasoning_bg.wasm", nosimd: "/pkg/visual_reasoning_nosimd_bg.wasm" };
 for (const file of Object.values(variants)) {
   if (!existsSync(path.join(ROOT, file))) throw new Error(`${file} is missing: VR_BUILD_NOSIMD=1 bash scripts/build.sh`);
@@ -39,7 +41,7 @@ const dir = mkdtempSync(path.join(tmpdir(), "vr-speed-"));
 writeFileSync(path.join(dir, "reply.sse"), body);
 writeFileSync(path.join(dir, "index.html"), "<!doctype html><meta charset=utf-8><title>speed</title>");
 const site = await startStatic({ "/pkg/": path.join(ROOT, "pkg") + "/", "/": dir + "/" });
-console.log(`input: ${(body.length / 1e6).toFixed(1)} MB of OpenAI SSE (${tokens} reasoning tokens), 64 KiB reads, median of ${runs}`);
+console.log(`input: ${(body.length / 1e6).toFixed(1)} MB of OpenAI SSE (${tokens} reasoning tokens), 64 KiB reads, ${repeat} streams a sample, median of ${runs}`);
 
 const results = [];
 try {
@@ -52,7 +54,7 @@ try {
         const page = await browser.newPage();
         await page.goto(`${site.url}/index.html`);
         const r = await page.evaluate(
-          async ([wasm, runs]) => {
+          async ([wasm, runs, repeat]) => {
             const vr = await import("/pkg/visual_reasoning.js");
             await vr.default({ module_or_path: new URL(wasm, location.origin) });
             const bytes = new Uint8Array(await (await fetch("/reply.sse")).arrayBuffer());
@@ -72,16 +74,18 @@ try {
             let chars = 0;
             for (let i = 0; i < runs + 1; i++) {
               const t0 = performance.now();
-              const s = client.stream({ model: "qwen3-vl-plus", enableThinking: true, messages: [{ role: "user", content: "x" }] });
-              let n = 0;
-              for await (const p of s) n += p.text ? p.text.length : 0;
-              if (i > 0) times.push(performance.now() - t0); // the first run warms up
-              chars = n;
+              for (let k = 0; k < repeat; k++) {
+                const s = client.stream({ model: "qwen3-vl-plus", enableThinking: true, messages: [{ role: "user", content: "x" }] });
+                let n = 0;
+                for await (const p of s) n += p.text ? p.text.length : 0;
+                chars = n;
+              }
+              if (i > 0) times.push(performance.now() - t0); // the first sample warms up
             }
             times.sort((a, b) => a - b);
-            return { ms: times[times.length >> 1], chars, bytes: bytes.length };
+            return { ms: times[times.length >> 1], chars, bytes: bytes.length * repeat };
           },
-          [wasm, runs],
+          [wasm, runs, repeat],
         );
         await page.close();
         results.push({ engine, variant, ...r });
