@@ -32,6 +32,27 @@ rm -f pkg/.gitignore
 node_modules/.bin/wasm-opt "$OPT_LEVEL" pkg/visual_reasoning_bg.wasm -o pkg/visual_reasoning_bg.wasm.opt
 mv pkg/visual_reasoning_bg.wasm.opt pkg/visual_reasoning_bg.wasm
 
+# VR_BUILD_NOSIMD=1: also pkg/visual_reasoning_nosimd_bg.wasm, the same crate
+# without simd128, for engines without wasm SIMD (Safari < 16.4). Not
+# shipped yet: init() does not choose it (issue 15, phase 2); the browser
+# tests load it with VR_WASM=nosimd. RUSTFLAGS replaces .cargo/config.toml's
+# flags, so the others are repeated; its own target dir keeps the SIMD
+# build's artifacts. Both must share one JS glue, which is checked.
+if [ "${VR_BUILD_NOSIMD:-0}" = 1 ]; then
+  nosimd=$(mktemp -d)
+  RUSTFLAGS="-C llvm-args=-inline-threshold=75" CARGO_TARGET_DIR=target/nosimd \
+    wasm-pack build --target web --release --no-pack --no-opt --out-dir "$nosimd" -- --features bare
+  cmp -s "$nosimd/visual_reasoning.js" pkg/visual_reasoning.js \
+    || { echo "build.sh: the no-SIMD build's JS glue differs from the SIMD build's" >&2; exit 1; }
+  node_modules/.bin/wasm-opt "$OPT_LEVEL" "$nosimd/visual_reasoning_bg.wasm" -o pkg/visual_reasoning_nosimd_bg.wasm
+  if node_modules/.bin/wasm-opt --print-features pkg/visual_reasoning_nosimd_bg.wasm -o /dev/null | grep -q -- --enable-simd; then
+    echo "build.sh: pkg/visual_reasoning_nosimd_bg.wasm still uses SIMD" >&2; exit 1
+  fi
+  rm -rf "$nosimd"
+else
+  rm -f pkg/visual_reasoning_nosimd_bg.wasm # never a stale one from an earlier build
+fi
+
 # One minified module, so the package ships no snippets/ folder and the
 # budget below counts every byte of JS. Names are not kept: nothing reads
 # a class's `.name`, and the exports keep theirs.
@@ -78,7 +99,7 @@ fi
 node scripts/build-relay.mjs pkg
 
 node --input-type=module - "$BUDGET_GZ" "${VR_ENFORCE_SIZE:-0}" <<'JS'
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 const budget = Number(process.argv[2]);
 const enforce = process.argv[3] === "1";
@@ -95,6 +116,10 @@ for (const [, s] of rows) for (const k in total) total[k] += s[k];
 rows.push(["total", total]);
 console.log("package sizes (raw / gzip -9 / brotli):");
 for (const [name, s] of rows) console.log(`  ${name.padEnd(6)}${kb(s.raw)} /${kb(s.gz)} /${kb(s.br)}`);
+if (existsSync("pkg/visual_reasoning_nosimd_bg.wasm")) {
+  const s = sizes("pkg/visual_reasoning_nosimd_bg.wasm");
+  console.log(`  (no-SIMD wasm${kb(s.raw)} /${kb(s.gz)} /${kb(s.br)}: not in the total, not shipped yet)`);
+}
 if (total.gz > budget) {
   console.error(`SIZE: wasm + glue is ${total.gz} bytes gzipped, OVER the ${budget}-byte budget`);
   if (enforce) process.exit(1);

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs everything the tests and the demo need, from nothing, idempotently:
 # the wasm32 target, wasm-pack and the wasm-bindgen CLI matching Cargo.toml,
-# Debian's Chromium + ChromeDriver + CJK fonts, and the pinned npm packages
-# (among them the Deno, Bun and workerd runtimes the relay tests run in: npm
-# `deno`, `bun`, `workerd`, whose binaries come inside their platform
-# packages, so npm's blocked install scripts are not needed).
-#   VR_SETUP_BROWSER=0  skip Chromium (the demo alone does not need it)
+# the three browser engines with their WebDriver servers (Debian's Chromium +
+# ChromeDriver, Firefox ESR + geckodriver pinned from crates.io, WebKitGTK's
+# WebKitWebDriver + MiniBrowser, and Xvfb for MiniBrowser, which has no
+# headless mode), CJK fonts, and the pinned npm packages (among them the
+# Deno, Bun and workerd runtimes the relay tests run in: npm `deno`, `bun`,
+# `workerd`, whose binaries come inside their platform packages, so npm's
+# blocked install scripts are not needed).
+#   VR_SETUP_BROWSER=0  skip the browsers (the demo alone does not need them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,11 +37,23 @@ if [ -n "$wb" ] && [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" 
 fi
 
 if [ "${VR_SETUP_BROWSER:-1}" = 1 ]; then
-  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
-     || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
-    log "apt-get install chromium chromium-driver fonts-noto-cjk"
+  # Debian's own builds, at the release's current (security-updated) versions.
+  debs=()
+  for pair in chromium:chromium chromedriver:chromium-driver firefox-esr:firefox-esr \
+              WebKitWebDriver:webkit2gtk-driver Xvfb:xvfb xvfb-run:xvfb xauth:xauth; do
+    command -v "${pair%%:*}" >/dev/null || debs+=("${pair#*:}")
+  done
+  dpkg -s fonts-noto-cjk >/dev/null 2>&1 || debs+=(fonts-noto-cjk)
+  if [ ${#debs[@]} -gt 0 ]; then
+    log "apt-get install ${debs[*]}"
     as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${debs[@]}" >/dev/null
+  fi
+  # Firefox's WebDriver server (wasm-pack test --firefox, tests/support/webdriver.mjs).
+  geckodriver_version=0.36.0
+  if [ "$(geckodriver --version 2>/dev/null | awk 'NR == 1 {print $2}')" != "$geckodriver_version" ]; then
+    log "cargo install geckodriver $geckodriver_version"
+    cargo install geckodriver --locked --version "$geckodriver_version"
   fi
 fi
 

@@ -2,7 +2,8 @@
 # Every test of the project, from nothing: installs what is missing
 # (scripts/setup.sh), then runs the core's host tests, the relay's tests,
 # builds pkg/, and runs the browser (wasm-bindgen-test, Playwright), Node,
-# type, packaging, end-to-end and Python SDK tests. Each step runs even if an
+# type, packaging, end-to-end and Python SDK tests; the browser ones again in
+# Firefox ESR and WebKitGTK. Each step runs even if an
 # earlier one failed; the exit status is non-zero if any failed.
 #   VR_FUZZ_CASES   cases for the arbitrary-bytes fuzz properties (default 20000)
 set -uo pipefail
@@ -38,9 +39,14 @@ step "relay: build" cargo build -q --release --manifest-path relay/Cargo.toml
 step "relay: cargo test" cargo test -q --release --manifest-path relay/Cargo.toml
 step "package: build pkg/" bash scripts/build.sh
 step "binding: wasm-pack test --headless --chrome" bash tests/web/run.sh
+step "binding: wasm-bindgen tests in Firefox ESR" bash tests/web/run.sh firefox
+step "binding: wasm-bindgen tests in WebKitGTK" bash tests/web/run.sh webkit
 step "www: vite build" node_modules/.bin/vite build --config www/vite.config.js --logLevel warn
 step "node + browser + types + pack + e2e tests" \
   node --test --test-concurrency=1 tests/node/ tests/types/ tests/browser/ tests/pack/ tests/e2e/
+# The same page, Worker and end-to-end tests in the other two engines (WebDriver).
+step "browser + e2e tests in Firefox ESR" env VR_ENGINE=firefox node --test --test-concurrency=1 tests/browser/ tests/e2e/
+step "browser + e2e tests in WebKitGTK" env VR_ENGINE=webkit node --test --test-concurrency=1 tests/browser/ tests/e2e/
 step "python SDKs through the relay" bash tests/python/check_sdks.sh
 step "relay conformance: Rust binary; JS relay on Node, Deno, Bun, workerd, Next.js" \
   node --test --test-concurrency=1 tests/relay/

@@ -1,10 +1,11 @@
 // Shared by the browser and pack tests: a tiny static file server (the page's
 // origin, distinct from the mock's, so every API call is cross-origin and
-// CORS is exercised) and a Chromium launcher.
+// CORS is exercised) and a launcher for the engine VR_ENGINE names
+// (tests/support/engine.mjs: Chromium by default, Firefox, WebKit).
 import { createReadStream, existsSync, statSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import { CHROMIUM, ENGINE, ENGINE_NAME, launchEngine } from "../support/engine.mjs";
 
 const TYPES = {
   ".html": "text/html; charset=utf-8",
@@ -51,21 +52,10 @@ function notFound(res) {
   res.end("not found");
 }
 
-export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+export { CHROMIUM, ENGINE, ENGINE_NAME };
 
-export async function launchBrowser() {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+export function launchBrowser() {
+  return launchEngine();
 }
 
 /** A page whose console errors and uncaught exceptions are collected (for failure messages). */

@@ -1,26 +1,26 @@
-// Shared plumbing for the e2e tests: Chromium via playwright-core, console
-// capture, screenshots under test-results/.
-import { chromium } from "playwright-core";
+// Shared plumbing for the e2e tests: the browser VR_ENGINE names (Chromium
+// through playwright-core by default; Firefox or WebKit through WebDriver,
+// tests/support/engine.mjs), console capture, screenshots under
+// test-results/<engine>/.
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { ENGINE, ENGINE_NAME, launchEngine } from "../../support/engine.mjs";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-export const RESULTS = path.join(ROOT, "test-results");
+export const RESULTS = path.join(ROOT, "test-results", ENGINE);
+export { ENGINE, ENGINE_NAME };
 
-export async function launch() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run",
-    ],
-  });
+export function launch() {
+  return launchEngine();
 }
 
 /** A page whose console errors and uncaught exceptions are collected. */
-export async function openPage(browser, url, { width = 1280, height = 900, colorScheme = "light" } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, colorScheme, deviceScaleFactor: 1 });
+export async function openPage(browser, url, { width = 1280, height = 900, colorScheme = "light", resizable = false } = {}) {
+  const options = { viewport: { width, height }, colorScheme, deviceScaleFactor: 1 };
+  // resizable: the test narrows the viewport later, below what a Firefox or
+  // WebKit window can be, so there the page runs in a frame (wdpage.mjs).
+  const context = await browser.newContext(ENGINE === "chromium" ? options : { ...options, resizable });
   const page = await context.newPage();
   const problems = [];
   page.on("console", (m) => {
@@ -30,6 +30,52 @@ export async function openPage(browser, url, { width = 1280, height = 900, color
   await page.goto(url);
   await page.waitForFunction(() => customElements.get("visual-reasoning-tutor") !== undefined);
   return { page, context, problems };
+}
+
+/**
+ * What the page loads from now on: foreign() lists the URLs outside
+ * `origin` (data: and blob: aside), bodies() the text bodies it received.
+ * Chromium: Playwright's request and response events. WebDriver has no such
+ * events: there the Resource Timing entries name what was loaded (from the
+ * page's start), and each text resource but the API's POSTed streams is
+ * fetched again from Node to read the bytes the server sends.
+ */
+export async function watchNetwork(page, origin) {
+  if (page.networkEvents !== false) {
+    const foreign = [];
+    const bodies = [];
+    page.on("request", (r) => {
+      const u = r.url();
+      if (!u.startsWith(origin) && !u.startsWith("data:") && !u.startsWith("blob:")) foreign.push(u);
+    });
+    page.on("response", async (r) => {
+      try {
+        const type = r.headers()["content-type"] || "";
+        if (/text|json|javascript|event-stream/.test(type)) bodies.push({ url: r.url(), text: await r.text() });
+      } catch {
+        // bodies of aborted streams cannot be read; nothing of ours to check
+      }
+    });
+    return { foreign: async () => foreign, bodies: async () => bodies };
+  }
+  await page.evaluate(() => performance.setResourceTimingBufferSize(100_000));
+  const loaded = () =>
+    page.evaluate(() => [location.href, ...performance.getEntriesByType("resource").map((e) => e.name)]);
+  const API = /\/(compatible-mode|api)\/v1\//;
+  return {
+    foreign: async () => (await loaded()).filter((u) => !u.startsWith(origin) && !u.startsWith("data:") && !u.startsWith("blob:")),
+    bodies: async () => {
+      const out = [];
+      for (const url of new Set(await loaded())) {
+        if (!url.startsWith(origin) || API.test(new URL(url).pathname)) continue;
+        const res = await fetch(url);
+        const type = res.headers.get("content-type") || "";
+        if (/text|json|javascript|event-stream/.test(type)) out.push({ url, text: await res.text() });
+        else await res.arrayBuffer();
+      }
+      return out;
+    },
+  };
 }
 
 export async function screenshot(page, name) {
