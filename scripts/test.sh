@@ -37,6 +37,8 @@ step "relay: clippy" cargo clippy -q --all-targets --manifest-path relay/Cargo.t
 step "relay: build" cargo build -q --release --manifest-path relay/Cargo.toml
 step "relay: cargo test" cargo test -q --release --manifest-path relay/Cargo.toml
 step "package: build pkg/" bash scripts/build.sh
+step "package: tsc --checkJs (src/web/js, against the built wasm-bindgen types)" \
+  node_modules/.bin/tsc -p src/web/js
 step "binding: wasm-pack test --headless --chrome" bash tests/web/run.sh
 step "www: vite build" node_modules/.bin/vite build --config www/vite.config.js --logLevel warn
 step "node + browser + types + pack + e2e tests" \
