@@ -12,6 +12,7 @@
 //! | error record: `{"kind","message","status"?,"code"?,"requestId"?,"retryable"}` | [`record`] | `wire.js` `toError` |
 //! | option markers: `{"\u0000":"<tag>"…}` in the options JSON | `options.rs` `marker` | `wire.js` `MARKER`, `options.js` |
 //! | per-read part string: flags digit, then `r`/`a` + UTF-16 length + `:` + text, or `u` | [`StreamCore::feed`] | `wire.js` `feed` |
+//! | client record: `{"target","stream","json"}`, the target a number only Rust reads | [`client`] | `wire.js` `client` |
 //! | transport config: `{"url","headers","timeoutMs","idleTimeoutMs","maxRetries","apiKey"?}` | `options.rs` `transport_json` | `transport.js` |
 //! | image fit: `[width, height, tokens]` | [`fit`] | `image.js` |
 //!
@@ -24,10 +25,11 @@
 //! `Result<_, String>`) or returned, which `wire.js` turns into the error
 //! classes. Messages come from the core and never hold the API key.
 //!
-//! Memory: each `ClientCore` and `StreamCore` is freed by wasm-bindgen's
-//! FinalizationRegistry when JavaScript drops it; a stream also frees its
-//! buffers and texts as soon as it ends ([`StreamCore::release`]), since
-//! the garbage collector cannot see wasm memory.
+//! Memory: the only wasm object is a stream's [`StreamCore`]; the
+//! transport frees it when the stream ends (the garbage collector cannot
+//! see wasm memory, and objects it must finalize cost it time), with
+//! wasm-bindgen's FinalizationRegistry behind that for a stream dropped
+//! while running. A client is a JSON record and a number ([`client`]).
 
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -35,10 +37,10 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::{Error, ErrorKind};
 use crate::json;
-use crate::models::{self, Family, ModelInfo, Rules};
-use crate::options::{self, marker, ClientConfig};
+use crate::models::{self, Family, ModelInfo, Region, Rules};
+use crate::options::{self, marker};
 use crate::protocol::{self, Protocol};
-use crate::request::{self, Content, ContentItem, Request, Transport};
+use crate::request::{self, Content, ContentItem, Request, Target, Transport};
 use crate::stream::{Completion, Part, StreamState};
 use crate::{retry, vision};
 
@@ -112,8 +114,9 @@ fn keys(text: &str) -> Vec<String> {
 
 /// Every format above, described (JSON): the error kinds' names in order,
 /// the option markers, the part string's tags and flags, the keys of the
-/// transport config and of an error record (read off samples made by the
-/// real encoders, so they cannot drift from them), and the fit tuple.
+/// transport config, of the client record and of an error record (read
+/// off samples made by the real encoders, so they cannot drift from
+/// them), and the fit tuple.
 /// `wire.js` checks it against its own when the package loads.
 #[wasm_bindgen]
 pub fn contract() -> String {
@@ -161,6 +164,9 @@ pub fn contract() -> String {
         .unwrap_or_default();
     let k = keys(&sample);
     strings(&k.iter().map(String::as_str).collect::<Vec<_>>(), &mut out);
+    out.push_str(",\"client\":");
+    let k = keys(&client("{}", &[], false).unwrap_or_default());
+    strings(&k.iter().map(String::as_str).collect::<Vec<_>>(), &mut out);
     out.push_str(",\"error\":");
     let mut e = Error::new(ErrorKind::Api, "m");
     e.status = Some(500);
@@ -176,72 +182,103 @@ pub fn contract() -> String {
 
 // ------------------------------------------------------------ client
 
-/// A Client's resolved options (`new Client(options)` in `client.js`).
-#[wasm_bindgen]
-pub struct ClientCore {
-    config: ClientConfig,
+/// What validation reads of a client's target, as one number that the
+/// JavaScript side keeps and hands back to [`start`] without reading it:
+/// bit 0 the protocol, bits 1-2 the region, bit 3 whether the caller named
+/// the region, bit 4 whether a `baseUrl` was given.
+fn target_code(t: &Target) -> u32 {
+    let protocol = u32::from(t.protocol == Protocol::DashScope);
+    let region = Region::ALL.iter().position(|r| *r == t.region).unwrap_or(0) as u32;
+    protocol
+        | region << 1
+        | u32::from(t.region_explicit) << 3
+        | u32::from(t.base_url.is_some()) << 4
 }
 
-#[wasm_bindgen]
-impl ClientCore {
-    /// ClientOptions as `options.js` encodes them. `browser`: the scope is
-    /// a page or a Worker, where an API key is readable by anyone.
-    #[wasm_bindgen(constructor)]
-    pub fn new(json: &str, nums: &[f64], browser: bool) -> Result<ClientCore, String> {
-        let config = options::client(json, nums).map_err(thrown)?;
-        if config.api_key.is_some() && !config.allow_browser && browser {
-            return Err(record(&Error::invalid_request(
-                "an apiKey in a web page or Worker is public: anyone can read it from the \
-                 page. Keep the key in a relay (pass its URL as baseUrl and omit apiKey), or \
-                 pass dangerouslyAllowBrowser: true if you accept that risk",
-            )));
-        }
-        Ok(ClientCore { config })
-    }
-
-    /// The transport config for streaming (`json` false) or JSON requests.
-    pub fn transport(&self, json: bool) -> String {
-        let t = if json {
-            Transport::Json
+fn target(code: u32) -> Target {
+    Target {
+        protocol: if code & 1 == 0 {
+            Protocol::OpenAi
         } else {
-            Transport::Stream
-        };
-        self.config.transport_json(t)
+            Protocol::DashScope
+        },
+        region: Region::ALL
+            .get((code >> 1 & 3) as usize)
+            .copied()
+            .unwrap_or(Region::Intl),
+        region_explicit: code & 8 != 0,
+        // Validation asks only whether there is one.
+        base_url: (code & 16 != 0).then(String::new),
     }
+}
 
-    /// Converts and validates a request (RequestOptions as `options.js`
-    /// encodes them); throws the InvalidRequestError. `complete`: read
-    /// `transport` too (`complete()`); `stream()` always streams.
-    pub fn start(&self, json: &str, nums: &[f64], complete: bool) -> Result<StreamCore, String> {
-        let input = options::request(json, nums, complete).map_err(thrown)?;
-        let transport = match input.json_transport {
-            Some(true) => Transport::Json,
-            _ => Transport::Stream,
-        };
-        request::validate(&input.request, &self.config.target, transport).map_err(thrown)?;
-        let mut blobs = Vec::with_capacity(input.blobs.len());
-        let mut order = Vec::with_capacity(input.blobs.len());
-        for (m, i, b) in input.blobs {
-            blobs.push((m, i));
-            order.push(b as u32);
-        }
-        let protocol = self.config.target.protocol;
-        Ok(StreamCore {
-            state: StreamState::new(protocol, &input.request.model),
-            protocol,
-            transport,
-            request: input.request,
-            blobs,
-            order,
-            usage_stale: false,
-        })
+/// ClientOptions as `options.js` encodes them, resolved (`new Client`):
+/// `{"target": <n>, "stream": <transport config>, "json": <transport
+/// config>}`, the target being [`target_code`]'s. `browser`: the scope is
+/// a page or a Worker, where an API key is readable by anyone. A client
+/// keeps no wasm object: each one would wait for the garbage collector to
+/// free it, and dropped clients cost the collector (measured: ~60 µs per
+/// client created per stream, in Node).
+#[wasm_bindgen]
+pub fn client(json: &str, nums: &[f64], browser: bool) -> Result<String, String> {
+    let config = options::client(json, nums).map_err(thrown)?;
+    if config.api_key.is_some() && !config.allow_browser && browser {
+        return Err(record(&Error::invalid_request(
+            "an apiKey in a web page or Worker is public: anyone can read it from the \
+             page. Keep the key in a relay (pass its URL as baseUrl and omit apiKey), or \
+             pass dangerouslyAllowBrowser: true if you accept that risk",
+        )));
     }
+    let mut out = String::from("{\"target\":");
+    json::write_u64(target_code(&config.target).into(), &mut out);
+    out.push_str(",\"stream\":");
+    out.push_str(&config.transport_json(Transport::Stream));
+    out.push_str(",\"json\":");
+    out.push_str(&config.transport_json(Transport::Json));
+    out.push('}');
+    Ok(out)
+}
+
+/// Converts and validates a request (RequestOptions as `options.js`
+/// encodes them) for the client of `target`; throws the
+/// InvalidRequestError. `complete`: read `transport` too (`complete()`);
+/// `stream()` always streams.
+#[wasm_bindgen]
+pub fn start(
+    target_code: u32,
+    json: &str,
+    nums: &[f64],
+    complete: bool,
+) -> Result<StreamCore, String> {
+    let input = options::request(json, nums, complete).map_err(thrown)?;
+    let transport = match input.json_transport {
+        Some(true) => Transport::Json,
+        _ => Transport::Stream,
+    };
+    let target = target(target_code);
+    request::validate(&input.request, &target, transport).map_err(thrown)?;
+    let mut blobs = Vec::with_capacity(input.blobs.len());
+    let mut order = Vec::with_capacity(input.blobs.len());
+    for (m, i, b) in input.blobs {
+        blobs.push((m, i));
+        order.push(b as u32);
+    }
+    Ok(StreamCore {
+        state: StreamState::new(target.protocol, &input.request.model),
+        protocol: target.protocol,
+        transport,
+        request: input.request,
+        blobs,
+        order,
+        usage_stale: false,
+    })
 }
 
 // ------------------------------------------------------------ stream
 
 /// One request's core: its wire body until sent, then the decoding state
-/// of its reply. `transport.js` drives it.
+/// of its reply. `transport.js` drives it, and frees it (`free()`) as soon
+/// as the stream ends, having kept what a page reads afterwards.
 #[wasm_bindgen]
 pub struct StreamCore {
     state: StreamState,
@@ -327,12 +364,6 @@ impl StreamCore {
     pub fn body(&mut self) -> String {
         let request = core::mem::take(&mut self.request);
         protocol::encode::body(&request, self.protocol, self.transport)
-    }
-
-    /// The stream ended: its buffers go now, not when the garbage collector
-    /// gets to this object (see `StreamState::release`).
-    pub fn release(&mut self) {
-        self.state.release();
     }
 
     /// Response headers of a stream: throws the StreamError unless it is an

@@ -1,8 +1,9 @@
 // @ts-check
 // The public classes of API.md: Client, Conversation, ReasoningStream.
 // Each carries only its documented members; what it runs on is in private
-// fields: a Client's core (wire.rs `ClientCore`: the resolved options) and
-// a stream's Run (transport.js: the request, its StreamCore and its parts).
+// fields: a Client's resolved options (wire.rs `client`: a record, no wasm
+// object) and a stream's Run (transport.js: the request, its StreamCore
+// and its parts).
 
 import * as wire from "./wire.js";
 import { makeError } from "./errors.js";
@@ -17,7 +18,6 @@ import { Run } from "./transport.js";
 /** @typedef {import("./public").Part} Part */
 /** @typedef {import("./public").Result} Result */
 /** @typedef {import("./public").Usage} Usage */
-/** @typedef {import("./wire.js").TransportConfig} TransportConfig */
 
 /** @param {string} message */
 const invalid = (message) => makeError("InvalidRequestError", message, { retryable: false });
@@ -42,12 +42,8 @@ const browserScope = () => "window" in globalThis || "WorkerGlobalScope" in glob
 
 /** A Model Studio client. */
 export class Client {
-  /** @type {import("./wire.js").ClientCore} */
-  #core;
-  /** @type {TransportConfig | undefined} the transport config per kind, made on first use */
-  #stream;
-  /** @type {TransportConfig | undefined} */
-  #json;
+  /** @type {import("./wire.js").ClientRecord} */
+  #options;
 
   /**
    * Throws InvalidRequestError for a bad option, or for an `apiKey` in a
@@ -57,7 +53,7 @@ export class Client {
   constructor(options) {
     wire.assertReady();
     const e = encoded(options, "the client options");
-    this.#core = wire.clientCore(e.json, e.nums, browserScope());
+    this.#options = wire.client(e.json, e.nums, browserScope());
   }
 
   /**
@@ -70,17 +66,12 @@ export class Client {
    */
   #start(request, complete, history, user) {
     const e = encoded(request, "the request");
-    const core = wire.start(this.#core, e.json, e.nums, complete);
+    const options = this.#options;
+    const core = wire.start(options.target, e.json, e.nums, complete);
     const json = complete && wire.isJson(core);
-    let cfg = json ? this.#json : this.#stream;
-    if (!cfg) {
-      cfg = wire.transportConfig(this.#core, json);
-      if (json) this.#json = cfg;
-      else this.#stream = cfg;
-    }
     // The Blobs the content uses, in the order the core places them.
     const blobs = e.blobs.length ? Array.from(wire.blobOrder(core), (i) => e.blobs[i]) : e.blobs;
-    return new Run(core, cfg, json, e.signal, blobs, history, user);
+    return new Run(core, json ? options.json : options.stream, json, e.signal, blobs, history, user);
   }
 
   /**

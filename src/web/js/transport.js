@@ -136,6 +136,9 @@ export class Run {
     this.lastData = 0;
     /** @type {Usage | undefined} */
     this.usageObj = undefined;
+    // What a page reads after the end, kept when the core is freed.
+    /** @type {{ model: string, finishReason: string | undefined, requestId: string | undefined } | undefined} */
+    this.kept = undefined;
     // Small reads that end no line, held back from the core (see feed).
     /** @type {Uint8Array[]} */
     this.held = [];
@@ -458,17 +461,25 @@ export class Run {
 
   /** The usage, one object per change (the usage part is the same object). */
   get usage() {
-    const update = wire.usageUpdate(this.core);
-    if (update !== undefined) this.usageObj = update;
+    if (!this.kept) {
+      const update = wire.usageUpdate(this.core);
+      if (update !== undefined) this.usageObj = update;
+    }
     return this.usageObj;
   }
 
   get requestId() {
-    return this.json ? this.json.requestId : wire.requestId(this.core);
+    return this.json ? this.json.requestId : (this.kept ?? this.meta()).requestId;
   }
 
   get finishReason() {
-    return this.json ? this.json.finishReason : wire.finishReason(this.core);
+    return this.json ? this.json.finishReason : (this.kept ?? this.meta()).finishReason;
+  }
+
+  /** What the core knows of the reply besides its texts. */
+  meta() {
+    const core = this.core;
+    return { model: wire.model(core), finishReason: wire.finishReason(core), requestId: wire.requestId(core) };
   }
 
   // ------------------------------------------------------------ timers
@@ -590,7 +601,12 @@ export class Run {
     this.wake = undefined;
     this.signal = undefined;
     this.disarm();
-    wire.release(this.core);
+    // The core's memory goes now, not when the garbage collector gets to
+    // it (which cannot see wasm memory, and for which an object to
+    // finalize is work); what a page reads afterwards is kept.
+    this.usage;
+    this.kept = this.meta();
+    wire.free(this.core);
     wake?.();
     signal?.removeEventListener("abort", this.onSignal);
     // Closes the connection: the pending fetch or read rejects and the
@@ -625,18 +641,12 @@ export class Run {
   /** @returns {Result} */
   resultJs() {
     if (this.json) return this.json;
-    const core = this.core;
+    const meta = this.kept ?? this.meta();
     /** @type {Result} */
-    const r = {
-      model: wire.model(core),
-      reasoning: this.reasoning,
-      answer: this.answer,
-      finishReason: wire.finishReason(core) ?? "",
-    };
+    const r = { model: meta.model, reasoning: this.reasoning, answer: this.answer, finishReason: meta.finishReason ?? "" };
     const usage = this.usage;
     if (usage) r.usage = usage;
-    const id = wire.requestId(core);
-    if (id !== undefined) r.requestId = id;
+    if (meta.requestId !== undefined) r.requestId = meta.requestId;
     return r;
   }
 

@@ -14,7 +14,8 @@
 import initCore, {
   initSync as initCoreSync,
   contract,
-  ClientCore,
+  client as coreClient,
+  start as coreStart,
   StreamCore,
   retryable as coreRetryable,
   backoff as coreBackoff,
@@ -27,7 +28,7 @@ import initCore, {
 } from "../../../target/wasm-core/visual_reasoning.js";
 import { makeError } from "./errors.js";
 
-export { ClientCore, StreamCore };
+export { StreamCore };
 
 /** @typedef {import("./errors.js").ErrorName} ErrorName */
 /** @typedef {import("./errors.js").VisualReasoningError} VisualReasoningError */
@@ -60,13 +61,24 @@ const PARTS = { reasoning: "r", answer: "a", usage: "u", sep: ":", done: 1, data
 /** The transport config's keys (options.rs `transport_json`). */
 const TRANSPORT = ["url", "headers", "timeoutMs", "idleTimeoutMs", "maxRetries", "apiKey"];
 
+/** The client record's keys (wire.rs `client`). */
+const CLIENT = ["target", "stream", "json"];
+
 /** An error record's keys (wire.rs `record`). */
 const RECORD = ["kind", "message", "status", "code", "requestId", "retryable"];
 
 /** The image fit tuple (wire.rs `fit`). */
 const FIT = ["width", "height", "tokens"];
 
-const EXPECTED = JSON.stringify({ kinds: KINDS, marker: MARKER, parts: PARTS, transport: TRANSPORT, error: RECORD, fit: FIT });
+const EXPECTED = JSON.stringify({
+  kinds: KINDS,
+  marker: MARKER,
+  parts: PARTS,
+  transport: TRANSPORT,
+  client: CLIENT,
+  error: RECORD,
+  fit: FIT,
+});
 
 /** Throws unless the wasm describes the formats exactly as this file does. */
 function checkContract() {
@@ -153,43 +165,50 @@ export function backoff(attempt, retryAfter) {
 // ------------------------------------------------------------ client
 
 /**
+ * What a request needs of its client's options (options.rs
+ * `transport_json`): a timeout of null is none.
+ * @typedef {{ url: string, headers: [string, string, string?][], timeoutMs: number, idleTimeoutMs: number, maxRetries: number, apiKey?: string }} TransportConfig
+ */
+
+/**
+ * A client's resolved options: `target`, a number only the core reads
+ * (it hands it back to `start`), and the transport config for streaming
+ * and for JSON requests.
+ * @typedef {{ target: number, stream: TransportConfig, json: TransportConfig }} ClientRecord
+ */
+
+/**
+ * ClientOptions resolved; throws InvalidRequestError.
  * @param {string} json  ClientOptions, encoded (options.js)
  * @param {Float64Array} nums
  * @param {boolean} browser  a page or Worker scope
+ * @returns {ClientRecord}
  */
-export function clientCore(json, nums, browser) {
+export function client(json, nums, browser) {
+  let text;
   try {
-    return new ClientCore(json, nums, browser);
+    text = coreClient(json, nums, browser);
   } catch (e) {
     throw fromCore(e);
   }
-}
-
-/**
- * The transport config (options.rs `transport_json`) for one kind of
- * request: a timeout of null is none.
- * @typedef {{ url: string, headers: [string, string, string?][], timeoutMs: number, idleTimeoutMs: number, maxRetries: number, apiKey?: string }} TransportConfig
- * @param {ClientCore} core
- * @param {boolean} json
- * @returns {TransportConfig}
- */
-export function transportConfig(core, json) {
-  const cfg = JSON.parse(core.transport(json));
-  cfg.timeoutMs ??= Infinity;
-  cfg.idleTimeoutMs ??= Infinity;
-  return cfg;
+  const r = JSON.parse(text);
+  for (const cfg of [r.stream, r.json]) {
+    cfg.timeoutMs ??= Infinity;
+    cfg.idleTimeoutMs ??= Infinity;
+  }
+  return r;
 }
 
 /**
  * Converts and validates a request; throws InvalidRequestError.
- * @param {ClientCore} core
+ * @param {number} target  the client record's
  * @param {string} json  RequestOptions, encoded (options.js)
  * @param {Float64Array} nums
  * @param {boolean} complete  read `transport` too
  */
-export function start(core, json, nums, complete) {
+export function start(target, json, nums, complete) {
   try {
-    return core.start(json, nums, complete);
+    return coreStart(target, json, nums, complete);
   } catch (e) {
     throw fromCore(e);
   }
@@ -210,8 +229,12 @@ export const blobOrder = (core) => core.blobs();
 export const blob = (core, index, type, bytes) => core.blob(index, type, bytes);
 /** @param {StreamCore} core */
 export const body = (core) => core.body();
-/** @param {StreamCore} core */
-export const release = (core) => core.release();
+/**
+ * Frees the core's wasm memory now (the stream ended); later calls on it
+ * throw.
+ * @param {StreamCore} core
+ */
+export const free = (core) => core.free();
 /** @param {StreamCore} core */
 export const model = (core) => core.model;
 /** @param {StreamCore} core */

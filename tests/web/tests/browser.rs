@@ -9,7 +9,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Object, Promise, Reflect, Uint8Array};
-use visual_reasoning::web::wire::{self, ClientCore, StreamCore};
+use visual_reasoning::web::wire::{self, StreamCore};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -91,12 +91,12 @@ fn kind(name: &str) -> f64 {
 /// and with the headers of the client's transport config (for streaming,
 /// or `json`), plus the mock's control headers.
 async fn mock_reply(
-    c: &ClientCore,
+    c: &Client,
     json: bool,
     body: &str,
     fault: &str,
 ) -> (u16, Option<String>, Vec<u8>) {
-    let cfg = record(&c.transport(json));
+    let cfg = c.transport(json);
     let headers = Object::new();
     for h in js_sys::Array::from(&get(&cfg, "headers")).iter() {
         let h = js_sys::Array::from(&h);
@@ -129,8 +129,31 @@ fn request(extra: &str) -> String {
         + "}"
 }
 
+/// A client's record (wire `client`), as client.js keeps it.
+struct Client {
+    target: u32,
+    record: JsValue,
+}
+
+impl Client {
+    fn new(options: &str, nums: &[f64], browser: bool) -> Result<Client, String> {
+        let record = record(&wire::client(options, nums, browser)?);
+        let target = get(&record, "target").as_f64().unwrap() as u32;
+        Ok(Client { target, record })
+    }
+
+    fn start(&self, json: &str, nums: &[f64], complete: bool) -> Result<StreamCore, String> {
+        wire::start(self.target, json, nums, complete)
+    }
+
+    /// The transport config for streaming or JSON requests.
+    fn transport(&self, json: bool) -> JsValue {
+        get(&self.record, if json { "json" } else { "stream" })
+    }
+}
+
 /// A client of the mock with these options (JSON, as options.js encodes them).
-fn client(options: &str) -> ClientCore {
+fn client(options: &str) -> Client {
     let mut text = String::from(r#"{"baseUrl":""#) + MOCK + "\"";
     if options.len() > 2 {
         text += ",";
@@ -138,7 +161,7 @@ fn client(options: &str) -> ClientCore {
     } else {
         text += "}";
     }
-    ClientCore::new(&text, &[], true).unwrap_or_else(|e| panic!("{e}"))
+    Client::new(&text, &[], true).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Feeds `bytes` in reads of `size` bytes: the decoded parts, and the
@@ -240,7 +263,6 @@ async fn a_stream_error_in_the_body_is_a_record_and_stays() {
     assert_eq!(get(&e, "kind").as_f64(), Some(kind("StreamError")));
     assert_eq!(get(&e, "retryable").as_bool(), Some(false));
     assert!(core.end().is_err(), "the failure stays");
-    core.release();
 }
 
 // ---------------------------------------------------------------- errors
@@ -290,7 +312,7 @@ fn invalid_requests_and_options_are_records() {
     assert_eq!(get(&e, "kind").as_f64(), Some(kind("InvalidRequestError")));
     assert!(get(&e, "message").as_string().unwrap().contains("qvq-max"));
     // A key in a page needs the opt-in; the message never holds the key.
-    let e = ClientCore::new(r#"{"apiKey":"sk-test-secret"}"#, &[], true)
+    let e = Client::new(r#"{"apiKey":"sk-test-secret"}"#, &[], true)
         .err()
         .unwrap();
     assert!(!e.contains("sk-test-secret"), "{e}");
@@ -298,18 +320,18 @@ fn invalid_requests_and_options_are_records() {
         get(&record(&e), "kind").as_f64(),
         Some(kind("InvalidRequestError"))
     );
-    assert!(ClientCore::new(
+    assert!(Client::new(
         r#"{"apiKey":"sk-test-secret","dangerouslyAllowBrowser":true}"#,
         &[],
         true
     )
     .is_ok());
     assert!(
-        ClientCore::new(r#"{"apiKey":"sk-test-secret"}"#, &[], false).is_ok(),
+        Client::new(r#"{"apiKey":"sk-test-secret"}"#, &[], false).is_ok(),
         "no page: no opt-in needed"
     );
     // Numbers cross as markers into `nums`.
-    let e = ClientCore::new(r#"{"timeoutMs":{"\u0000":"n0"}}"#, &[-1.0], true)
+    let e = Client::new(r#"{"timeoutMs":{"\u0000":"n0"}}"#, &[-1.0], true)
         .err()
         .unwrap();
     assert!(e.contains("timeoutMs"), "{e}");
@@ -363,13 +385,13 @@ fn the_contract_describes_the_formats() {
         ]
     );
     // The config a client makes has exactly those keys (the key's only with a key).
-    let c = ClientCore::new(
+    let c = Client::new(
         r#"{"apiKey":"k","timeoutMs":{"\u0000":"n0"}}"#,
         &[f64::INFINITY],
         false,
     )
     .unwrap();
-    let cfg = record(&c.transport(false));
+    let cfg = c.transport(false);
     assert!(get(&cfg, "timeoutMs").is_null(), "Infinity is null");
     let _ = get(&t, "marker").unchecked_into::<Object>();
 }
@@ -394,4 +416,32 @@ fn models_and_images() {
     assert!(wire::max_pixels(Some(f64::NAN)).is_err());
     assert!(wire::estimate_image_tokens(-1.0, 1.0, "m", false, None).is_err());
     assert!(wire::data_url(String::new(), &[1, 2, 3, 250, 251]).ends_with(";base64,AQID+vs="));
+}
+
+#[wasm_bindgen_test]
+fn the_client_target_carries_what_validation_reads() {
+    let qvq = r#"{"model":"qvq-max","messages":[{"role":"user","content":"x"}]}"#;
+    // QVQ is not served in us: refused when the region is named...
+    let us = Client::new(r#"{"region":"us"}"#, &[], false).unwrap();
+    let e = record(&us.start(qvq, &[], false).err().unwrap());
+    assert!(get(&e, "message").as_string().unwrap().contains("us"));
+    // ...also with a baseUrl when the region is named, but not with a
+    // baseUrl alone (the relay decides where requests go).
+    let named = Client::new(r#"{"region":"us","baseUrl":"http://relay"}"#, &[], false).unwrap();
+    assert!(named.start(qvq, &[], false).is_err());
+    let relay = Client::new(r#"{"baseUrl":"http://relay"}"#, &[], false).unwrap();
+    assert!(relay.start(qvq, &[], false).is_ok());
+    // The protocol: the body each one builds.
+    let ds = Client::new(r#"{"protocol":"dashscope","region":"cn"}"#, &[], false).unwrap();
+    assert!(ds
+        .start(qvq, &[], false)
+        .unwrap()
+        .body()
+        .contains("\"input\":"));
+    assert!(Client::new("{}", &[], false)
+        .unwrap()
+        .start(qvq, &[], false)
+        .unwrap()
+        .body()
+        .contains("\"stream\":true"));
 }
