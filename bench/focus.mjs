@@ -7,6 +7,8 @@
 //   rather than the wall clock: steadier on a loaded shared machine
 // Rows (medians over the rounds, each round a few runs):
 //   stream   new Client + client.stream() + a 7-event reply, µs per stream
+//   sustain  the same 20 000 times in a row (no forced GC between): what
+//            the garbage collector and finalization cost over time
 //   typical  a 0.26 MB reply (2000 + 300 tokens) in 64 KiB reads, ms
 //   long     an 8 MB reply in 64 KiB reads, MB/s
 //   small    a 1 MB reply in 16-byte reads, MB/s
@@ -24,7 +26,7 @@ import { drain, eventReads } from "./lib/drain.mjs";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dirs = process.argv.slice(2).length ? process.argv.slice(2) : ["pkg"];
 const ROUNDS = Number(process.env.VR_FOCUS_ROUNDS ?? 15);
-const ONLY = (process.env.VR_FOCUS_ONLY ?? "stream,typical,long,small,drain").split(",");
+const ONLY = (process.env.VR_FOCUS_ONLY ?? "stream,sustain,typical,long,small,drain").split(",");
 
 const CPU = process.env.VR_FOCUS_CPU === "1";
 /** Milliseconds: wall clock, or CPU time of the process. */
@@ -76,6 +78,7 @@ const drainReads = ONLY.includes("drain") ? eventReads(DRAIN_N) : [];
 
 const rows = {
   stream: { unit: "µs/stream", runs: 200, run: async (m) => reply(m, tiny, 65536), per: (ms, runs) => (ms * 1000) / runs },
+  sustain: { unit: "µs/stream", runs: 20_000, run: async (m) => reply(m, tiny, 65536), per: (ms, runs) => (ms * 1000) / runs },
   typical: { unit: "ms", runs: 5, run: (m) => reply(m, typical, 65536), per: (ms, runs) => ms / runs },
   long: { unit: "MB/s", runs: 1, run: (m) => reply(m, long, 65536), per: (ms, runs) => (long.length * runs) / 1e3 / ms },
   small: { unit: "MB/s", runs: 1, run: (m) => reply(m, small, 16), per: (ms, runs) => (small.length * runs) / 1e3 / ms },
@@ -88,8 +91,8 @@ for (let r = 0; r < ROUNDS + 1; r++) {
     for (let k = 0; k < pkgs.length; k++) {
       const p = pkgs[(r + k) % pkgs.length];
       let v;
+      if ((name === "drain" || name === "sustain") && r > 2 && r % 3) continue; // slow: a third of the rounds
       if (name === "drain") {
-        if (r > 2 && r % 3) continue; // slow: a third of the rounds
         v = await drain(p.mod.Client, drainReads, now);
       } else {
         const row = rows[name];

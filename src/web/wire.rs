@@ -9,7 +9,7 @@
 //! | format | Rust side | JavaScript side |
 //! |---|---|---|
 //! | error kinds: a kind crosses as its index in [`ErrorKind::ALL`] | `error.rs` | `wire.js` `KINDS` |
-//! | error record: `{"kind","message","status"?,"code"?,"requestId"?,"retryable"}` | [`record`] | `wire.js` `toError` |
+//! | error record: `{"kind","message","status"?,"code"?,"requestId"?,"retryable"}` | [`record`] | `wire.js` `fromCore` |
 //! | option markers: `{"\u0000":"<tag>"…}` in the options JSON | `options.rs` `marker` | `wire.js` `MARKER`, `options.js` |
 //! | per-read part string: flags digit, then `r`/`a` + UTF-16 length + `:` + text, or `u` | [`StreamCore::feed`] | `wire.js` `feed` |
 //! | client record: `{"target","stream","json"}`, the target a number only Rust reads | [`client`] | `wire.js` `client` |
