@@ -1,8 +1,6 @@
-// The public types of the package (pkg/visual_reasoning.d.ts): API.md's
-// "Types" and "Additions", verbatim where API.md spells them. Written by
-// hand for the JavaScript in this directory, which checks its JSDoc
-// against it (`tsc -p src/web/js`); tests/types compiles a strict consumer
-// against the built copy.
+// visual-reasoning: the package's types — API.md's "Types" and
+// "Additions", verbatim where API.md spells them. Written by hand (the
+// package's JavaScript is type-checked against them); no wasm internals.
 
 export type Region = "intl" | "us" | "cn";          // Singapore, Virginia, Beijing
 export type Protocol = "openai" | "dashscope";      // compatible-mode, or native

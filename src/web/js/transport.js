@@ -291,6 +291,8 @@ export class Run {
 
   /** @param {Response} resp */
   async readStream(resp) {
+    // Ended while the headers came (aborted, say): the core is freed.
+    if (!this.running()) return;
     const core = this.core;
     wire.headers(core, resp.headers.get("content-type") ?? undefined, requestId(resp));
     if (!resp.body) throw failure("StreamError", "the response has no body", true);
@@ -367,6 +369,7 @@ export class Run {
 
   /** @param {Response} resp */
   async readJson(resp) {
+    if (!this.running()) return;
     this.enterBody();
     let buf;
     /** @type {unknown} */
