@@ -29,7 +29,8 @@
 //! transport frees it when the stream ends (the garbage collector cannot
 //! see wasm memory, and objects it must finalize cost it time), with
 //! wasm-bindgen's FinalizationRegistry behind that for a stream dropped
-//! while running. A client is a JSON record and a number ([`client`]).
+//! while running. A client has no wasm object: it keeps the record
+//! [`client`] returns.
 
 #[allow(unused_imports)]
 use crate::prelude::*;
