@@ -1,13 +1,14 @@
 // Node side of the benchmark; run.mjs starts it in a fresh process
 // (node --expose-gc) per job so heaps do not carry over between jobs.
 //   node --expose-gc bench/node-bench.mjs '<job json>'   -> one JSON line on stdout
-// Jobs: {kind:"time"|"check"|"memory"|"live", ...} (see run.mjs).
+// Jobs: {kind:"time"|"check"|"memory"|"live"|"drain", ...} (see run.mjs).
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PEERS } from "./lib/peers.mjs";
 import { packageContender } from "./lib/package.mjs";
-import { check, memory, scale, time, timeLive } from "./lib/harness.mjs";
+import { check, memory, scale, stats, time, timeLive } from "./lib/harness.mjs";
+import { drain, eventReads } from "./lib/drain.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const job = JSON.parse(process.argv[2]);
@@ -61,6 +62,15 @@ if (job.kind === "check") {
     gc, sample, extra: () => (wasmMem && c.name === "visual-reasoning" ? wasmMem.buffer.byteLength : 0),
   });
   out = { ...r, wasmMemory: wasmMem && c.name === "visual-reasoning" ? wasmMem.buffer.byteLength : 0 };
+} else if (job.kind === "drain") {
+  const { Client } = await import(path.join(path.resolve(ROOT, process.env.VR_BENCH_PKG ?? "pkg"), "visual_reasoning.js"));
+  const reads = eventReads(job.parts);
+  const times = [];
+  for (let r = 0; r < job.warmups + job.runs; r++) {
+    const t = await drain(Client, reads);
+    if (r >= job.warmups) times.push(t);
+  }
+  out = { parts: job.parts, times, ...stats(times) };
 } else if (job.kind === "live") {
   out = await timeLive(list, job.protocol, job.baseUrl, job.headers, { warmups: job.warmups, runs: job.runs, once: job.once });
 } else {

@@ -327,7 +327,7 @@ function agree(result, where) {
 }
 
 // ---------------------------------------------------------------- main
-const results = { native: [], node: [], chromium: [], checks: [], memory: { node: [], chromium: [] }, live: { node: [], chromium: [] } };
+const results = { native: [], node: [], chromium: [], checks: [], memory: { node: [], chromium: [] }, live: { node: [], chromium: [] }, drain: null };
 const problems = [];
 const loadStart = os.loadavg();
 
@@ -362,6 +362,13 @@ for (const inp of SKIP_NODE ? [] : inputs.filter((i) => i.name === "long" || i.m
     const m = await nodeJob({ kind: "memory", contender, protocol: inp.protocol, file: inp.file, chunk: KIB64 });
     results.memory.node.push({ input: inp, contender, ...m });
   }
+}
+
+// The parts queue: a backlog of 200 000 parts iterated after result()
+// (this package only: the peers keep no queue).
+if (!SKIP_NODE && !NO_PACKAGE) {
+  log("Node: drain of 200 000 parts after result()");
+  results.drain = await nodeJob({ kind: "drain", parts: 200_000, warmups: 1, runs: QUICK ? 3 : 7 });
 }
 
 // The core compiled natively (bench/native): a ceiling for the wasm figures,
@@ -647,6 +654,10 @@ Node:
 
 ${nodeS.text}
 ${chromeS ? `\nChromium:\n\n${chromeS.text}\n` : ""}
+${results.drain ? `## Draining a backlog (Node)
+
+${results.drain.parts} one-event reads, \`await stream.result()\`, then \`for await\` over every part: ${fmt(results.drain.median, 1)} ms median (${fmt(results.drain.min, 1)}–${fmt(results.drain.max, 1)}) over ${results.drain.times.length} runs for the iteration (${fmt((results.drain.median * 1e6) / results.drain.parts, 0)} ns a part).
+` : ""}
 ## Memory (64 KiB reads)
 
 Node:

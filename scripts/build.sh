@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Builds the npm package in pkg/:
-#   1. wasm-pack build --target web --release (its own wasm-opt is off in
-#      Cargo.toml: Debian's binaryen is too old for what rustc emits),
-#   2. wasm-opt from the npm `binaryen` package (level: VR_WASM_OPT, default -O3),
-#   3. esbuild: wasm-bindgen's JS glue and the snippet it imports
-#      (src/web/glue.js, the transport) bundled and minified into
-#      pkg/visual_reasoning.js; `any` -> `unknown` in the raw-ABI types,
+#   1. wasm-pack build --target web --release into target/wasm-core/ (its own
+#      wasm-opt is off in Cargo.toml: Debian's binaryen is too old for what
+#      rustc emits): the core API of src/web/wire.rs and wasm-bindgen's JS
+#      for it, which is internal,
+#   2. wasm-opt from the npm `binaryen` package (level: VR_WASM_OPT, default
+#      -O3) into pkg/visual_reasoning_bg.wasm,
+#   3. esbuild: the package's JavaScript (src/web/js/index.js and what it
+#      imports, wasm-bindgen's JS included) bundled and minified into one
+#      module, pkg/visual_reasoning.js; its types are src/web/js/public.d.ts
+#      (pkg/visual_reasoning.d.ts); the .wasm subpath keeps wasm-bindgen's
+#      raw-ABI types, `any` -> `unknown`,
 #   4. pkg/package.json from pkg.json.template (version etc. from Cargo.toml),
 #   5. the `visual-reasoning/element` entry, if scripts/build-element.mjs exists,
 #   6. the `visual-reasoning/relay` entries (scripts/build-relay.mjs: the fetch
@@ -22,15 +27,15 @@ export PATH="$HOME/.cargo/bin:$PATH"
 OPT_LEVEL=${VR_WASM_OPT:--O3}
 BUDGET_GZ=$((36 * 1024))
 
-wasm-pack build --target web --release --no-pack --no-opt --out-dir pkg -- --features bare
-# wasm-pack's "*" .gitignore would make npm pack skip files outside `files`.
-rm -f pkg/.gitignore
+CORE=target/wasm-core
+wasm-pack build --target web --release --no-pack --no-opt --out-dir "$CORE" -- --features bare
+mkdir -p pkg
+rm -rf pkg/snippets
 
 # No --all-features: Node 20 cannot load a module using every proposal.
 # wasm-opt reads the features rustc enabled from the module's
 # target_features section (kept because we do not strip).
-node_modules/.bin/wasm-opt "$OPT_LEVEL" pkg/visual_reasoning_bg.wasm -o pkg/visual_reasoning_bg.wasm.opt
-mv pkg/visual_reasoning_bg.wasm.opt pkg/visual_reasoning_bg.wasm
+node_modules/.bin/wasm-opt "$OPT_LEVEL" "$CORE/visual_reasoning_bg.wasm" -o pkg/visual_reasoning_bg.wasm
 
 # VR_BUILD_NOSIMD=1: also pkg/visual_reasoning_nosimd_bg.wasm, the same crate
 # without simd128, for engines without wasm SIMD (Safari < 16.4). Not
@@ -54,21 +59,24 @@ else
 fi
 
 # One minified module, so the package ships no snippets/ folder and the
-# budget below counts every byte of JS. Names are not kept: nothing reads
-# a class's `.name`, and the exports keep theirs.
-node_modules/.bin/esbuild pkg/visual_reasoning.js --bundle --format=esm --minify \
-  --platform=neutral --allow-overwrite --outfile=pkg/visual_reasoning.js --log-level=warning
-rm -rf pkg/snippets
+# budget below counts every byte of JS. Names are not kept: the error
+# classes set theirs on their prototypes, and the exports keep theirs.
+node_modules/.bin/esbuild src/web/js/index.js --bundle --format=esm --minify \
+  --platform=neutral --outfile=pkg/visual_reasoning.js --log-level=warning
+cp src/web/js/public.d.ts pkg/visual_reasoning.d.ts
 
-# wasm-bindgen types the raw exports (InitOutput, which init() returns,
-# and the _bg.wasm.d.ts module) with `any`; API.md promises no `any`.
-node --input-type=module - <<'JS'
+# wasm-bindgen types the raw exports with `any`; API.md promises no `any`.
+node --input-type=module - "$CORE" <<'JS'
 import { readFileSync, writeFileSync } from "node:fs";
-const edit = (file, f) => writeFileSync(file, f(readFileSync(file, "utf8")));
-const unknown = (text) => text.replace(/\bany\b/g, "unknown");
-edit("pkg/visual_reasoning_bg.wasm.d.ts", unknown);
-edit("pkg/visual_reasoning.d.ts", (text) =>
-  text.replace(/^export interface InitOutput \{[\s\S]*?^\}/m, unknown));
+const core = process.argv[2];
+const text = readFileSync(`${core}/visual_reasoning_bg.wasm.d.ts`, "utf8");
+writeFileSync("pkg/visual_reasoning_bg.wasm.d.ts", text.replace(/\bany\b/g, "unknown"));
+// One module: nothing may be left for the bundle to import at run time.
+const js = readFileSync("pkg/visual_reasoning.js", "utf8");
+if (/\bimport\s*[\w{*]|\bimport\s*\(|\bfrom\s*["']/.test(js)) {
+  console.error("build.sh: pkg/visual_reasoning.js still imports a module");
+  process.exit(1);
+}
 JS
 
 node --input-type=module - <<'JS'

@@ -25,6 +25,18 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, in declaration order: the order is a boundary format
+    /// (an error's kind crosses to JavaScript as its index here; see
+    /// `web/wire.rs`), checked against the JS side when the package loads.
+    pub const ALL: [ErrorKind; 6] = [
+        ErrorKind::Api,
+        ErrorKind::Network,
+        ErrorKind::Timeout,
+        ErrorKind::Abort,
+        ErrorKind::Stream,
+        ErrorKind::InvalidRequest,
+    ];
+
     /// The JavaScript `Error.name` for this kind.
     pub fn name(self) -> &'static str {
         match self {
@@ -83,3 +95,18 @@ impl core::fmt::Display for Error {
 }
 
 impl core::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorKind;
+
+    #[test]
+    fn all_lists_every_kind_in_declaration_order() {
+        for (i, kind) in ErrorKind::ALL.into_iter().enumerate() {
+            assert_eq!(kind as usize, i, "{kind:?}");
+        }
+        // A kind added to the enum but not to ALL fails here.
+        let last = ErrorKind::InvalidRequest;
+        assert_eq!(last as usize + 1, ErrorKind::ALL.len());
+    }
+}

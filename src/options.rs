@@ -9,8 +9,10 @@
 //! the first Blob image with its MIME type, `{"\u0000": "s"}` an AbortSignal,
 //! and `{"\u0000": "x", "j": "..."}` the `extra` object already serialised by
 //! the engine (its numbers as written, for the wire), or `{"\u0000": "x!"}`
-//! when it could not be. glue.js `encode` writes them; a caller cannot (a
-//! key of one NUL character is not something options contain).
+//! when it could not be. The JavaScript side (`src/web/js/options.js`)
+//! writes them; a caller cannot (a key of one NUL character is not
+//! something options contain). The tags are [`marker`]'s constants, which
+//! the package checks against the JavaScript's when it loads.
 
 use crate::error::Error;
 use crate::json::{self, Value};
@@ -21,6 +23,28 @@ use crate::protocol::Protocol;
 use crate::request::{
     self, Content, ContentItem, Message, Request, Role, Stop, Target, Transport, Video,
 };
+
+/// The markers' key and tags (see the module docs): a boundary format,
+/// listed by `web/wire.rs` `contract` for the JavaScript side to check.
+pub mod marker {
+    /// The one key of a marker object.
+    pub const KEY: &str = "\u{0}";
+    /// `n<index>`: a number, `nums[index]`.
+    pub const NUM: &str = "n";
+    /// `b<index>`: a Blob image, with its MIME type under [`BLOB_TYPE`].
+    pub const BLOB: &str = "b";
+    pub const BLOB_TYPE: &str = "t";
+    /// The AbortSignal.
+    pub const SIGNAL: &str = "s";
+    /// `extra`, serialised by the engine, its text under [`EXTRA_TEXT`].
+    pub const EXTRA: &str = "x";
+    pub const EXTRA_TEXT: &str = "j";
+    /// `extra` that the engine could not serialise.
+    pub const EXTRA_BAD: &str = "x!";
+    /// A function or symbol: a value no field accepts, so its field is
+    /// named as having the wrong type instead of being dropped.
+    pub const UNSUPPORTED: &str = "?";
+}
 
 /// ClientOptions, resolved.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,14 +61,15 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// What the transport (glue.js) needs for one kind of request, as JSON:
-    /// `{"url", "headers": [[name, value, message if invalid]…], "apiKey"}`
+    /// What the transport (`src/web/js/transport.js`) needs for one kind
+    /// of request, as JSON: `{"url", "headers": [[name, value, message if
+    /// invalid]…], "timeoutMs", "idleTimeoutMs", "maxRetries", "apiKey"}`
     /// — the library's few headers, the key's, then the caller's (which
     /// come last and win; nothing else: every extra header is one more
-    /// thing a relay's CORS preflight must allow). The key is there to
-    /// scrub it from engine messages. One text, parsed once per client,
-    /// instead of a JS string per field. The numbers (which may be
-    /// `Infinity`) go aside.
+    /// thing a relay's CORS preflight must allow); a timeout of `null`
+    /// means none (`Infinity`, which JSON cannot spell). The key is there
+    /// to scrub it from engine messages. One text, parsed once per client,
+    /// instead of a JS string per field.
     pub fn transport_json(&self, transport: Transport) -> String {
         let mut out = String::from("{\"url\":");
         json::write_str(&self.url, &mut out);
@@ -76,7 +101,12 @@ impl ClientConfig {
         for (name, value) in &self.headers {
             header(name, value, None, &mut out);
         }
-        out.push(']');
+        out.push_str("],\"timeoutMs\":");
+        json::write_f64(self.timeout_ms, &mut out);
+        out.push_str(",\"idleTimeoutMs\":");
+        json::write_f64(self.idle_timeout_ms, &mut out);
+        out.push_str(",\"maxRetries\":");
+        json::write_u64(self.max_retries.into(), &mut out);
         if let Some(key) = &self.api_key {
             out.push_str(",\"apiKey\":");
             json::write_str(key, &mut out);
@@ -128,7 +158,7 @@ fn get<'v>(obj: &'v Value, key: &str) -> Option<&'v Value> {
 fn marker(v: &Value) -> Option<&str> {
     match v {
         Value::Object(members) => match members.first() {
-            Some((k, Value::String(tag))) if k == "\u{0}" => Some(tag),
+            Some((k, Value::String(tag))) if k == marker::KEY => Some(tag),
             _ => None,
         },
         _ => None,
@@ -155,7 +185,7 @@ fn string(v: &Value) -> Option<&str> {
 
 impl Reader<'_> {
     fn num(&self, v: &Value) -> Option<f64> {
-        let i = index(marker(v)?.strip_prefix('n')?)?;
+        let i = index(marker(v)?.strip_prefix(marker::NUM)?)?;
         self.nums.get(i).copied()
     }
 
@@ -333,12 +363,12 @@ impl Reader<'_> {
                 return Ok(ContentItem::Image(url.to_owned()));
             }
             let blob = marker(image)
-                .and_then(|t| t.strip_prefix('b'))
+                .and_then(|t| t.strip_prefix(marker::BLOB))
                 .and_then(index);
             if let Some(n) = blob {
                 // Validation sees a data: URL of the right type; the bytes
                 // are read asynchronously once the request is under way.
-                let mime = get(image, "t").and_then(string).unwrap_or("");
+                let mime = get(image, marker::BLOB_TYPE).and_then(string).unwrap_or("");
                 let mime = if mime.is_empty() {
                     "application/octet-stream"
                 } else {
@@ -450,14 +480,14 @@ pub fn request(text: &str, nums: &[f64], complete: bool) -> Result<RequestInput,
     let extra = match get(&js, "extra") {
         None => None,
         Some(v) => match marker(v) {
-            Some("x") => {
-                let text = get(v, "j").and_then(string).unwrap_or("");
+            Some(marker::EXTRA) => {
+                let text = get(v, marker::EXTRA_TEXT).and_then(string).unwrap_or("");
                 match parse(text, "extra must be JSON-serialisable")? {
                     o @ Value::Object(_) => Some(o),
                     _ => return Err(invalid("extra must be an object")),
                 }
             }
-            Some("x!") => {
+            Some(marker::EXTRA_BAD) => {
                 return Err(invalid(
                     "extra must be JSON-serialisable (no cycles or BigInt)",
                 ))
@@ -468,7 +498,7 @@ pub fn request(text: &str, nums: &[f64], complete: bool) -> Result<RequestInput,
 
     let signal = match get(&js, "signal") {
         None => false,
-        Some(v) if marker(v) == Some("s") => true,
+        Some(v) if marker(v) == Some(marker::SIGNAL) => true,
         Some(_) => return Err(invalid("signal must be an AbortSignal")),
     };
 

@@ -4,12 +4,33 @@
 //! randomness (`jitter`), so everything here is deterministic and tested on
 //! the host.
 
+use crate::error::ErrorKind;
 #[allow(unused_imports)]
 use crate::prelude::*;
+
 /// Statuses worth a retry (API.md "Errors"): rate limits, server faults and
 /// gateway failures. A free-quota 429 is decided on its body, by the caller.
 pub fn is_retryable_status(status: u16) -> bool {
     matches!(status, 429 | 500 | 502 | 503 | 504)
+}
+
+/// The one retry rule (API.md "Errors"): whether a failed attempt may be
+/// sent again. `status`: the HTTP status, when the server answered one;
+/// `body_started`: bytes of the reply's body had arrived. Nothing is
+/// retried once the body has started; before it, the statuses above, a
+/// network failure and a `timeoutMs` expiry are. The HTTP error decoder
+/// asks this for every status (and refuses a free-quota 429 on top), the
+/// JavaScript transport for the failures only it sees (`web/wire.rs`
+/// `retryable`).
+pub fn is_retryable(kind: ErrorKind, status: Option<u16>, body_started: bool) -> bool {
+    if body_started {
+        return false;
+    }
+    match kind {
+        ErrorKind::Api => status.is_some_and(is_retryable_status),
+        ErrorKind::Network | ErrorKind::Timeout => true,
+        ErrorKind::Abort | ErrorKind::Stream | ErrorKind::InvalidRequest => false,
+    }
 }
 
 /// Longest wait a `Retry-After` may impose: past a minute the caller is

@@ -447,6 +447,20 @@ fn transport_json_lists_headers_in_order_and_escapes_them() {
     );
     assert_eq!(headers[4], ["X-Note", "a\"b\\c"]);
     assert_eq!(headers[5], ["X-Two", "é"]);
+    assert_eq!(v["timeoutMs"], 60_000);
+    assert_eq!(v["idleTimeoutMs"], 300_000);
+    assert_eq!(v["maxRetries"], 2);
+
+    // No timeout: Infinity, which JSON spells null.
+    let c = options::client(
+        r#"{"timeoutMs":{"\u0000":"n0"},"idleTimeoutMs":{"\u0000":"n1"},"maxRetries":{"\u0000":"n2"}}"#,
+        &[f64::INFINITY, 1.5, 0.0],
+    )
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&c.transport_json(Transport::Stream)).unwrap();
+    assert_eq!(v["timeoutMs"], serde_json::Value::Null);
+    assert_eq!(v["idleTimeoutMs"], 1.5);
+    assert_eq!(v["maxRetries"], 0);
 
     // No key: neither the header nor the field.
     let c = options::client("{}", &[]).unwrap();

@@ -1,7 +1,9 @@
 //! retry: which statuses retry, Retry-After parsing, the backoff schedule.
 
 use proptest::prelude::*;
-use visual_reasoning::retry::{backoff_ms, is_retryable_status, retry_after_ms};
+use visual_reasoning::protocol::http_error;
+use visual_reasoning::retry::{backoff_ms, is_retryable, is_retryable_status, retry_after_ms};
+use visual_reasoning::ErrorKind;
 
 #[test]
 fn retryable_statuses() {
@@ -11,6 +13,58 @@ fn retryable_statuses() {
     for s in [200, 400, 401, 403, 404, 408, 409, 413, 422, 501, 505, 599] {
         assert!(!is_retryable_status(s), "{s}");
     }
+}
+
+#[test]
+fn one_rule_for_every_kind_before_and_after_the_body() {
+    use ErrorKind::*;
+    // Before any body byte: the statuses above, network failures and the
+    // headers timeout (API.md "Errors").
+    assert!(is_retryable(Network, None, false));
+    assert!(is_retryable(Timeout, None, false));
+    assert!(is_retryable(Api, Some(503), false));
+    assert!(!is_retryable(Api, Some(400), false));
+    assert!(
+        !is_retryable(Api, None, false),
+        "an error event has no status"
+    );
+    for kind in [Abort, Stream, InvalidRequest] {
+        assert!(!is_retryable(kind, None, false), "{kind:?}");
+        assert!(!is_retryable(kind, Some(503), false), "{kind:?}");
+    }
+    // Nothing is retried once the body has started.
+    for kind in ErrorKind::ALL {
+        assert!(!is_retryable(kind, Some(503), true), "{kind:?}");
+        assert!(!is_retryable(kind, None, true), "{kind:?}");
+    }
+}
+
+#[test]
+fn http_errors_are_retryable_by_that_rule_alone() {
+    // The HTTP error decoder asks the rule (it once kept its own copy of
+    // the status list): every status agrees, for either error body shape.
+    for status in 400..=599u16 {
+        for body in [
+            &b""[..],
+            br#"{"code":"X","message":"m"}"#,
+            br#"{"error":{"code":"x","message":"m"}}"#,
+        ] {
+            let e = http_error(status, body, None);
+            assert_eq!(
+                e.retryable,
+                is_retryable(ErrorKind::Api, Some(status), false),
+                "{status} {}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+    // ...except a 429 for a used-up free quota (PROTOCOL.md §5).
+    let quota = http_error(
+        429,
+        br#"{"code":"AllocationQuota.FreeTierOnly","message":"m"}"#,
+        None,
+    );
+    assert!(!quota.retryable);
 }
 
 #[test]

@@ -342,10 +342,8 @@ pub(crate) fn api_error(
     header_request_id: Option<&str>,
     fallback: String,
 ) -> Error {
-    let retryable = match status {
-        Some(st) => is_retryable(st, body.code.as_deref(), body.message.as_deref()),
-        None => false,
-    };
+    let retryable = crate::retry::is_retryable(ErrorKind::Api, status, false)
+        && !free_quota(body.code.as_deref(), body.message.as_deref());
     Error {
         kind: ErrorKind::Api,
         message: body.message.unwrap_or(fallback),
@@ -359,12 +357,11 @@ pub(crate) fn api_error(
     }
 }
 
-fn is_retryable(status: u16, code: Option<&str>, message: Option<&str>) -> bool {
-    // PROTOCOL.md §5: a 429 for a used-up free quota looks like a rate
-    // limit but waiting does not help.
-    let free_quota = code == Some("AllocationQuota.FreeTierOnly")
-        || message.is_some_and(|m| find(m, "Free allocated quota exceeded").is_some());
-    matches!(status, 429 | 500 | 502 | 503 | 504) && !free_quota
+/// PROTOCOL.md §5: a 429 for a used-up free quota looks like a rate limit
+/// but waiting does not help.
+fn free_quota(code: Option<&str>, message: Option<&str>) -> bool {
+    code == Some("AllocationQuota.FreeTierOnly")
+        || message.is_some_and(|m| find(m, "Free allocated quota exceeded").is_some())
 }
 
 /// Where `needle` first occurs in `hay`. A plain scan: `str::find(&str)`

@@ -1,12 +1,19 @@
 // The package in a real browser (VR_ENGINE: Chromium by default, Firefox,
 // WebKit; tests/support/engine.mjs): a plain page and a module Web Worker,
 // served from one origin and streaming cross-origin from the mock on another
-// port (CORS exercised), plus the dangerouslyAllowBrowser guard and
-// prepareImage.
+// port (CORS exercised), plus the dangerouslyAllowBrowser guard,
+// prepareImage, the boundary formats' round trips
+// (tests/support/contract.mjs) and the stream's lifecycle
+// (fixtures/lifecycle.mjs).
 import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { checkFit, checkKinds, checkMarkers, checkParts, checkTransport } from "../support/contract-checks.mjs";
+import { startContractServer } from "../support/contract-server.mjs";
 import { startMock } from "../support/mock.mjs";
 import { ENGINE, ENGINE_NAME, launchBrowser, newPage, startStatic } from "./harness.mjs";
 
@@ -22,14 +29,35 @@ const PAGE = "/index.html" + (WASM ? `?wasm=${encodeURIComponent(WASM)}` : "");
 let site; // the page's origin
 let otherSite; // an origin the mock does not allow
 let mock;
+let contract; // the contract tests' upstream
+let closed; // a URL where nothing listens
 let browser;
 let page;
+// Copies of the package with one side of the boundary changed (see the
+// contract tests below).
+const patched = mkdtempSync(path.join(tmpdir(), "vr-browser-patched-"));
 
 before(async () => {
-  const mounts = { "/pkg/": path.join(ROOT, "pkg") + "/", "/": path.join(HERE, "fixtures") + "/" };
+  const pkg = path.join(ROOT, "pkg");
+  const js = readFileSync(path.join(pkg, "visual_reasoning.js"), "utf8");
+  const wasm = readFileSync(path.join(pkg, "visual_reasoning_bg.wasm"));
+  writeSide("wasm", js, swapBytes(wasm, "NetworkError", "TimeoutError"));
+  assert.ok(js.includes('extraBad:"x!"'), "the bundle spells the marker table as expected");
+  writeSide("js", js.replace('extraBad:"x!"', 'extraBad:"x?"'), wasm);
+  const mounts = {
+    "/pkg/": pkg + "/",
+    "/support/": path.join(ROOT, "tests", "support") + "/",
+    "/patched/": patched + "/",
+    "/": path.join(HERE, "fixtures") + "/",
+  };
   site = await startStatic(mounts);
   otherSite = await startStatic(mounts);
   mock = await startMock({ origins: [site.url], allowNoOrigin: true });
+  contract = await startContractServer();
+  const s = http.createServer();
+  await new Promise((r) => s.listen(0, "127.0.0.1", r));
+  closed = `http://127.0.0.1:${s.address().port}`;
+  await new Promise((r) => s.close(r));
   browser = await launchBrowser();
   page = await newPage(browser);
   await page.goto(`${site.url}${PAGE}`);
@@ -37,9 +65,33 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await mock?.stop();
+  await contract?.stop();
   await site?.stop();
   await otherSite?.stop();
+  rmSync(patched, { recursive: true, force: true });
 });
+
+/** `bytes` with two same-length strings swapped everywhere. */
+function swapBytes(bytes, a, b) {
+  const out = Buffer.from(bytes);
+  const swap = (from, to) => {
+    let n = 0;
+    for (let i = out.indexOf(from); i >= 0; i = out.indexOf(from, i + 1), n++) out.write(to, i);
+    assert.ok(n > 0, `${from} is in the wasm`);
+  };
+  const tmp = "X".repeat(a.length);
+  swap(a, tmp);
+  swap(b, a);
+  swap(tmp, b);
+  return out;
+}
+
+function writeSide(dir, js, wasm) {
+  const d = path.join(patched, dir);
+  mkdirSync(d, { recursive: true });
+  writeFileSync(path.join(d, "visual_reasoning.js"), js);
+  writeFileSync(path.join(d, "visual_reasoning_bg.wasm"), wasm);
+}
 
 /** Runs a scenario in the page. */
 async function inPage(name, args, p = page) {
@@ -349,5 +401,165 @@ describe(`${ENGINE_NAME}: prepareImage`, () => {
     assert.equal(e.isError, true);
     assert.equal(e.name, "InvalidRequestError");
     assert.match(e.message, /decode|format|HEIC|support/i);
+  });
+});
+
+describe("Chromium: the boundary formats (docs/boundary.md)", () => {
+  /** A contract round trip (tests/support/contract.mjs) in the page. */
+  const roundTrip = (name) =>
+    page.evaluate(
+      async ([name, env]) => {
+        const vr = await import("/pkg/visual_reasoning.js");
+        await vr.default();
+        return (await import("/support/contract.mjs"))[name](vr, env);
+      },
+      [name, { mock: mock.url, sse: contract.url, closed }],
+    );
+
+  test("error kinds and the error record", async () => checkKinds(await roundTrip("kinds")));
+  test("option markers", async () => checkMarkers(await roundTrip("markers")));
+  test("the per-read part string", async () => checkParts(await roundTrip("parts")));
+  test("the transport config", async () => checkTransport(await roundTrip("transport")));
+  test("the image fit tuple", async () => checkFit(await roundTrip("fit")));
+
+  /** Loads a patched copy in a fresh page: what init() says. */
+  async function load(dir) {
+    const p = await newPage(browser);
+    try {
+      await p.goto(`${site.url}/index.html`);
+      return await p.evaluate(async (dir) => {
+        const vr = await import(`/patched/${dir}/visual_reasoning.js`);
+        try {
+          await vr.default();
+        } catch (e) {
+          let after;
+          try {
+            new vr.Client();
+          } catch (x) {
+            after = x.message;
+          }
+          return { error: e.message, after };
+        }
+        return { loaded: true };
+      }, dir);
+    } finally {
+      await p.close();
+    }
+  }
+
+  test("a .wasm whose error kinds were reordered alone fails to load, naming the format", async () => {
+    const r = await load("wasm");
+    assert.match(r.error ?? "", /different builds[^]*\bkinds\b/, JSON.stringify(r));
+    assert.match(r.after ?? "", /await init\(\)/, "and the package stays unusable");
+  });
+
+  test("a JavaScript side whose option markers changed alone fails to load, naming the format", async () => {
+    const r = await load("js");
+    assert.match(r.error ?? "", /different builds[^]*\bmarker\b/, JSON.stringify(r));
+  });
+});
+
+describe("Chromium: a stream's lifecycle", () => {
+  const run = async (name, args = {}) => {
+    try {
+      return await page.evaluate(async ([name, args]) => (await import("/lifecycle.mjs"))[name](args), [name, { api: mock.url, ...args }]);
+    } catch (e) {
+      throw new Error(`${e.message}\npage log:\n${page.log.join("\n")}`);
+    }
+  };
+  const isError = (e, name) => {
+    assert.ok(e, `expected ${name}`);
+    assert.equal(e.name, name, JSON.stringify(e));
+    assert.ok(e.isClass, `an instance of ${name}`);
+    assert.equal(typeof e.retryable, "boolean");
+  };
+
+  test("next() may be called again before the last call settles", async () => {
+    const r = await run("concurrentNext");
+    assert.ok(r.same, "parts add up to the stream's texts");
+    assert.ok(r.answer > 0);
+    assert.equal(r.afterDone, 0, "no part after done");
+  });
+
+  test("return() stops quietly and closes the connection; result() is then an AbortError", async () => {
+    const id = mockId("return");
+    const r = await run("returnStops", { id });
+    assert.deepEqual([r.first, r.ret, r.pending, r.later], [false, true, true, true]);
+    isError(r.result, "AbortError");
+    const [rec] = await settled(id, 10_000);
+    assert.equal(rec?.outcome, "disconnected");
+  });
+
+  test("abort() rejects with an AbortError carrying the text so far, and closes the connection", async () => {
+    const id = mockId("abort");
+    const r = await run("abortPartial", { id });
+    isError(r.error, "AbortError");
+    assert.equal(r.error.retryable, false);
+    assert.ok(r.reasoning.length > 0);
+    assert.equal(r.error.partial?.reasoning, r.reasoning);
+    assert.equal(r.later, true, "the iterator threw once; it is finished after that");
+    const [rec] = await settled(id, 10_000);
+    assert.equal(rec?.outcome, "disconnected");
+  });
+
+  test("the caller's signal aborts the request; an aborted one sends nothing", async () => {
+    const id = mockId("signal");
+    const id2 = mockId("signal-pre");
+    const r = await run("signal", { id, id2 });
+    isError(r.error, "AbortError");
+    isError(r.pre, "AbortError");
+    const [rec] = await settled(id, 10_000);
+    assert.equal(rec?.outcome, "disconnected");
+    await new Promise((res) => setTimeout(res, 100));
+    assert.deepEqual(await recordsFor(id2), []);
+  });
+
+  test("an error inside the body cancels the reader (the server sees the close at once)", async () => {
+    const id = mockId("badjson");
+    const r = await run("badJson", { id });
+    isError(r.error, "StreamError");
+    const [rec] = await settled(id, 10_000);
+    assert.equal(rec?.outcome, "disconnected");
+    assert.ok(r.ms < 4000, `waited ${r.ms} ms: for the stall?`);
+  });
+
+  test("an idle stream times out with its partial text; keep-alives do not reset the timer", async () => {
+    const id = mockId("idle");
+    const r = await run("idle", { id });
+    isError(r.error, "TimeoutError");
+    assert.ok(r.error.partial, "partial");
+    const [rec] = await settled(id, 10_000);
+    assert.equal(rec?.outcome, "disconnected");
+    const k = await run("keepAlive");
+    isError(k.error, "TimeoutError");
+    assert.ok(k.ms < 2500, `${k.ms} ms`);
+  });
+
+  test("a 400 is not retried", async () => {
+    const id = mockId("noretry");
+    const r = await run("noRetry400", { id });
+    isError(r.error, "ApiError");
+    assert.equal(r.error.status, 400);
+    assert.equal((await recordsFor(id)).length, 1);
+  });
+
+  test("complete() with transport json: refused for QVQ, a Result for Qwen", async () => {
+    const r = await run("completeJson");
+    isError(r.qvq, "InvalidRequestError");
+    assert.equal(r.finishReason, "stop");
+    assert.ok(r.answer > 0);
+  });
+
+  test("a conversation commits only finished turns", async () => {
+    const r = await run("conversation");
+    assert.deepEqual(r.lengths, [1, 1, 3, 3]);
+    assert.ok(r.committed);
+  });
+
+  test("the API key is in no error", async () => {
+    const key = "sk-never-leak-0123456789";
+    const r = await run("keyInNoError", { key });
+    isError(r.error, "ApiError");
+    assert.ok(!r.error.dump.includes(key), r.error.dump);
   });
 });

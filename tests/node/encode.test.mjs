@@ -1,10 +1,16 @@
-// glue.js `encode` writes JSON.stringify's rules out by hand (a replacer
+// options.js `encode` writes JSON.stringify's rules out by hand (a replacer
 // function made the engine call back into JS for every key). It must give
 // exactly what JSON.stringify with the marker replacer gives: checked here
 // against that replacer, on hand-picked oddities and on random values.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { encode } from "../../src/web/glue.js";
+import { encode as encodeObject } from "../../src/web/js/options.js";
+
+/** encode's result in the reference's shape: [json, nums, blobs, signal] or [undefined, reason]. */
+function encode(value) {
+  const e = encodeObject(value);
+  return typeof e === "string" ? [undefined, e] : [e.json, e.nums, e.blobs, e.signal];
+}
 
 const MARK = "\u0000";
 

@@ -20,11 +20,14 @@ export const PATHS = {
 };
 
 let pkgPromise;
+/** The loaded package, once loadPkg() has run (assertLibError checks its classes). */
+let loaded;
 /** The built package, initialised synchronously from the wasm bytes (API.md "Package": Node passes the bytes). */
 export function loadPkg() {
   pkgPromise ??= (async () => {
     const mod = await import(pathToFileURL(path.join(PKG_DIR, "visual_reasoning.js")).href);
     mod.initSync({ module: readFileSync(path.join(PKG_DIR, "visual_reasoning_bg.wasm")) });
+    loaded = mod;
     return mod;
   })();
   return pkgPromise;
@@ -187,10 +190,18 @@ export async function iterationError(stream) {
   assert.fail(`iteration finished normally after ${seen.length} parts; expected an error`);
 }
 
-/** API.md "Errors": an Error object with the library's fields. */
+/**
+ * API.md "Errors": an Error object with the library's fields, an instance
+ * of its class (API.md "Additions": ApiError… extending VisualReasoningError).
+ */
 export function assertLibError(err, name, { status, code, retryable } = {}) {
   assert.ok(err instanceof Error, `expected an Error, got ${Object.prototype.toString.call(err)}: ${String(err)}`);
   assert.equal(err.name, name, `error name (message: ${err.message})`);
+  if (loaded) {
+    assert.ok(err instanceof loaded[name], `an instance of ${name} (message: ${err.message})`);
+    assert.ok(err instanceof loaded.VisualReasoningError, "an instance of VisualReasoningError");
+    assert.ok(loaded[name].isInstance(err) && loaded.VisualReasoningError.isInstance(err), "isInstance");
+  }
   assert.equal(typeof err.message, "string");
   assert.ok(err.message.length > 0, "error message is not empty");
   assert.equal(typeof err.retryable, "boolean", "retryable is a boolean");

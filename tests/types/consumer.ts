@@ -8,8 +8,16 @@ import init, {
   ReasoningStream,
   Conversation,
   models,
+  modelInfo,
   estimateImageTokens,
   prepareImage,
+  VisualReasoningError,
+  ApiError,
+  NetworkError,
+  TimeoutError,
+  AbortError,
+  StreamError,
+  InvalidRequestError,
 } from "../../pkg/visual_reasoning.js";
 import type {
   Region,
@@ -22,6 +30,7 @@ import type {
   Part,
   Result,
   ModelInfo,
+  ErrorName,
 } from "../../pkg/visual_reasoning.js";
 
 // Exact type equality (distinguishes any, unknown, optional and readonly-less variants).
@@ -145,7 +154,48 @@ expectTrue<Equal<ReturnType<ReasoningStream["tee"]>, [ReadableStream<Part>, Read
 expectTrue<Equal<Conversation["messages"], Message[]>>();
 expectTrue<Equal<ReturnType<Conversation["send"]>, ReasoningStream>>();
 expectFalse<IsAny<ReturnType<ReasoningStream[typeof Symbol.asyncIterator]>>>();
+expectTrue<Equal<ReturnType<ReasoningStream[typeof Symbol.asyncIterator]>, AsyncIterator<Part>>>();
 expectFalse<IsAny<ReturnType<typeof init>>>();
+expectTrue<Equal<ReturnType<typeof modelInfo>, ModelInfo | undefined>>();
+expectTrue<Equal<Parameters<typeof modelInfo>, [id: string]>>();
+
+// ---- error classes (API.md "Additions")
+expectTrue<Equal<ErrorName, "ApiError" | "NetworkError" | "TimeoutError" | "AbortError" | "StreamError" | "InvalidRequestError">>();
+expectTrue<Equal<VisualReasoningError["name"], ErrorName>>();
+expectTrue<Equal<ApiError["name"], "ApiError">>();
+expectTrue<Equal<NetworkError["name"], "NetworkError">>();
+expectTrue<Equal<TimeoutError["name"], "TimeoutError">>();
+expectTrue<Equal<AbortError["name"], "AbortError">>();
+expectTrue<Equal<StreamError["name"], "StreamError">>();
+expectTrue<Equal<InvalidRequestError["name"], "InvalidRequestError">>();
+expectTrue<Equal<VisualReasoningError["status"], number | undefined>>();
+expectTrue<Equal<VisualReasoningError["code"], string | undefined>>();
+expectTrue<Equal<VisualReasoningError["requestId"], string | undefined>>();
+expectTrue<Equal<VisualReasoningError["retryable"], boolean>>();
+expectTrue<Equal<VisualReasoningError["partial"], Result | undefined>>();
+function handle(e: unknown): string {
+  // instanceof and isInstance both narrow `unknown`.
+  if (e instanceof ApiError) {
+    const s: number | undefined = e.status;
+    const base: VisualReasoningError = e;
+    const err: Error = e;
+    void [s, base, err];
+  }
+  if (TimeoutError.isInstance(e)) {
+    expectTrue<Equal<typeof e, TimeoutError>>();
+    return e.name;
+  }
+  if (VisualReasoningError.isInstance(e)) {
+    expectTrue<Equal<typeof e, VisualReasoningError>>();
+    const cause: unknown = e.cause;
+    void cause;
+    return e.partial?.answer ?? e.message;
+  }
+  return "";
+}
+void handle;
+const made = new ApiError("m", { status: 400, code: "x", retryable: false, cause: new Error("c") });
+void made;
 
 const request: RequestOptions = {
   model: "qwen3-vl-plus",
@@ -248,6 +298,16 @@ s.answer = "x";
 declare const c: Conversation;
 // @ts-expect-error messages is readonly
 c.messages = [];
+// @ts-expect-error no internals on the public classes
+s.free();
+// @ts-expect-error no internals on the public classes
+s.__body();
+// @ts-expect-error a stream is made by client.stream()
+new ReasoningStream();
+// @ts-expect-error a conversation is made by client.conversation()
+new Conversation();
+// @ts-expect-error the error's fields are read-only
+made.retryable = true;
 // @ts-expect-error enableThinking is a boolean
 const badOpt: RequestOptions = { model: "m", messages: [], enableThinking: "yes" };
 // @ts-expect-error a part's type is one of three

@@ -1,6 +1,7 @@
 // The built package's .d.ts against API.md's "Types": a strict consumer
-// compile, no `any`, and the exports checked against an allowlist (STYLE.md:
-// dependencies must not sneak classes into the public surface).
+// compile (and one with no lib setting), no `any`, no wasm internals, and
+// the exports checked against an allowlist (STYLE.md: dependencies must
+// not sneak classes into the public surface).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
@@ -14,14 +15,19 @@ const ROOT = path.resolve(HERE, "..", "..");
 const PKG = path.join(ROOT, "pkg");
 const DTS = path.join(PKG, "visual_reasoning.d.ts");
 
-// API.md names every value export; wasm-bindgen adds its init functions and
-// types. PartIterator (kept out of the .d.ts) is prepareImage's handle on
-// the core, the one extra class expected; [Symbol.asyncIterator]()
-// returns a plain JS object (glue.js `Parts`).
-const API_VALUES = ["Client", "ReasoningStream", "Conversation", "models", "estimateImageTokens", "prepareImage", "initSync", "default"];
-const EXTRA_VALUES_ALLOWED = ["PartIterator"];
-const API_TYPES = ["Region", "Protocol", "ClientOptions", "ContentItem", "Message", "RequestOptions", "Usage", "Part", "Result", "ModelInfo"];
-const WASM_BINDGEN_TYPES = ["InitInput", "InitOutput", "SyncInitInput"];
+// API.md names every value export (its "Additions" included); the package
+// adds modelInfo (docs/API.md). Everything else is internal: the
+// wasm-bindgen classes under the façade never reach the public module.
+const API_VALUES = [
+  "Client", "ReasoningStream", "Conversation", "models", "modelInfo", "estimateImageTokens", "prepareImage",
+  "VisualReasoningError", "ApiError", "NetworkError", "TimeoutError", "AbortError", "StreamError", "InvalidRequestError",
+  "initSync", "default",
+];
+const EXTRA_VALUES_ALLOWED = [];
+const API_TYPES = ["Region", "Protocol", "ClientOptions", "ContentItem", "Message", "RequestOptions", "Usage", "Part", "Result", "ModelInfo", "ErrorName"];
+// Named types of the package's own: what init() takes, what prepareImage
+// resolves, what an error class's constructor takes.
+const OWN_TYPES = ["InitInput", "PreparedImage", "VisualReasoningErrorOptions"];
 
 /** Strips comments so that prose ("any text") is not mistaken for the `any` type. */
 function stripComments(src) {
@@ -37,6 +43,22 @@ test("a strict consumer compiles against pkg/visual_reasoning.d.ts", () => {
   }
 });
 
+test("a consumer with no lib setting (target ES2022, skipLibCheck false) compiles: no ESNext.Disposable needed", () => {
+  const tsc = path.join(ROOT, "node_modules", ".bin", "tsc");
+  try {
+    execFileSync(tsc, ["-p", path.join(HERE, "tsconfig.nolib.json")], { encoding: "utf8", stdio: "pipe" });
+  } catch (e) {
+    assert.fail(`tsc failed:\n${e.stdout}${e.stderr}`);
+  }
+});
+
+test("no wasm internals in the public declarations (free, dispose, raw exports, __ members)", () => {
+  const src = stripComments(readFileSync(DTS, "utf8"));
+  for (const bad of [/\bfree\s*\(/, /Symbol\.dispose/, /\bInitOutput\b/, /\bClientCore\b/, /\bStreamCore\b/, /\b__\w+/, /\bPartIterator\b/]) {
+    assert.doesNotMatch(src, bad, `the .d.ts mentions ${bad}`);
+  }
+});
+
 /** Lines containing the `any` type, comments stripped. */
 function anyLines(file, text) {
   const hits = [];
@@ -48,21 +70,7 @@ function anyLines(file, text) {
   return hits;
 }
 
-/** wasm-bindgen's raw ABI block (`interface InitOutput { ... }`), split from the public declarations. */
-function splitInitOutput(src) {
-  const m = /export interface InitOutput \{[\s\S]*?\n\}/.exec(src);
-  return m ? { publicPart: src.replace(m[0], ""), abi: m[0] } : { publicPart: src, abi: "" };
-}
-
-test("no `any` in the public declarations of pkg/visual_reasoning.d.ts", () => {
-  const { publicPart } = splitInitOutput(readFileSync(DTS, "utf8"));
-  assert.deepEqual(anyLines("visual_reasoning.d.ts", publicPart), [], "API.md: the .d.ts must say the types, not any");
-});
-
-test("no `any` anywhere in pkg/*.d.ts (wasm-bindgen's InitOutput and _bg.wasm.d.ts included)", () => {
-  // The raw ABI is typed by wasm-bindgen with `any` for externref values; a
-  // consumer sees it through `init()`'s return type (InitOutput), so it is
-  // part of the published types too. (Fixable in the build, e.g. any -> unknown.)
+test("no `any` anywhere in pkg/*.d.ts (the .wasm subpath's raw declarations included)", () => {
   const files = readdirSync(PKG).filter((f) => f.endsWith(".d.ts") && f.startsWith("visual_reasoning"));
   assert.ok(files.includes("visual_reasoning.d.ts"), `pkg/ has ${files.join(", ")}`);
   const hits = files.flatMap((f) => anyLines(f, readFileSync(path.join(PKG, f), "utf8")));
@@ -90,9 +98,8 @@ test("exports of visual_reasoning.d.ts match API.md's allowlist", (t) => {
   for (const name of API_TYPES) assert.ok(types.includes(name), `API.md type ${name} is missing from the .d.ts`);
   const unexpected = [...new Set(values)].filter((v) => !API_VALUES.includes(v) && !EXTRA_VALUES_ALLOWED.includes(v));
   assert.deepEqual(unexpected, [], "exported classes/functions beyond API.md (each one is public surface and size)");
-  const extraTypes = types.filter((t) => !API_TYPES.includes(t) && !WASM_BINDGEN_TYPES.includes(t));
-  // Extra exported *types* cost nothing at runtime; list them so a reviewer sees them.
-  if (extraTypes.length) t.diagnostic(`extra exported types: ${extraTypes.join(", ")}`);
+  const extraTypes = types.filter((t) => !API_TYPES.includes(t) && !OWN_TYPES.includes(t));
+  assert.deepEqual(extraTypes, [], "exported types beyond API.md and the package's own list");
 });
 
 test("the JS module's runtime exports match the .d.ts allowlist", async () => {

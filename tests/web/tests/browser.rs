@@ -1,14 +1,15 @@
-//! Browser tests of the binding layer (wasm-bindgen-test in headless
-//! Chromium) against the mock upstream: the lifecycle of a stream — to the
-//! end, concurrent `next()`, `return()`, `abort()`, a caller's signal, the
-//! drop guard on an error — and the shape of every error.
+//! The Rust side of the boundary (src/web/wire.rs) in headless Chromium,
+//! driven from Rust: the wasm build as it ships (simd128, the bare
+//! allocator's crate), fed real replies of the mock upstream. The public
+//! classes are JavaScript over this API; their lifecycle is tested in
+//! tests/browser (Playwright) and tests/node, on the built package.
 //!
 //! Run with `bash tests/web/run.sh`: it starts the mock and passes its URL
 //! in `VR_MOCK_URL` at compile time.
 #![cfg(target_arch = "wasm32")]
 
-use js_sys::{Array, JsString, Object, Promise, Reflect};
-use visual_reasoning::web::{Client, ReasoningStream};
+use js_sys::{Object, Promise, Reflect, Uint8Array};
+use visual_reasoning::web::wire::{self, StreamCore};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -24,625 +25,423 @@ const MOCK: &str = match option_env!("VR_MOCK_URL") {
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_name = fetch)]
-    fn fetch_url(url: &str) -> Promise;
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(f: &js_sys::Function, ms: f64) -> JsValue;
+    fn fetch_with(url: &str, init: &JsValue) -> Promise;
 }
 
 // ---------------------------------------------------------------- helpers
 
-/// A client whose replies send their first event, then stall: what is
-/// pending when the tests stop or abort. The stall outlasts and the rest of
-/// the reply (~0.5 MB) outweighs what Chromium may read on to keep an
-/// aborted connection for reuse (its body drainer: 16 KB within seconds),
-/// so the mock can only see the connection close, never a completed reply
-/// (a 5 s stall with 50 tokens once came out "completed" on a loaded CI).
-fn stalled_client(id: &str) -> Client {
-    client(
-        &[
-            ("X-Mock-Fault", "stall:20000"),
-            ("X-Mock-Id", id),
-            ("X-Mock-Reasoning-Tokens", "4000"),
-        ],
-        &[],
-    )
+/// One decoded piece of the per-read part string.
+#[derive(Debug, PartialEq)]
+enum Piece {
+    Reasoning(String),
+    Answer(String),
+    Usage,
 }
 
-fn obj(fields: &[(&str, JsValue)]) -> JsValue {
-    let o = Object::new();
-    for (k, v) in fields {
-        Reflect::set(&o, &JsValue::from_str(k), v).unwrap();
+/// Decodes `feed`'s string as wire.js does (flags digit, then tagged parts
+/// with UTF-16 lengths): the format, read from the other side.
+fn decode(out: &str) -> (u8, Vec<Piece>) {
+    let flags = out.as_bytes()[0] - b'0';
+    let units: Vec<u16> = out[1..].encode_utf16().collect();
+    let mut pieces = Vec::new();
+    let mut i = 0;
+    while i < units.len() {
+        let tag = units[i];
+        if tag == u16::from(b'u') {
+            pieces.push(Piece::Usage);
+            i += 1;
+            continue;
+        }
+        let colon = i + units[i..]
+            .iter()
+            .position(|&u| u == u16::from(b':'))
+            .unwrap();
+        let len: usize = String::from_utf16(&units[i + 1..colon])
+            .unwrap()
+            .parse()
+            .unwrap();
+        let text = String::from_utf16(&units[colon + 1..colon + 1 + len]).unwrap();
+        i = colon + 1 + len;
+        pieces.push(if tag == u16::from(b'r') {
+            Piece::Reasoning(text)
+        } else {
+            Piece::Answer(text)
+        });
     }
-    o.into()
+    (flags, pieces)
 }
 
-fn s(v: &str) -> JsValue {
-    JsValue::from_str(v)
+/// An error record's JSON as a JS object.
+fn record(text: &str) -> JsValue {
+    js_sys::JSON::parse(text).expect("an error record is JSON")
 }
 
 fn get(o: &JsValue, k: &str) -> JsValue {
     Reflect::get(o, &JsValue::from_str(k)).unwrap()
 }
 
-fn text(v: &JsValue) -> String {
-    v.as_string().unwrap_or_default()
+/// The kind index of `name` in the contract's list.
+fn kind(name: &str) -> f64 {
+    let table = record(&wire::contract());
+    let kinds = js_sys::Array::from(&get(&table, "kinds"));
+    kinds.index_of(&JsValue::from_str(name), 0) as f64
 }
 
-async fn sleep(ms: f64) {
-    let p = Promise::new(&mut |resolve, _| {
-        set_timeout(&resolve, ms);
-    });
-    JsFuture::from(p).await.unwrap();
-}
-
-/// A client of the mock; `headers` are the mock's control headers.
-fn client(headers: &[(&str, &str)], options: &[(&str, JsValue)]) -> Client {
-    let h: Vec<(&str, JsValue)> = headers.iter().map(|(k, v)| (*k, s(v))).collect();
-    let mut fields = vec![
-        ("baseUrl", s(MOCK)),
-        ("maxRetries", JsValue::from(0)),
-        ("headers", obj(&h)),
-    ];
-    fields.extend(options.iter().cloned());
-    Client::new(obj(&fields)).unwrap()
-}
-
-fn request(model: &str) -> JsValue {
-    let msg = obj(&[
-        ("role", s("user")),
-        ("content", s("What is in the figure?")),
-    ]);
-    // Thinking on (hybrid models default to off), so replies have both
-    // reasoning and answer; QVQ always thinks and refuses the option.
-    let mut fields = vec![("model", s(model)), ("messages", Array::of1(&msg).into())];
-    if !model.starts_with("qvq") {
-        fields.push(("enableThinking", JsValue::TRUE));
+/// The mock's reply to `body`, sent as the transport sends it: to the URL
+/// and with the headers of the client's transport config (for streaming,
+/// or `json`), plus the mock's control headers.
+async fn mock_reply(
+    c: &Client,
+    json: bool,
+    body: &str,
+    fault: &str,
+) -> (u16, Option<String>, Vec<u8>) {
+    let cfg = c.transport(json);
+    let headers = Object::new();
+    for h in js_sys::Array::from(&get(&cfg, "headers")).iter() {
+        let h = js_sys::Array::from(&h);
+        Reflect::set(&headers, &h.get(0), &h.get(1)).unwrap();
     }
-    obj(&fields)
-}
-
-/// Calls the iterator's `next()` or `return()` (a plain JS object).
-fn call(it: &JsValue, method: &str) -> Promise {
-    let f: js_sys::Function = get(it, method).unchecked_into();
-    f.call0(it).unwrap().unchecked_into()
-}
-
-async fn next(it: &JsValue) -> Result<JsValue, JsValue> {
-    JsFuture::from(call(it, "next")).await
-}
-
-/// Reads every part; the texts by type, and the part types in order.
-async fn collect(stream: &ReasoningStream) -> Result<(String, String, Vec<String>), JsValue> {
-    let it = stream.iterator();
-    let (mut reasoning, mut answer, mut kinds) = (String::new(), String::new(), Vec::new());
-    loop {
-        let step = next(&it).await?;
-        if get(&step, "done").as_bool() == Some(true) {
-            return Ok((reasoning, answer, kinds));
-        }
-        let part = get(&step, "value");
-        let kind = text(&get(&part, "type"));
-        match kind.as_str() {
-            "reasoning" => reasoning += &text(&get(&part, "text")),
-            "answer" => answer += &text(&get(&part, "text")),
-            _ => {}
-        }
-        kinds.push(kind);
+    Reflect::set(&headers, &"x-mock-reasoning-tokens".into(), &"60".into()).unwrap();
+    Reflect::set(&headers, &"x-mock-answer-tokens".into(), &"20".into()).unwrap();
+    if !fault.is_empty() {
+        Reflect::set(&headers, &"x-mock-fault".into(), &fault.into()).unwrap();
     }
-}
-
-/// The mock's log of requests tagged with `id` (X-Mock-Id).
-async fn mock_requests(id: &str) -> Vec<JsValue> {
-    let resp = JsFuture::from(fetch_url(&(String::from(MOCK) + "/__mock/requests")))
+    let init = Object::new();
+    Reflect::set(&init, &"method".into(), &"POST".into()).unwrap();
+    Reflect::set(&init, &"body".into(), &body.into()).unwrap();
+    Reflect::set(&init, &"headers".into(), &headers).unwrap();
+    let url = get(&cfg, "url").as_string().unwrap();
+    let resp: web_sys::Response = JsFuture::from(fetch_with(&url, &init))
         .await
-        .unwrap();
-    let resp: web_sys::Response = resp.unchecked_into();
-    let all = JsFuture::from(resp.json().unwrap()).await.unwrap();
-    Array::from(&all)
-        .iter()
-        .filter(|r| get(r, "mockId").as_string().as_deref() == Some(id))
-        .collect()
+        .unwrap()
+        .unchecked_into();
+    let ct = resp.headers().get("content-type").unwrap();
+    let buf = JsFuture::from(resp.array_buffer().unwrap()).await.unwrap();
+    (resp.status(), ct, Uint8Array::new(&buf).to_vec())
 }
 
-/// Waits until the mock has settled the request tagged `id` (10 s at most:
-/// a browser may hold an aborted connection a while), and returns its
-/// outcome ("completed", "disconnected", ...).
-async fn outcome(id: &str) -> String {
-    for _ in 0..200 {
-        if let Some(r) = mock_requests(id).await.last() {
-            let o = text(&get(r, "outcome"));
-            if o != "pending" {
-                return o;
-            }
-        }
-        sleep(50.0).await;
+/// RequestOptions as options.js encodes them, with `extra` fields added.
+fn request(extra: &str) -> String {
+    String::from(
+        r#"{"model":"qwen3-vl-plus","enableThinking":true,"messages":[{"role":"user","content":"What is in the figure?"}]"#,
+    ) + extra
+        + "}"
+}
+
+/// A client's record (wire `client`), as client.js keeps it.
+struct Client {
+    target: u32,
+    record: JsValue,
+}
+
+impl Client {
+    fn new(options: &str, nums: &[f64], browser: bool) -> Result<Client, String> {
+        let record = record(&wire::client(options, nums, browser)?);
+        let target = get(&record, "target").as_f64().unwrap() as u32;
+        Ok(Client { target, record })
     }
-    String::from("pending")
+
+    fn start(&self, json: &str, nums: &[f64], complete: bool) -> Result<StreamCore, String> {
+        wire::start(self.target, json, nums, complete)
+    }
+
+    /// The transport config for streaming or JSON requests.
+    fn transport(&self, json: bool) -> JsValue {
+        get(&self.record, if json { "json" } else { "stream" })
+    }
 }
 
-/// Asserts `e` is a real Error with this name, and returns it.
-fn assert_error(e: &JsValue, name: &str) -> js_sys::Error {
-    assert!(e.is_instance_of::<js_sys::Error>(), "not an Error: {e:?}");
-    let err: js_sys::Error = e.clone().unchecked_into();
-    assert_eq!(
-        String::from(err.name()),
-        name,
-        "message: {}",
-        String::from(err.message())
-    );
-    assert!(
-        get(e, "retryable").as_bool().is_some(),
-        "retryable must be a boolean"
-    );
-    err
+/// A client of the mock with these options (JSON, as options.js encodes them).
+fn client(options: &str) -> Client {
+    let mut text = String::from(r#"{"baseUrl":""#) + MOCK + "\"";
+    if options.len() > 2 {
+        text += ",";
+        text += &options[1..];
+    } else {
+        text += "}";
+    }
+    Client::new(&text, &[], true).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn unique(tag: &str) -> String {
-    String::from(tag) + "-" + &(js_sys::Math::random() * 1e9).floor().to_string()
+/// Feeds `bytes` in reads of `size` bytes: the decoded parts, and the
+/// flags of every read or-ed together.
+fn feed_all(core: &mut StreamCore, bytes: &[u8], size: usize) -> (Vec<Piece>, u8) {
+    let mut pieces = Vec::new();
+    let mut flags = 0;
+    for chunk in bytes.chunks(size) {
+        let (f, p) = decode(&core.feed(chunk).unwrap_or_else(|e| panic!("{e}")));
+        flags |= f;
+        pieces.extend(p);
+    }
+    (pieces, flags)
 }
 
-// ---------------------------------------------------------------- lifecycle
+fn texts(pieces: &[Piece]) -> (String, String) {
+    let (mut r, mut a) = (String::new(), String::new());
+    for p in pieces {
+        match p {
+            Piece::Reasoning(t) => r += t,
+            Piece::Answer(t) => a += t,
+            Piece::Usage => {}
+        }
+    }
+    (r, a)
+}
+
+// ---------------------------------------------------------------- streams
 
 #[wasm_bindgen_test]
-async fn a_stream_runs_to_the_end_with_parts_in_order() {
+async fn a_mock_reply_decodes_the_same_in_any_read_size() {
     for protocol in ["openai", "dashscope"] {
-        let c = client(
-            &[
-                ("X-Mock-Reasoning-Tokens", "40"),
-                ("X-Mock-Answer-Tokens", "12"),
-            ],
-            &[("protocol", s(protocol))],
-        );
-        let stream = c.stream(request("qwen3-vl-plus")).unwrap();
-        let (reasoning, answer, kinds) = collect(&stream).await.unwrap();
-
+        let c = client(&(String::from(r#"{"protocol":""#) + protocol + "\"}"));
+        let mut first = c.start(&request(""), &[], false).unwrap();
+        let body = first.body();
+        let (status, ct, bytes) = mock_reply(&c, false, &body, "").await;
+        assert_eq!(status, 200, "{protocol}");
+        first.headers(ct.clone(), None).unwrap();
+        let (whole, flags) = feed_all(&mut first, &bytes, bytes.len());
+        assert_eq!(flags & 1, 1, "{protocol}: the reply ended");
+        first.end().unwrap();
+        let (reasoning, answer) = texts(&whole);
         assert!(!reasoning.is_empty() && !answer.is_empty(), "{protocol}");
-        assert_eq!(reasoning, String::from(stream.reasoning()), "{protocol}");
-        assert_eq!(answer, String::from(stream.answer()), "{protocol}");
-        // Reasoning first, the answer after, usage once and last.
-        let first_answer = kinds.iter().position(|k| k == "answer").unwrap();
-        assert!(
-            kinds[..first_answer].iter().all(|k| k == "reasoning"),
-            "{kinds:?}"
-        );
-        assert!(
-            kinds[first_answer..kinds.len() - 1]
-                .iter()
-                .all(|k| k == "answer"),
-            "{kinds:?}"
-        );
-        assert_eq!(kinds.last().map(String::as_str), Some("usage"), "{kinds:?}");
-        assert_eq!(kinds.iter().filter(|k| *k == "usage").count(), 1);
-
-        assert_eq!(stream.finish_reason().as_deref(), Some("stop"));
-        assert!(stream.request_id().is_some_and(|id| !id.is_empty()));
-        let usage = stream.usage();
-        assert!(get(&usage, "outputTokens").as_f64().unwrap() > 0.0);
-
-        let result = JsFuture::from(stream.result()).await.unwrap();
-        assert_eq!(text(&get(&result, "reasoning")), reasoning);
-        assert_eq!(text(&get(&result, "answer")), answer);
-        assert_eq!(text(&get(&result, "finishReason")), "stop");
-        assert_eq!(text(&get(&result, "model")), "qwen3-vl-plus");
-    }
-}
-
-#[wasm_bindgen_test]
-async fn next_may_be_called_again_before_the_last_call_settles() {
-    let c = client(
-        &[
-            ("X-Mock-Reasoning-Tokens", "30"),
-            ("X-Mock-Answer-Tokens", "10"),
-        ],
-        &[],
-    );
-    let stream = c.stream(request("qwen3-vl-plus")).unwrap();
-    let it = stream.iterator();
-    let (mut reasoning, mut answer) = (String::new(), String::new());
-    // Eight next() calls in flight at once, repeatedly: each must settle
-    // with its own part, in order, and none may trip a RefCell borrow.
-    'outer: loop {
-        let batch = Array::new();
-        for _ in 0..8 {
-            batch.push(&call(&it, "next"));
-        }
-        let steps = JsFuture::from(Promise::all(&batch)).await.unwrap();
-        let mut done_seen = false;
-        for step in Array::from(&steps).iter() {
-            if get(&step, "done").as_bool() == Some(true) {
-                done_seen = true;
-                continue;
-            }
-            assert!(!done_seen, "a part came after done");
-            let part = get(&step, "value");
-            match text(&get(&part, "type")).as_str() {
-                "reasoning" => reasoning += &text(&get(&part, "text")),
-                "answer" => answer += &text(&get(&part, "text")),
-                _ => {}
-            }
-        }
-        if done_seen {
-            break 'outer;
+        assert_eq!(whole.last(), Some(&Piece::Usage), "{protocol}: usage last");
+        assert_eq!(first.finish_reason().as_deref(), Some("stop"));
+        assert!(first
+            .usage()
+            .is_some_and(|u| u.contains("\"outputTokens\":")));
+        // Reads split inside lines and inside UTF-8 characters.
+        for size in [1, 7, 64, 1000] {
+            let mut core = c.start(&request(""), &[], false).unwrap();
+            core.headers(ct.clone(), Some(String::from("hdr-1")))
+                .unwrap();
+            let (pieces, _) = feed_all(&mut core, &bytes, size);
+            assert_eq!(
+                texts(&pieces),
+                (reasoning.clone(), answer.clone()),
+                "{protocol}, {size}-byte reads"
+            );
+            core.end().unwrap();
+            assert!(core.request_id().is_some());
         }
     }
-    assert_eq!(reasoning, String::from(stream.reasoning()));
-    assert_eq!(answer, String::from(stream.answer()));
-    assert!(!answer.is_empty());
 }
 
 #[wasm_bindgen_test]
-async fn return_stops_quietly_and_closes_the_connection() {
-    let id = unique("return");
-    let c = stalled_client(&id);
-    let stream = c.stream(request("qwen3-vl-plus")).unwrap();
-    let it = stream.iterator();
-    let first = next(&it).await.unwrap();
-    assert_eq!(get(&first, "done").as_bool(), Some(false));
-
-    // What `break` in a for-await loop does: return() resolves done, throws
-    // nothing, and every later next() says done.
-    let pending = call(&it, "next");
-    let ret = JsFuture::from(call(&it, "return")).await.unwrap();
-    assert_eq!(get(&ret, "done").as_bool(), Some(true));
-    let after = JsFuture::from(pending).await.unwrap();
-    assert_eq!(get(&after, "done").as_bool(), Some(true));
-    assert_eq!(get(&next(&it).await.unwrap(), "done").as_bool(), Some(true));
-
-    assert_eq!(outcome(&id).await, "disconnected");
-    // result() after a stop is an AbortError, not a hang.
-    let e = JsFuture::from(stream.result()).await.unwrap_err();
-    assert_error(&e, "AbortError");
-}
-
-#[wasm_bindgen_test]
-async fn abort_rejects_with_abort_error_carrying_the_partial_text() {
-    let id = unique("abort");
-    let c = stalled_client(&id);
-    let stream = c.stream(request("qwen3-vl-plus")).unwrap();
-    let it = stream.iterator();
-    next(&it).await.unwrap();
-    let pending = call(&it, "next");
-    stream.abort();
-    let e = JsFuture::from(pending).await.unwrap_err();
-    assert_error(&e, "AbortError");
-    assert_eq!(get(&e, "retryable").as_bool(), Some(false));
-    let partial = get(&e, "partial");
+async fn a_json_reply_is_a_result() {
+    let c = client("{}");
+    let core = c
+        .start(&request(r#","transport":"json""#), &[], true)
+        .unwrap();
+    assert!(core.json());
+    let mut core = core;
+    let body = core.body();
+    let (_, _, bytes) = mock_reply(&c, true, &body, "").await;
+    let result = record(&core.json_result(&bytes, None).unwrap());
     assert_eq!(
-        text(&get(&partial, "reasoning")),
-        String::from(stream.reasoning())
+        get(&result, "finishReason").as_string().as_deref(),
+        Some("stop")
     );
-    assert!(!text(&get(&partial, "reasoning")).is_empty());
-    // The iterator threw once; it is finished after that.
-    assert_eq!(get(&next(&it).await.unwrap(), "done").as_bool(), Some(true));
-    assert_eq!(outcome(&id).await, "disconnected");
+    assert_eq!(
+        get(&result, "model").as_string().as_deref(),
+        Some("qwen3-vl-plus")
+    );
+    assert!(get(&result, "answer")
+        .as_string()
+        .is_some_and(|a| !a.is_empty()));
 }
 
 #[wasm_bindgen_test]
-async fn the_callers_signal_aborts_the_request() {
-    let id = unique("signal");
-    let c = stalled_client(&id);
-    let controller = web_sys::AbortController::new().unwrap();
-    let req = request("qwen3-vl-plus");
-    Reflect::set(&req, &s("signal"), &controller.signal()).unwrap();
-    let stream = c.stream(req).unwrap();
-    let it = stream.iterator();
-    next(&it).await.unwrap();
-    controller.abort();
-    let e = next(&it).await.unwrap_err();
-    assert_error(&e, "AbortError");
-    assert_eq!(outcome(&id).await, "disconnected");
-
-    // Already aborted: the stream fails without sending anything.
-    let id2 = unique("signal-pre");
-    let c = client(&[("X-Mock-Id", &id2)], &[]);
-    let req = request("qwen3-vl-plus");
-    Reflect::set(&req, &s("signal"), &controller.signal()).unwrap();
-    let e = JsFuture::from(c.stream(req).unwrap().result())
-        .await
-        .unwrap_err();
-    assert_error(&e, "AbortError");
-    sleep(100.0).await;
-    assert!(mock_requests(&id2).await.is_empty());
-}
-
-#[wasm_bindgen_test]
-async fn an_error_inside_the_body_cancels_the_reader() {
-    // Event 1 is malformed, then the server stalls: only the drop guard's
-    // cancel can end the connection before the stall does.
-    let id = unique("badjson");
-    let c = client(
-        &[
-            ("X-Mock-Fault", "bad-json:1,stall:5000"),
-            ("X-Mock-Id", &id),
-        ],
-        &[],
-    );
-    let stream = c.stream(request("qwen3-vl-plus")).unwrap();
-    let t0 = js_sys::Date::now();
-    let e = collect(&stream).await.unwrap_err();
-    assert_error(&e, "StreamError");
-    assert_eq!(outcome(&id).await, "disconnected");
-    assert!(js_sys::Date::now() - t0 < 4000.0, "waited for the stall");
-}
-
-#[wasm_bindgen_test]
-async fn an_idle_stream_times_out_with_partial_text() {
-    let id = unique("idle");
-    let c = client(
-        &[("X-Mock-Fault", "stall:5000"), ("X-Mock-Id", &id)],
-        &[("idleTimeoutMs", JsValue::from(300))],
-    );
-    let stream = c.stream(request("qwen3-vl-plus")).unwrap();
-    let e = collect(&stream).await.unwrap_err();
-    assert_error(&e, "TimeoutError");
-    assert!(get(&e, "partial").is_object());
-    assert_eq!(outcome(&id).await, "disconnected");
-}
-
-#[wasm_bindgen_test]
-async fn keep_alive_comments_do_not_reset_the_idle_timer() {
-    let c = client(
-        &[("X-Mock-Fault", "keepalive:3000")],
-        &[("idleTimeoutMs", JsValue::from(500))],
-    );
-    let t0 = js_sys::Date::now();
-    let e = JsFuture::from(c.stream(request("qwen3-vl-plus")).unwrap().result())
-        .await
-        .unwrap_err();
-    assert_error(&e, "TimeoutError");
-    assert!(js_sys::Date::now() - t0 < 2500.0);
+async fn a_stream_error_in_the_body_is_a_record_and_stays() {
+    let c = client("{}");
+    let mut core = c.start(&request(""), &[], false).unwrap();
+    let body = core.body();
+    let (_, ct, bytes) = mock_reply(&c, false, &body, "bad-json:1").await;
+    core.headers(ct, None).unwrap();
+    let e = core.feed(&bytes).err().unwrap();
+    let e = record(&e);
+    assert_eq!(get(&e, "kind").as_f64(), Some(kind("StreamError")));
+    assert_eq!(get(&e, "retryable").as_bool(), Some(false));
+    assert!(core.end().is_err(), "the failure stays");
 }
 
 // ---------------------------------------------------------------- errors
 
 #[wasm_bindgen_test]
-async fn http_errors_are_api_errors_with_their_fields() {
-    // The provider's own code, in each protocol's error shape.
+async fn http_errors_are_api_error_records_with_their_fields() {
     for (protocol, code) in [
         ("dashscope", "InvalidParameter"),
         ("openai", "invalid_parameter_error"),
     ] {
-        let c = client(
-            &[("X-Mock-Fault", "status:400")],
-            &[("protocol", s(protocol))],
+        let c = client(&(String::from(r#"{"protocol":""#) + protocol + "\"}"));
+        let mut core = c.start(&request(""), &[], false).unwrap();
+        let body = core.body();
+        let (status, _, bytes) = mock_reply(&c, false, &body, "status:400").await;
+        assert_eq!(status, 400);
+        let e = record(&core.http_error(status, &bytes, Some(String::from("hdr-id"))));
+        assert_eq!(
+            get(&e, "kind").as_f64(),
+            Some(kind("ApiError")),
+            "{protocol}"
         );
-        let e = JsFuture::from(c.stream(request("qwen3-vl-plus")).unwrap().result())
-            .await
-            .unwrap_err();
-        assert_error(&e, "ApiError");
         assert_eq!(get(&e, "status").as_f64(), Some(400.0));
-        assert_eq!(text(&get(&e, "code")), code);
+        assert_eq!(get(&e, "code").as_string().as_deref(), Some(code));
         assert_eq!(get(&e, "retryable").as_bool(), Some(false));
-        assert!(get(&e, "partial").is_undefined());
+        assert!(get(&e, "requestId").as_string().is_some());
     }
 }
 
 #[wasm_bindgen_test]
 async fn an_html_page_is_a_stream_error_naming_its_type() {
-    let c = client(&[("X-Mock-Fault", "html")], &[]);
-    let e = JsFuture::from(c.stream(request("qwen3-vl-plus")).unwrap().result())
-        .await
-        .unwrap_err();
-    let err = assert_error(&e, "StreamError");
-    assert!(String::from(err.message()).contains("text/html"));
+    let c = client("{}");
+    let mut core = c.start(&request(""), &[], false).unwrap();
+    let body = core.body();
+    let (_, ct, _) = mock_reply(&c, false, &body, "html").await;
+    let e = record(&core.headers(ct, None).unwrap_err());
+    assert_eq!(get(&e, "kind").as_f64(), Some(kind("StreamError")));
+    assert!(get(&e, "message")
+        .as_string()
+        .unwrap()
+        .contains("text/html"));
 }
 
 #[wasm_bindgen_test]
-async fn an_unreachable_host_is_a_retryable_network_error() {
-    // Port 9 (discard) on loopback: nothing listens, the connection is refused.
-    let c = Client::new(obj(&[
-        ("baseUrl", s("http://127.0.0.1:9")),
-        ("maxRetries", JsValue::from(0)),
-    ]))
-    .unwrap();
-    let e = JsFuture::from(c.stream(request("qwen3-vl-plus")).unwrap().result())
-        .await
-        .unwrap_err();
-    assert_error(&e, "NetworkError");
-    assert_eq!(get(&e, "retryable").as_bool(), Some(true));
-}
-
-#[wasm_bindgen_test]
-async fn a_503_is_retried_and_then_succeeds() {
-    let id = unique("retry");
-    let fault = String::from("503-once:") + &id;
-    let c = client(
-        &[("X-Mock-Fault", &fault), ("X-Mock-Id", &id)],
-        &[("maxRetries", JsValue::from(2))],
-    );
-    let result = JsFuture::from(c.stream(request("qwen3-vl-plus")).unwrap().result())
-        .await
-        .unwrap();
-    assert_eq!(text(&get(&result, "finishReason")), "stop");
-    assert_eq!(mock_requests(&id).await.len(), 2);
-}
-
-#[wasm_bindgen_test]
-async fn a_400_is_not_retried() {
-    let id = unique("noretry");
-    let c = client(
-        &[("X-Mock-Fault", "status:400"), ("X-Mock-Id", &id)],
-        &[("maxRetries", JsValue::from(2))],
-    );
-    let _ = JsFuture::from(c.stream(request("qwen3-vl-plus")).unwrap().result()).await;
-    assert_eq!(mock_requests(&id).await.len(), 1);
-}
-
-#[wasm_bindgen_test]
-fn invalid_requests_throw_synchronously() {
-    let c = client(&[], &[]);
-    let empty = obj(&[
-        ("model", s("qwen3-vl-plus")),
-        ("messages", Array::new().into()),
-    ]);
-    let e = c.stream(empty).err().unwrap();
-    assert_error(&e, "InvalidRequestError");
-
-    let req = request("qvq-max");
-    Reflect::set(&req, &s("enableThinking"), &JsValue::FALSE).unwrap();
-    // (QVQ always thinks: turning thinking off is refused before sending.)
-    let e = c.stream(req).err().unwrap();
-    let err = assert_error(&e, "InvalidRequestError");
-    assert!(String::from(err.message()).contains("qvq-max"));
-}
-
-#[wasm_bindgen_test]
-async fn complete_json_rejects_for_qvq_and_works_for_qwen() {
-    let c = client(&[], &[]);
-    let req = request("qvq-max");
-    Reflect::set(&req, &s("transport"), &s("json")).unwrap();
-    let e = JsFuture::from(c.complete(req)).await.unwrap_err();
-    assert_error(&e, "InvalidRequestError");
-
-    let req = request("qwen3-vl-plus");
-    Reflect::set(&req, &s("transport"), &s("json")).unwrap();
-    let r = JsFuture::from(c.complete(req)).await.unwrap();
-    assert_eq!(text(&get(&r, "finishReason")), "stop");
-    assert!(!text(&get(&r, "answer")).is_empty());
-}
-
-#[wasm_bindgen_test]
-fn an_api_key_in_a_page_needs_the_opt_in() {
-    let e = Client::new(obj(&[("apiKey", s("sk-test-secret"))]))
+fn invalid_requests_and_options_are_records() {
+    let c = client("{}");
+    let e = record(&c.start(r#"{"model":"qvq-max","enableThinking":false,"messages":[{"role":"user","content":"x"}]}"#, &[], false).err().unwrap());
+    assert_eq!(get(&e, "kind").as_f64(), Some(kind("InvalidRequestError")));
+    assert!(get(&e, "message").as_string().unwrap().contains("qvq-max"));
+    // A key in a page needs the opt-in; the message never holds the key.
+    let e = Client::new(r#"{"apiKey":"sk-test-secret"}"#, &[], true)
         .err()
         .unwrap();
-    let err = assert_error(&e, "InvalidRequestError");
-    assert!(!String::from(err.message()).contains("sk-test-secret"));
-    assert!(Client::new(obj(&[
-        ("apiKey", s("sk-test-secret")),
-        ("dangerouslyAllowBrowser", JsValue::TRUE),
-    ]))
-    .is_ok());
-}
-
-#[wasm_bindgen_test]
-async fn the_api_key_is_in_no_error() {
-    let key = "sk-never-leak-0123456789";
-    let c = client(
-        &[("X-Mock-Fault", "status:401")],
-        &[
-            ("apiKey", s(key)),
-            ("dangerouslyAllowBrowser", JsValue::TRUE),
-        ],
-    );
-    let e = JsFuture::from(c.stream(request("qwen3-vl-plus")).unwrap().result())
-        .await
-        .unwrap_err();
-    assert_error(&e, "ApiError");
-    let all = String::from(err_dump(&e));
-    assert!(!all.contains(key), "{all}");
-}
-
-/// Every own property of an error (message and stack included) as text.
-fn err_dump(e: &JsValue) -> JsString {
-    let names = Object::get_own_property_names(e.unchecked_ref::<Object>());
-    let mut out = String::new();
-    for n in names.iter() {
-        let v = Reflect::get(e, &n).unwrap();
-        out += &text(&n);
-        out += "=";
-        out += &js_sys::JSON::stringify(&v)
-            .ok()
-            .and_then(|s| s.as_string())
-            .unwrap_or_default();
-        out += "\n";
-    }
-    out.into()
-}
-
-// ---------------------------------------------------------------- content
-
-#[wasm_bindgen_test]
-async fn a_blob_image_is_sent_as_a_base64_data_url() {
-    let id = unique("blob");
-    let c = client(&[("X-Mock-Id", &id)], &[]);
-    let bytes = js_sys::Uint8Array::from(&[1u8, 2, 3, 250, 251][..]);
-    let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type("image/png");
-    let blob =
-        web_sys::Blob::new_with_u8_array_sequence_and_options(&Array::of1(&bytes), &opts).unwrap();
-    let content = Array::of2(
-        &obj(&[("image", blob.into())]),
-        &obj(&[("text", s("what?"))]),
-    );
-    let msg = obj(&[("role", s("user")), ("content", content.into())]);
-    let req = obj(&[
-        ("model", s("qwen3-vl-plus")),
-        ("messages", Array::of1(&msg).into()),
-    ]);
-    JsFuture::from(c.stream(req).unwrap().result())
-        .await
-        .unwrap();
-    let body = js_sys::JSON::stringify(&get(&mock_requests(&id).await[0], "body")).unwrap();
-    assert!(String::from(body).contains("data:image/png;base64,AQID+vs="));
-}
-
-#[wasm_bindgen_test]
-async fn a_conversation_commits_only_finished_turns() {
-    let c = client(&[], &[]);
-    let conv = c
-        .conversation(obj(&[
-            ("model", s("qwen3-vl-plus")),
-            ("system", s("Be brief.")),
-        ]))
-        .unwrap();
-    assert_eq!(conv.messages().length(), 1);
-    let stream = conv.send(s("first question")).unwrap();
-    // While the send runs, the history is unchanged.
-    assert_eq!(conv.messages().length(), 1);
-    let r = JsFuture::from(stream.result()).await.unwrap();
-    let msgs = conv.messages();
-    assert_eq!(msgs.length(), 3);
+    assert!(!e.contains("sk-test-secret"), "{e}");
     assert_eq!(
-        text(&get(&msgs.get(2), "content")),
-        text(&get(&r, "answer"))
+        get(&record(&e), "kind").as_f64(),
+        Some(kind("InvalidRequestError"))
     );
-    assert_eq!(text(&get(&msgs.get(2), "role")), "assistant");
-
-    let stream = conv.send(s("second")).unwrap();
-    stream.abort();
-    let _ = JsFuture::from(stream.result()).await;
-    assert_eq!(conv.messages().length(), 3);
+    assert!(Client::new(
+        r#"{"apiKey":"sk-test-secret","dangerouslyAllowBrowser":true}"#,
+        &[],
+        true
+    )
+    .is_ok());
+    assert!(
+        Client::new(r#"{"apiKey":"sk-test-secret"}"#, &[], false).is_ok(),
+        "no page: no opt-in needed"
+    );
+    // Numbers cross as markers into `nums`.
+    let e = Client::new(r#"{"timeoutMs":{"\u0000":"n0"}}"#, &[-1.0], true)
+        .err()
+        .unwrap();
+    assert!(e.contains("timeoutMs"), "{e}");
 }
 
 #[wasm_bindgen_test]
-async fn prepare_image_downscales_and_rejects_undecodable_data() {
-    // A 400x300 PNG drawn here, fitted into 60_000 pixels.
-    let canvas = web_sys::OffscreenCanvas::new(400, 300).unwrap();
-    let ctx: web_sys::OffscreenCanvasRenderingContext2d =
-        canvas.get_context("2d").unwrap().unwrap().unchecked_into();
-    ctx.fill_rect(10.0, 10.0, 100.0, 100.0);
-    let png = JsFuture::from(canvas.convert_to_blob().unwrap())
-        .await
-        .unwrap();
-    let opts = obj(&[
-        ("maxPixels", JsValue::from(60_000)),
-        ("model", s("qwen3-vl-plus")),
-    ]);
-    let out = JsFuture::from(visual_reasoning::web::prepare_image(png, opts))
-        .await
-        .unwrap();
-    let (w, h) = (
-        get(&out, "width").as_f64().unwrap(),
-        get(&out, "height").as_f64().unwrap(),
+fn the_retry_rule_for_the_transports_failures() {
+    let k = |n: &str| kind(n) as u8;
+    assert!(wire::retryable(k("NetworkError"), false));
+    assert!(wire::retryable(k("TimeoutError"), false));
+    assert!(
+        !wire::retryable(k("NetworkError"), true),
+        "not once the body started"
     );
-    assert!(w * h <= 60_000.0 && w * h > 30_000.0, "{w}x{h}");
-    assert!((w / h - 4.0 / 3.0).abs() < 0.05, "{w}x{h}");
-    assert!(text(&get(&out, "dataUrl")).starts_with("data:image/png;base64,"));
-    assert!(get(&out, "tokens").as_f64().unwrap() > 0.0);
-    assert!(get(&out, "bytes").as_f64().unwrap() > 0.0);
+    assert!(!wire::retryable(k("TimeoutError"), true));
+    assert!(!wire::retryable(k("AbortError"), false));
+    assert!(
+        !wire::retryable(99, false),
+        "an unknown kind is not retried"
+    );
+    assert_eq!(wire::backoff(0, 0.0, Some(String::from("2")), 0.0), 2000.0);
+}
 
-    let junk = js_sys::Uint8Array::from(&b"not really a heic file"[..]);
-    let bag = web_sys::BlobPropertyBag::new();
-    bag.set_type("image/heic");
-    let heic =
-        web_sys::Blob::new_with_u8_array_sequence_and_options(&Array::of1(&junk), &bag).unwrap();
-    let e = JsFuture::from(visual_reasoning::web::prepare_image(
-        heic.into(),
-        JsValue::UNDEFINED,
-    ))
-    .await
-    .unwrap_err();
-    let err = assert_error(&e, "InvalidRequestError");
-    assert!(String::from(err.message()).contains("image/heic"));
+// ---------------------------------------------------------------- the rest
+
+#[wasm_bindgen_test]
+fn the_contract_describes_the_formats() {
+    let t = record(&wire::contract());
+    let kinds: Vec<String> = js_sys::Array::from(&get(&t, "kinds"))
+        .iter()
+        .map(|k| k.as_string().unwrap())
+        .collect();
+    let names: Vec<&str> = visual_reasoning::ErrorKind::ALL
+        .iter()
+        .map(|k| k.name())
+        .collect();
+    assert_eq!(kinds, names);
+    let transport: Vec<String> = js_sys::Array::from(&get(&t, "transport"))
+        .iter()
+        .map(|k| k.as_string().unwrap())
+        .collect();
+    assert_eq!(
+        transport,
+        [
+            "url",
+            "headers",
+            "timeoutMs",
+            "idleTimeoutMs",
+            "maxRetries",
+            "apiKey"
+        ]
+    );
+    // The config a client makes has exactly those keys (the key's only with a key).
+    let c = Client::new(
+        r#"{"apiKey":"k","timeoutMs":{"\u0000":"n0"}}"#,
+        &[f64::INFINITY],
+        false,
+    )
+    .unwrap();
+    let cfg = c.transport(false);
+    assert!(get(&cfg, "timeoutMs").is_null(), "Infinity is null");
+    let _ = get(&t, "marker").unchecked_into::<Object>();
+}
+
+#[wasm_bindgen_test]
+fn models_and_images() {
+    let all = record(&wire::models());
+    assert!(js_sys::Array::from(&all).length() > 10);
+    let qvq = record(&wire::model_info("qvq-max-2099-01-01").unwrap());
+    assert_eq!(get(&qvq, "family").as_string().as_deref(), Some("qvq"));
+    assert_eq!(js_sys::Array::from(&get(&qvq, "regions")).length(), 0);
+    assert!(wire::model_info("gpt-4o").is_none());
+    let fit = wire::fit(4000, 3000, "qwen3-vl-plus", Some(60_000.0));
+    assert!(fit[0] * fit[1] <= 60_000 && fit[0] > fit[1], "{fit:?}");
+    assert_eq!(
+        f64::from(fit[2]),
+        f64::from(
+            wire::estimate_image_tokens(fit[0].into(), fit[1].into(), "qwen3-vl-plus", false, None)
+                .unwrap()
+        )
+    );
+    assert!(wire::max_pixels(Some(f64::NAN)).is_err());
+    assert!(wire::estimate_image_tokens(-1.0, 1.0, "m", false, None).is_err());
+    assert!(wire::data_url(String::new(), &[1, 2, 3, 250, 251]).ends_with(";base64,AQID+vs="));
+}
+
+#[wasm_bindgen_test]
+fn the_client_target_carries_what_validation_reads() {
+    let qvq = r#"{"model":"qvq-max","messages":[{"role":"user","content":"x"}]}"#;
+    // QVQ is not served in us: refused when the region is named...
+    let us = Client::new(r#"{"region":"us"}"#, &[], false).unwrap();
+    let e = record(&us.start(qvq, &[], false).err().unwrap());
+    assert!(get(&e, "message").as_string().unwrap().contains("us"));
+    // ...also with a baseUrl when the region is named, but not with a
+    // baseUrl alone (the relay decides where requests go).
+    let named = Client::new(r#"{"region":"us","baseUrl":"http://relay"}"#, &[], false).unwrap();
+    assert!(named.start(qvq, &[], false).is_err());
+    let relay = Client::new(r#"{"baseUrl":"http://relay"}"#, &[], false).unwrap();
+    assert!(relay.start(qvq, &[], false).is_ok());
+    // The protocol: the body each one builds.
+    let ds = Client::new(r#"{"protocol":"dashscope","region":"cn"}"#, &[], false).unwrap();
+    assert!(ds
+        .start(qvq, &[], false)
+        .unwrap()
+        .body()
+        .contains("\"input\":"));
+    assert!(Client::new("{}", &[], false)
+        .unwrap()
+        .start(qvq, &[], false)
+        .unwrap()
+        .body()
+        .contains("\"stream\":true"));
 }
