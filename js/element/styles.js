@@ -1,3 +1,4 @@
+// @ts-check
 // Everything lives in the shadow root; hosts theme it through the --vr-*
 // custom properties (they inherit through the shadow boundary) and ::part().
 // Each --vr-* has a light and a dark default (prefers-color-scheme).
