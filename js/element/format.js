@@ -24,8 +24,12 @@ export function fmtBytes(n) {
   return (n / 1048576).toFixed(1) + " MB";
 }
 
+// One formatter: toLocaleString makes one per call, and the thinking
+// panel's count is formatted every frame.
+/** @type {Intl.NumberFormat | null} */
+let intFormat = null;
 /** @param {number} n */
-export const fmtInt = (n) => Math.round(n).toLocaleString("en-US");
+export const fmtInt = (n) => (intFormat ??= new Intl.NumberFormat("en-US")).format(Math.round(n));
 
 /** @param {number} ms */
 export const fmtSecs = (ms) => (ms / 1000).toFixed(1);

@@ -117,13 +117,19 @@ const PURIFY = {
   FORBID_TAGS: ["style", "form", "input", "button", "textarea", "select", "iframe", "object", "embed"],
   FORBID_ATTR: ["style"],
   ALLOW_DATA_ATTR: true,
+  // Parse in the body from the first character: the open end of an answer
+  // is sanitised alone, and must parse as it does after the blocks before
+  // it (a stray end tag followed by a space must not drop the space).
+  FORCE_BODY: true,
 };
 
-let hooked = false;
-function installHooks() {
-  if (hooked) return;
-  hooked = true;
-  DOMPurify.addHook("afterSanitizeAttributes", (node) => {
+/** @type {import("dompurify").DOMPurify | null} the element's own instance: its config and hook are set once */
+let purifier = null;
+function purify() {
+  if (purifier) return purifier;
+  purifier = DOMPurify(window);
+  purifier.setConfig({ ...PURIFY, RETURN_DOM_FRAGMENT: true });
+  purifier.addHook("afterSanitizeAttributes", (node) => {
     if (node.tagName === "A" && node.hasAttribute("href")) {
       node.setAttribute("target", "_blank");
       node.setAttribute("rel", "noopener noreferrer nofollow");
@@ -134,6 +140,7 @@ function installHooks() {
       if (!src.startsWith("data:image/")) node.removeAttribute("src");
     }
   });
+  return purifier;
 }
 
 /**
@@ -142,8 +149,7 @@ function installHooks() {
  * @returns {DocumentFragment}
  */
 export function sanitizeToFragment(html) {
-  installHooks();
-  return DOMPurify.sanitize(html, { ...PURIFY, RETURN_DOM_FRAGMENT: true });
+  return /** @type {DocumentFragment} */ (/** @type {unknown} */ (purify().sanitize(html)));
 }
 
 /**
@@ -152,7 +158,8 @@ export function sanitizeToFragment(html) {
  * @returns {{ html: string, hasMath: boolean }}
  */
 export function renderMarkdown(text) {
-  installHooks();
-  const html = DOMPurify.sanitize(toHtml(lex(text)), PURIFY);
+  const box = document.createElement("div");
+  box.append(sanitizeToFragment(toHtml(lex(text))));
+  const html = box.innerHTML;
   return { html, hasMath: html.includes('class="vr-math') };
 }

@@ -57,11 +57,14 @@ function typeset(tex, display) {
 }
 
 /**
- * Replaces every math placeholder under `container` with its formula.
- * @param {ParentNode} container
+ * Replaces every math placeholder in `root` (itself included) with its
+ * formula.
+ * @param {ParentNode} root
  */
-export function renderMath(container) {
-  for (const el of container.querySelectorAll(".vr-math[data-tex]")) {
+export function renderMath(root) {
+  const sel = ".vr-math[data-tex]";
+  const list = root instanceof Element && root.matches(sel) ? [root] : root.querySelectorAll(sel);
+  for (const el of list) {
     const tex = /** @type {string} */ (el.getAttribute("data-tex"));
     el.replaceChildren(typeset(tex, el.hasAttribute("data-display")));
     el.removeAttribute("data-tex");

@@ -6,10 +6,11 @@
 //   re-parsed), so a 50k-token stream costs the same per frame at its end
 //   as at its start;
 // - the answer is Markdown: AnswerView renders each finished block once
-//   and re-renders only the open end, and not more often than the frame
-//   cost of the last render allows (measured after the frame, so style and
-//   layout count, not only JavaScript).
+//   and patches only the open end; Pacer decides how much of the answer
+//   received to show in a frame, and when, from the measured cost of the
+//   frames that rendered it (style, layout and paint included).
 import { AnswerView } from "./answer.js";
+import { Pacer } from "./pacer.js";
 import { estimateTokens, fmtInt, fmtSecs } from "./format.js";
 import { errorDetail, plainWords } from "./errors.js";
 
@@ -20,10 +21,6 @@ import { errorDetail, plainWords } from "./errors.js";
 /** @typedef {(key: string) => string} Strings */
 /** @typedef {import("./answer.js").Typeset} Typeset */
 
-// The answer may be re-rendered once this many times its last render's
-// frame cost has passed: rendering takes at most about a quarter of the
-// main thread, the rest is left to scrolling, typing and the stream.
-const RENDER_SHARE = 4;
 // Thinking blocks: cut after a newline past SOFT characters, anywhere past HARD.
 const SOFT = 4096;
 const HARD = 16384;
@@ -79,17 +76,21 @@ export class Turn {
     this.reasoningEst = 0;
     this.hasReasoning = false;
     this.answer = "";
-    this.answerDirty = false;
-    this.nextAnswerAt = 0;
+    this.shown = 0; // characters of the answer rendered
+    this.pacer = new Pacer();
+    this.lastRender = 0; // characters the last render added
+    /** The stream has ended (the answer may still be catching up). */
+    this.ended = false;
+    /** Ended and everything shown. */
+    this.done = false;
     this.started = performance.now();
     this.thinkingEnded = 0;
-    this.ended = 0;
+    this.endedAt = 0;
     this.userToggled = false;
     /** @type {ReasoningStream | null} */
     this.stream = null;
     /** @type {Usage | undefined} */
     this.usage = undefined;
-    this.done = false;
     // Only a person opening or closing the panel stops the automatic
     // collapse (the toggle event also fires for the initial `open`).
     q("summary").addEventListener("click", () => (this.userToggled = true));
@@ -104,7 +105,6 @@ export class Turn {
     } else if (part.type === "answer") {
       if (!this.answer && this.hasReasoning) this.thinkingEnded = performance.now();
       this.answer += part.text;
-      this.answerDirty = true;
     } else if (part.type === "usage") {
       this.usage = part.usage;
     }
@@ -113,12 +113,11 @@ export class Turn {
   /**
    * Applies what arrived since the last frame.
    * @param {number} now  the frame's start (performance.now())
-   * @param {boolean} final  the stream ended: render everything now
    * @returns {"idle" | "rendered" | "waiting"} rendered: the answer was
-   *   re-rendered (call measured() with the frame's cost); waiting: the
-   *   answer changed but may be re-rendered only in a later frame
+   *   rendered (call measured() with the frame's cost); waiting: some of
+   *   the answer is still to be shown in a later frame
    */
-  flush(now, final) {
+  flush(now) {
     const t = this.t;
     let stick = false;
     if (this.pending) {
@@ -131,7 +130,7 @@ export class Turn {
       this.#appendThinking(text);
     }
     if (this.hasReasoning) {
-      const end = this.thinkingEnded || (this.done ? this.ended : 0);
+      const end = this.thinkingEnded || this.endedAt;
       const secs = fmtSecs((end || now) - this.started);
       const phase = end ? t("thoughtFor") + " " + secs + " " + t("seconds") : t("thinkingLive") + "…";
       if (this.phase.textContent !== phase) this.phase.textContent = phase;
@@ -154,30 +153,40 @@ export class Turn {
     }
     /** @type {"idle" | "rendered" | "waiting"} */
     let state = "idle";
-    if (this.answerDirty) {
-      if (final || now >= this.nextAnswerAt) {
-        this.answerDirty = false;
-        this.answerView.update(this.answer);
-        // Until the frame's cost is measured, go by the JavaScript time.
-        this.nextAnswerAt = now + (performance.now() - now) * RENDER_SHARE;
-        state = "rendered";
-      } else {
-        state = "waiting";
-      }
+    const pending = this.answer.length - this.shown;
+    const take = this.pacer.take(now, pending, this.ended);
+    if (take > 0) {
+      let upto = this.shown + take;
+      // Never between the halves of a surrogate pair.
+      if (upto < this.answer.length && /[\uD800-\uDBFF]/.test(this.answer[upto - 1])) upto--;
+      this.answerView.update(this.answer.slice(0, upto));
+      this.lastRender = upto - this.shown;
+      this.shown = upto;
+      state = "rendered";
+    } else if (pending > 0) {
+      state = "waiting";
     }
+    if (this.ended && this.shown === this.answer.length && !this.done) this.#settle();
     // Last, so the layout this forces is the frame's only one.
     if (stick) this.body.scrollTop = this.body.scrollHeight;
     return state;
   }
 
   /**
-   * The cost of the frame that re-rendered the answer, from its start
-   * until after style, layout and paint.
+   * The cost of the frame that rendered the answer, from its start until
+   * after style, layout and paint.
    * @param {number} start
    * @param {number} cost
    */
   measured(start, cost) {
-    this.nextAnswerAt = Math.max(this.nextAnswerAt, start + cost * RENDER_SHARE);
+    this.pacer.measured(start, this.lastRender, this.answer.length - this.shown, cost);
+  }
+
+  /** Everything is shown: the answer is no longer busy. */
+  #settle() {
+    this.done = true;
+    this.el.classList.remove("streaming");
+    this.answerEl.setAttribute("aria-busy", "false");
   }
 
   /** @param {string} text */
@@ -211,20 +220,19 @@ export class Turn {
   }
 
   /**
-   * Ends the turn: everything shown, then the meta line, or the error.
+   * Ends the turn: the meta line, or the error. The rest of the answer is
+   * shown in the next frames (flush), in steps, as while streaming; then
+   * the answer's aria-busy turns false.
    * @param {Result | null} result
    * @param {unknown} error  what the stream threw (when result is null)
    * @param {string} relay  the base URL, for the error's plain words
    */
   finish(result, error, relay) {
     const t = this.t;
-    this.ended = performance.now();
-    if (this.hasReasoning && !this.thinkingEnded) this.thinkingEnded = this.ended;
-    this.flush(this.ended, true);
-    this.done = true;
-    this.el.classList.remove("streaming");
-    this.answerEl.setAttribute("aria-busy", "false");
-    const total = fmtSecs(this.ended - this.started) + " " + t("seconds");
+    this.ended = true;
+    this.endedAt = performance.now();
+    if (this.hasReasoning && !this.thinkingEnded) this.thinkingEnded = this.endedAt;
+    const total = fmtSecs(this.endedAt - this.started) + " " + t("seconds");
     if (result) {
       const u = result.usage;
       const bits = [t("finish") + ": " + (result.finishReason || "?")];

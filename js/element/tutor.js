@@ -597,10 +597,12 @@ export class VisualReasoningTutor extends Base {
       }
       const result = await stream.result();
       turn.finish(result, null, this.#base());
+      this.#schedule();
       this.#emit("vr-done", result);
       return result;
     } catch (e) {
       turn.finish(null, e, this.#base());
+      this.#schedule();
       // A failed or stopped question goes back into the composer (the
       // conversation did not keep it), unless the user already typed more.
       if (!r.question.value) r.question.value = turn.question;
@@ -656,7 +658,7 @@ export class VisualReasoningTutor extends Base {
     let waiting = false;
     for (const turn of this.#turns) {
       if (turn.done) continue;
-      const state = turn.flush(start, false);
+      const state = turn.flush(start);
       if (state === "rendered") rendered.push(turn);
       else if (state === "waiting") waiting = true;
     }
@@ -666,7 +668,7 @@ export class VisualReasoningTutor extends Base {
         for (const turn of rendered) turn.measured(start, cost);
       });
     }
-    if (waiting) this.#schedule();
+    if (waiting || rendered.some((turn) => !turn.done)) this.#schedule();
   }
 
   /** @param {DocumentFragment | Element} root */
