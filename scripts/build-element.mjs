@@ -89,6 +89,12 @@ for (const f of fonts) {
   fontBytes += statSync(path.join(fontOut, f)).size;
 }
 copyFileSync(path.join(SRC, "element.d.ts"), path.join(outdir, "element.d.ts"));
+// The JSX entries: the element entry again, with the tag's JSX typings.
+for (const jsx of ["react", "preact"]) {
+  if (!existsSync(path.join(SRC, jsx + ".d.ts"))) continue; // older sources (bench/ui.mjs --before)
+  copyFileSync(path.join(SRC, jsx + ".d.ts"), path.join(outdir, `element-${jsx}.d.ts`));
+  writeFileSync(path.join(outdir, `element-${jsx}.js`), `// The element entry; element-${jsx}.d.ts adds the tag to ${jsx === "react" ? "React 19" : "Preact"}'s JSX.\nexport * from "./element.js";\n`);
+}
 
 const kb = (n) => (n / 1024).toFixed(1) + " KB";
 const gz = (file) => gzipSync(readFileSync(file), { level: 9 }).length;

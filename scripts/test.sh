@@ -37,6 +37,7 @@ step "relay: clippy" cargo clippy -q --all-targets --manifest-path relay/Cargo.t
 step "relay: build" cargo build -q --release --manifest-path relay/Cargo.toml
 step "relay: cargo test" cargo test -q --release --manifest-path relay/Cargo.toml
 step "package: build pkg/" bash scripts/build.sh
+step "element: tsc --checkJs (js/element)" node_modules/.bin/tsc -p js/element
 step "binding: wasm-pack test --headless --chrome" bash tests/web/run.sh
 step "www: vite build" node_modules/.bin/vite build --config www/vite.config.js --logLevel warn
 step "node + browser + types + pack + e2e tests" \

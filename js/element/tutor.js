@@ -241,7 +241,9 @@ export class VisualReasoningTutor extends Base {
   get model() { return this.#model ?? (this.#r.model.value || null); }
   set model(v) { this.#setAttr("model", v); }
   get thinking() { return this.#thinking; }
-  set thinking(v) { this.setAttribute("thinking", v ? "on" : "off"); }
+  // React and Preact set a prop the element has as a property, so the
+  // attribute's strings ("off") arrive here too.
+  set thinking(v) { this.setAttribute("thinking", (typeof v === "string" ? parseThinking(v) : v) ? "on" : "off"); }
   get thinkingBudget() { return this.#budget; }
   set thinkingBudget(v) { this.#setAttr("thinking-budget", v == null ? null : String(v)); }
   get placeholder() { return this.getAttribute("placeholder"); }

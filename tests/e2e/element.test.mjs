@@ -297,6 +297,31 @@ test("models and protocols come from the relay's /config; always-thinking models
   }
 });
 
+test("properties take what JSX frameworks pass them: booleans, numbers and the attributes' strings", async () => {
+  const { page, context, problems } = await openPage(browser, fast.url + "/index.html");
+  try {
+    const r = await page.evaluate(() => {
+      const a = document.getElementById("a");
+      const out = {};
+      a.thinking = "off";
+      out.off = [a.thinking, a.getAttribute("thinking")];
+      a.thinking = "on";
+      out.on = [a.thinking, a.getAttribute("thinking")];
+      a.thinking = false;
+      out.false = [a.thinking, a.getAttribute("thinking")];
+      a.thinkingBudget = "2000";
+      out.budget = a.thinkingBudget;
+      a.thinkingBudget = 300;
+      out.budgetNumber = a.thinkingBudget;
+      return out;
+    });
+    assert.deepEqual(r, { off: [false, "off"], on: [true, "on"], false: [false, "off"], budget: 2000, budgetNumber: 300 });
+    noProblems(problems);
+  } finally {
+    await context.close();
+  }
+});
+
 test("CSS custom properties change the rendering of one element only", async () => {
   const { page, context } = await openPage(browser, fast.url + "/index.html");
   try {
