@@ -7,7 +7,7 @@
 //   bash scripts/build.sh                                    # pkg/ (the client)
 //   cargo build --release --manifest-path relay/Cargo.toml   # the mock
 //   node bench/ui.mjs [--before main] [--rates 2,4] [--lengths 1000,2000,4000]
-//                     [--runs 3] [--tps 1500] [--reasoning 5000] [--quick]
+//                     [--runs 3] [--tps 500] [--reasoning 5000] [--quick]
 //                     [--only before|after] [--trace]   (profiling: one element;
 //                     a Chromium trace per run in bench/out/ui/)
 //
@@ -42,7 +42,7 @@ const before = opt("--before", "main");
 const rates = opt("--rates", "2,4").split(",").map(Number);
 const lengths = opt("--lengths", quick ? "1000,4000" : "1000,2000,4000").split(",").map(Number);
 const runs = Number(opt("--runs", quick ? "1" : "3"));
-const tps = Number(opt("--tps", "1500"));
+const tps = Number(opt("--tps", "500"));
 const reasoning = Number(opt("--reasoning", "5000"));
 const FORMULA_EVERY = 20;
 
