@@ -43,6 +43,15 @@ function loadMath() {
   }
   return mathLoading;
 }
+// The tutor's answers are about mathematics (its system prompt asks for
+// LaTeX): fetch and evaluate KaTeX while the model thinks, in an idle
+// moment, rather than stall the frame that shows the first formula.
+function prefetchMath() {
+  if (mathLoading) return;
+  const load = () => void loadMath().catch(() => {}); // a failure shows again, and is reported, when math is needed
+  if (typeof requestIdleCallback === "function") requestIdleCallback(load, { timeout: 2000 });
+  else setTimeout(load, 0);
+}
 
 // Runs callbacks after the current frame has been rendered: a message posted
 // during requestAnimationFrame is handled after that frame's style, layout
@@ -592,6 +601,7 @@ export class VisualReasoningTutor extends Base {
       stream = this.#conversation.send(content);
       active.stream = stream;
       turn.stream = stream;
+      prefetchMath();
       for await (const part of stream) {
         this.#emit("vr-part", part);
         turn.onPart(part);
