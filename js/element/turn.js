@@ -74,6 +74,7 @@ export class Turn {
     this.chunkLen = 0;
     this.pending = ""; // thinking not shown yet
     this.reasoningEst = 0;
+    this.countKey = ""; // what the thinking count shows, to skip formatting it again
     this.hasReasoning = false;
     this.answer = "";
     this.shown = 0; // characters of the answer rendered
@@ -145,8 +146,13 @@ export class Turn {
       } catch {
         // the stream may already be freed; the estimate stands
       }
-      const count = `· ${exact ? "" : "~"}${fmtInt(tokens)} ${t("tokens")}` + (end ? "" : ` · ${secs} ${t("seconds")}`);
-      if (this.count.textContent !== count) this.count.textContent = count;
+      // Formatted only when it changes (every frame otherwise, for the
+      // whole answer after thinking ended).
+      const key = `${exact}|${Math.round(tokens)}|${end ? "" : secs}`;
+      if (key !== this.countKey) {
+        this.countKey = key;
+        this.count.textContent = `· ${exact ? "" : "~"}${fmtInt(tokens)} ${t("tokens")}` + (end ? "" : ` · ${secs} ${t("seconds")}`);
+      }
       if (this.thinkingEnded && !this.userToggled && this.details.open && this.answer) {
         this.details.open = false;
       }
