@@ -81,9 +81,13 @@ function opensDisplayMath(src, offset, token) {
   return false;
 }
 
+// The body scans of markdown.js's display-math patterns.
+const DOLLAR_SCAN = new RegExp(`${DOLLAR_BODY}*`, "y");
+const BRACKET_SCAN = new RegExp(`${BRACKET_BODY}*`, "y");
+
 /**
  * Whether the formula whose body starts at `from` has its closing delimiter
- * in `src`: the body scan of blockDollar/blockBracket stops there.
+ * in `src`: where the body scan of markdown.js's pattern stops.
  * @param {string} src
  * @param {number} from
  * @param {boolean} dollar
@@ -94,8 +98,6 @@ function closed(src, from, dollar) {
   body.exec(src);
   return src.startsWith(dollar ? "$$" : "\\]", body.lastIndex);
 }
-const DOLLAR_SCAN = new RegExp(`${DOLLAR_BODY}*`, "y");
-const BRACKET_SCAN = new RegExp(`${BRACKET_BODY}*`, "y");
 
 /** @param {Token} token @returns {boolean} */
 function hasDefinition(token) {
