@@ -178,6 +178,8 @@ export class VisualReasoningTutor extends Base {
   #ticker = undefined;
   /** @type {string | null} */
   #configFor = null;
+  /** The relay's /config being read: a question waits for its model list. */
+  #configRead = Promise.resolve();
 
   constructor() {
     super();
@@ -236,7 +238,7 @@ export class VisualReasoningTutor extends Base {
         break;
       case "base-url":
       case "region":
-        if (this.isConnected) this.#refreshConfig();
+        if (this.isConnected) this.#configRead = this.#refreshConfig();
         break;
     }
   }
@@ -293,7 +295,7 @@ export class VisualReasoningTutor extends Base {
     }
     if (!this.hasAttribute("lang")) this.#t = strings(document.documentElement.lang || navigator.language);
     this.#applyText();
-    this.#refreshConfig();
+    this.#configRead = this.#refreshConfig();
   }
 
   disconnectedCallback() {
@@ -573,6 +575,9 @@ export class VisualReasoningTutor extends Base {
     let stream = null;
     try {
       await ready();
+      // Asked right after the element was added (a host calling ask(), a
+      // quick click): the model comes from the relay's list.
+      await this.#configRead.catch(() => {});
       await Promise.all(pending.map((i) => i.done));
       const settings = this.#settings();
       const key = JSON.stringify(settings);
