@@ -689,7 +689,11 @@ ${results.live.chromium.length ? `\nChromium:\n\n${liveTable(results.live.chromi
 ${targets.join("\n") || "| – | not measured | --no-package |"}
 ${problems.length ? `\n## Problems\n\n${problems.map((p) => "- " + p).join("\n")}\n` : ""}`;
 
-writeFileSync(path.join(BENCH, "RESULTS.md"), md);
+// bench/ui.mjs writes its own section (the element's frame cost): keep it.
+const uiSection = existsSync(path.join(BENCH, "RESULTS.md"))
+  ? /<!-- ui-bench[\s\S]*?<!-- \/ui-bench -->\n?/.exec(readFileSync(path.join(BENCH, "RESULTS.md"), "utf8"))?.[0]
+  : null;
+writeFileSync(path.join(BENCH, "RESULTS.md"), uiSection ? md.trimEnd() + "\n\n" + uiSection : md);
 log("wrote bench/RESULTS.md");
 for (const [rt, T] of [["node", nodeT], ["chromium", chromeT]]) {
   if (!T) continue;

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Bundles js/element/ into pkg/element.js (the `visual-reasoning/element`
 // entry). Called by scripts/build.sh after wasm-pack; runnable alone:
-//   node scripts/build-element.mjs [--outdir pkg]
+//   node scripts/build-element.mjs [--outdir pkg] [--src js/element]
+// (--src: another copy of the element's sources, e.g. an older commit's,
+// which bench/ui.mjs measures against the current one).
 //
 // - The client stays external: element.js imports "./visual_reasoning.js"
 //   from its own directory, so the wasm is fetched once and users of the
@@ -22,7 +24,9 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
-const outdir = path.resolve(ROOT, args.includes("--outdir") ? args[args.indexOf("--outdir") + 1] : "pkg");
+const arg = (name, fallback) => path.resolve(ROOT, args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
+const outdir = arg("--outdir", "pkg");
+const SRC = arg("--src", path.join("js", "element"));
 const KATEX = path.join(ROOT, "node_modules", "katex", "dist");
 const FONT_DIR = "katex-fonts";
 const BUDGET_GZ = 150 * 1024;
@@ -61,14 +65,14 @@ for (const f of readdirSync(outdir)) {
 }
 
 const result = await build({
-  entryPoints: { element: path.join(ROOT, "js", "element", "index.js") },
+  entryPoints: { element: path.join(SRC, "index.js") },
   outdir,
   bundle: true,
   splitting: true,
   format: "esm",
   platform: "browser",
   target: ["es2022", "chrome100", "firefox100", "safari16"],
-  minify: true,
+  minify: process.env.VR_ELEMENT_MINIFY !== "0", // VR_ELEMENT_MINIFY=0: readable profiles
   legalComments: "eof",
   chunkNames: "element-[name]-[hash]",
   metafile: true,
@@ -84,7 +88,13 @@ for (const f of fonts) {
   copyFileSync(path.join(KATEX, "fonts", f), path.join(fontOut, f));
   fontBytes += statSync(path.join(fontOut, f)).size;
 }
-copyFileSync(path.join(ROOT, "js", "element", "element.d.ts"), path.join(outdir, "element.d.ts"));
+copyFileSync(path.join(SRC, "element.d.ts"), path.join(outdir, "element.d.ts"));
+// The JSX entries: the element entry again, with the tag's JSX typings.
+for (const jsx of ["react", "preact"]) {
+  if (!existsSync(path.join(SRC, jsx + ".d.ts"))) continue; // older sources (bench/ui.mjs --before)
+  copyFileSync(path.join(SRC, jsx + ".d.ts"), path.join(outdir, `element-${jsx}.d.ts`));
+  writeFileSync(path.join(outdir, `element-${jsx}.js`), `// The element entry; element-${jsx}.d.ts adds the tag to ${jsx === "react" ? "React 19" : "Preact"}'s JSX.\nexport * from "./element.js";\n`);
+}
 
 const kb = (n) => (n / 1024).toFixed(1) + " KB";
 const gz = (file) => gzipSync(readFileSync(file), { level: 9 }).length;

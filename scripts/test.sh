@@ -40,6 +40,7 @@ step "relay: cargo test" cargo test -q --release --manifest-path relay/Cargo.tom
 step "package: build pkg/" bash scripts/build.sh
 step "package: tsc --checkJs (src/web/js, against the built wasm-bindgen types)" \
   node_modules/.bin/tsc -p src/web/js
+step "element: tsc --checkJs (js/element)" node_modules/.bin/tsc -p js/element
 step "binding: wasm-pack test --headless --chrome" bash tests/web/run.sh
 step "binding: wasm-bindgen tests in Firefox ESR" bash tests/web/run.sh firefox
 step "binding: wasm-bindgen tests in WebKitGTK" bash tests/web/run.sh webkit

@@ -1,9 +1,21 @@
+// @ts-check
 // Turns the client's errors (API.md "Errors") into one sentence a student or
 // teacher can act on. The provider's own message is kept as a detail line:
 // it is what support will ask for, together with the request id.
 
+/**
+ * The fields of an error the element shows (a copy for display: the
+ * vr-error event carries the error itself).
+ * @typedef {{ name: string, message: string, status?: number, code?: string,
+ *   requestId?: string, partial?: object }} ErrorDetail
+ */
+
+/**
+ * @param {unknown} e
+ * @returns {ErrorDetail}
+ */
 export function errorDetail(e) {
-  const err = e && typeof e === "object" ? e : { message: String(e) };
+  const err = /** @type {Record<string, unknown>} */ (e && typeof e === "object" ? e : { message: String(e) });
   return {
     name: typeof err.name === "string" ? err.name : "Error",
     message: typeof err.message === "string" ? err.message : String(err),
@@ -14,6 +26,10 @@ export function errorDetail(e) {
   };
 }
 
+/**
+ * @param {ErrorDetail} d
+ * @param {string} relayUrl
+ */
 export function plainWords(d, relayUrl) {
   switch (d.name) {
     case "AbortError":
@@ -33,6 +49,7 @@ export function plainWords(d, relayUrl) {
   }
 }
 
+/** @param {ErrorDetail} d */
 function apiWords(d) {
   const code = d.code || "";
   if (/DataInspection/i.test(code) || /inspection/i.test(d.message)) {

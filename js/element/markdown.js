@@ -1,35 +1,63 @@
-// Markdown → sanitised HTML, with math left as placeholders. KaTeX is big
-// (≈70 KB gz), so the markdown pass only marks math; math.js (a lazy chunk)
+// @ts-check
+// Markdown → sanitised DOM, with math left as placeholders. KaTeX is big
+// (≈80 KB gz), so the Markdown pass only marks math; math.js (a lazy chunk)
 // typesets the placeholders when an answer really contains some.
+//
+// The pipeline is split in steps (lex, tokens → HTML, sanitise) so that
+// answer.js can render a streaming answer block by block (blocks.js decides
+// which blocks are final); renderMarkdown() is the same pipeline in one go.
 import { Marked } from "marked";
 import DOMPurify from "dompurify";
 
+/** @typedef {import("marked").Token} Token */
+/** @typedef {import("marked").TokensList} TokensList */
+
+/** @param {string} s */
 function escapeAttr(s) {
   return s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-function mathHtml(tex, display) {
+/**
+ * A placeholder math.js replaces with KaTeX's output; the TeX source doubles
+ * as the fallback text until KaTeX arrives. A display formula inside a
+ * paragraph is a span (a div there would end the paragraph).
+ * @param {string} tex
+ * @param {boolean} display
+ * @param {boolean} inline  inside a paragraph
+ */
+function mathHtml(tex, display, inline) {
   const t = escapeAttr(tex);
-  // The TeX source doubles as the fallback text until KaTeX arrives.
-  return display
-    ? `<div class="vr-math vr-math-display" data-tex="${t}" data-display="1">${t}</div>`
-    : `<span class="vr-math" data-tex="${t}">${t}</span>`;
+  if (!display) return `<span class="vr-math" data-tex="${t}">${t}</span>`;
+  const tag = inline ? "span" : "div";
+  return `<${tag} class="vr-math vr-math-display" data-tex="${t}" data-display="1">${t}</${tag}>`;
 }
 
 // Inline `$…$` follows Pandoc's rule (no space just inside the dollars, no
 // digit right after the closing one) so "costs $5 and $6" stays text.
 const inlineDollar = /^\$(?!\s)((?:\\.|[^\\$\n])*?[^\s\\$])\$(?!\d)/;
 const inlineParen = /^\\\(([\s\S]+?)\\\)/;
-const blockDollar = /^\$\$([\s\S]+?)\$\$[^\S\n]*(?:\n|$)/;
-const blockBracket = /^\\\[([\s\S]+?)\\\][^\S\n]*(?:\n|$)/;
+// One character of a formula's body: an escape pair, or anything but the
+// closing delimiter. So `$$…$$` ends at the first unescaped `$$` after its
+// opener, and blocks.js can tell whether a formula may still grow.
+export const DOLLAR_BODY = String.raw`(?:\\[\s\S]|[^\\$]|\$(?!\$))`;
+export const BRACKET_BODY = String.raw`(?:[^\\]|\\(?!\]))`;
+const inlineDisplay = new RegExp(String.raw`^\$\$(${DOLLAR_BODY}+?)\$\$`);
+// Display blocks open at the start of a line (up to three spaces in) and
+// close at the end of one; they may span blank lines.
+const blockDollar = new RegExp(String.raw`^ {0,3}\$\$(${DOLLAR_BODY}+?)\$\$[^\S\n]*(?:\n|$)`);
+const blockBracket = new RegExp(String.raw`^ {0,3}\\\[(${BRACKET_BODY}+?)\\\][^\S\n]*(?:\n|$)`);
+// Where a display block may interrupt a paragraph: a line starting with an
+// opener. (marked passes the paragraph's text minus its first character.)
+const blockStart = /\n {0,3}(?:\$\$|\\\[)/;
 
+/** @type {import("marked").TokenizerAndRendererExtension[]} */
 const mathExtensions = [
   {
     name: "vrMathBlock",
     level: "block",
     start(src) {
-      const m = /\$\$|\\\[/.exec(src);
-      return m ? m.index : undefined;
+      const m = blockStart.exec(src);
+      return m ? m.index + 1 : undefined;
     },
     tokenizer(src) {
       const m = blockDollar.exec(src) || blockBracket.exec(src);
@@ -37,7 +65,7 @@ const mathExtensions = [
       return undefined;
     },
     renderer(token) {
-      return mathHtml(token.text, true);
+      return mathHtml(token.text, true, false);
     },
   },
   {
@@ -48,14 +76,14 @@ const mathExtensions = [
       return m ? m.index : undefined;
     },
     tokenizer(src) {
-      let m = /^\$\$([\s\S]+?)\$\$/.exec(src);
+      let m = inlineDisplay.exec(src);
       if (m) return { type: "vrMathInline", raw: m[0], text: m[1].trim(), display: true };
       m = inlineDollar.exec(src) || inlineParen.exec(src);
       if (m) return { type: "vrMathInline", raw: m[0], text: m[1].trim(), display: false };
       return undefined;
     },
     renderer(token) {
-      return mathHtml(token.text, token.display);
+      return mathHtml(token.text, token.display, true);
     },
   },
 ];
@@ -63,19 +91,45 @@ const mathExtensions = [
 const marked = new Marked({ gfm: true, breaks: false, async: false });
 marked.use({ extensions: mathExtensions });
 
+/**
+ * marked's top-level tokens of `text`, inline tokens included.
+ * @param {string} text
+ * @returns {TokensList}
+ */
+export function lex(text) {
+  return marked.lexer(text);
+}
+
+/**
+ * HTML of top-level tokens (unsanitised). The HTML of a token list is the
+ * concatenation of its tokens' HTML: marked renders them one by one.
+ * @param {Token[]} tokens
+ * @returns {string}
+ */
+export function toHtml(tokens) {
+  return /** @type {string} */ (marked.parser(tokens));
+}
+
+/** @type {import("dompurify").Config} */
 const PURIFY = {
   // Model output is untrusted (an image can carry a prompt injection): no
   // forms, frames, styles or event handlers; links open safely (see hook).
   FORBID_TAGS: ["style", "form", "input", "button", "textarea", "select", "iframe", "object", "embed"],
   FORBID_ATTR: ["style"],
   ALLOW_DATA_ATTR: true,
+  // Parse in the body from the first character: the open end of an answer
+  // is sanitised alone, and must parse as it does after the blocks before
+  // it (a stray end tag followed by a space must not drop the space).
+  FORCE_BODY: true,
 };
 
-let hooked = false;
-function installHooks() {
-  if (hooked) return;
-  hooked = true;
-  DOMPurify.addHook("afterSanitizeAttributes", (node) => {
+/** @type {import("dompurify").DOMPurify | null} the element's own instance: its config and hook are set once */
+let purifier = null;
+function purify() {
+  if (purifier) return purifier;
+  purifier = DOMPurify(window);
+  purifier.setConfig({ ...PURIFY, RETURN_DOM_FRAGMENT: true });
+  purifier.addHook("afterSanitizeAttributes", (node) => {
     if (node.tagName === "A" && node.hasAttribute("href")) {
       node.setAttribute("target", "_blank");
       node.setAttribute("rel", "noopener noreferrer nofollow");
@@ -86,12 +140,26 @@ function installHooks() {
       if (!src.startsWith("data:image/")) node.removeAttribute("src");
     }
   });
+  return purifier;
 }
 
-/** @returns {{ html: string, hasMath: boolean }} */
+/**
+ * Sanitised nodes of `html`, ready to insert (no second parse of a string).
+ * @param {string} html
+ * @returns {DocumentFragment}
+ */
+export function sanitizeToFragment(html) {
+  return /** @type {DocumentFragment} */ (/** @type {unknown} */ (purify().sanitize(html)));
+}
+
+/**
+ * The whole text in one go, as a sanitised HTML string.
+ * @param {string} text
+ * @returns {{ html: string, hasMath: boolean }}
+ */
 export function renderMarkdown(text) {
-  installHooks();
-  const raw = marked.parse(text);
-  const html = DOMPurify.sanitize(raw, PURIFY);
+  const box = document.createElement("div");
+  box.append(sanitizeToFragment(toHtml(lex(text))));
+  const html = box.innerHTML;
   return { html, hasMath: html.includes('class="vr-math') };
 }

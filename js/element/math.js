@@ -1,3 +1,4 @@
+// @ts-check
 // The lazy chunk: loaded (dynamic import) only once an answer contains math.
 // It carries KaTeX, KaTeX's stylesheet for the shadow roots, and the font
 // URLs. @font-face rules are ignored inside a shadow root, so the fonts get
@@ -17,6 +18,7 @@ function injectFonts() {
   document.head.appendChild(style);
 }
 
+/** @param {ShadowRoot} root */
 export function ensureStyles(root) {
   injectFonts();
   if (root.querySelector("style[data-vr-katex]")) return;
@@ -26,28 +28,45 @@ export function ensureStyles(root) {
   root.appendChild(style);
 }
 
-// Answers are re-rendered once per frame while they stream, so the same
-// formula is typeset many times: keep the HTML per (mode, TeX).
+// The open end of a streaming answer is rendered again on every update, so
+// the same formula is typeset many times: keep KaTeX's output per (mode,
+// TeX), parsed once, and clone it.
+/** @type {Map<string, HTMLTemplateElement>} */
 const cache = new Map();
 const CACHE_MAX = 500;
 
+/**
+ * @param {string} tex
+ * @param {boolean} display
+ * @returns {DocumentFragment}
+ */
 function typeset(tex, display) {
   const key = (display ? "D" : "I") + tex;
-  let html = cache.get(key);
-  if (html === undefined) {
+  let template = cache.get(key);
+  if (template === undefined) {
+    template = document.createElement("template");
     // trust: false (the default) keeps \href, \url, \includegraphics and
     // friends inert: the TeX comes from the model and is untrusted.
-    html = katex.renderToString(tex, { displayMode: display, throwOnError: false, output: "htmlAndMathml", trust: false, maxExpand: 500, maxSize: 20 });
-    if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value);
-    cache.set(key, html);
+    template.innerHTML = katex.renderToString(tex, { displayMode: display, throwOnError: false, output: "htmlAndMathml", trust: false, maxExpand: 500, maxSize: 20 });
+    if (cache.size >= CACHE_MAX) cache.delete(/** @type {string} */ (cache.keys().next().value));
+  } else {
+    cache.delete(key); // most recently used last
   }
-  return html;
+  cache.set(key, template);
+  return /** @type {DocumentFragment} */ (template.content.cloneNode(true));
 }
 
-export function renderMath(container) {
-  for (const el of container.querySelectorAll(".vr-math[data-tex]")) {
-    const tex = el.getAttribute("data-tex");
-    el.innerHTML = typeset(tex, el.hasAttribute("data-display"));
+/**
+ * Replaces every math placeholder in `root` (itself included) with its
+ * formula.
+ * @param {ParentNode} root
+ */
+export function renderMath(root) {
+  const sel = ".vr-math[data-tex]";
+  const list = root instanceof Element && root.matches(sel) ? [root] : root.querySelectorAll(sel);
+  for (const el of list) {
+    const tex = /** @type {string} */ (el.getAttribute("data-tex"));
+    el.replaceChildren(typeset(tex, el.hasAttribute("data-display")));
     el.removeAttribute("data-tex");
   }
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // UI text in the two languages the tutoring use case needs first. Keys not
 // found in a language fall back to English so a partial table never shows
 // a blank control.
@@ -102,10 +103,20 @@ const ZH = {
   errorTitle: "出错了",
 };
 
+/** @typedef {Record<string, string>} Table */
+
+/**
+ * The UI text of `lang` (a BCP 47 tag; anything unknown is English).
+ * @param {string | null | undefined} lang
+ * @returns {(key: string) => string}
+ */
 export function strings(lang) {
   const l = String(lang || "").toLowerCase();
+  /** @type {Table | null} */
   const table = l.startsWith("zh") ? ZH : null;
-  return (key) => (table && table[key]) || EN[key] || key;
+  /** @type {Table} */
+  const en = EN;
+  return (key) => (table && table[key]) || en[key] || key;
 }
 
 export const API_KEY_REFUSED = EN.apiKeyRefused;

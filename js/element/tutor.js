@@ -1,14 +1,30 @@
+// @ts-check
 // <visual-reasoning-tutor>: photograph a problem, watch the model think,
 // read the answer. Everything here is built on the public client API
 // (API.md); the demo site uses this element rather than a second copy.
-import init, { Client, models, prepareImage, estimateImageTokens } from "visual-reasoning";
+// This module is the element itself: attributes, properties, wiring and
+// asking. The thread's turns are turn.js, the composer's images and
+// option controls composer.js, the model choices models.js.
+import init, { AbortError, Client, models } from "visual-reasoning";
 import { CSS } from "./styles.js";
 import { strings, API_KEY_REFUSED } from "./strings.js";
-import { renderMarkdown } from "./markdown.js";
-import { errorDetail, plainWords } from "./errors.js";
+import { errorDetail } from "./errors.js";
+import { infoFor, loadConfig, modelChoices, protocolChoices, REGION_NAMES } from "./models.js";
+import { Images, syncOptions } from "./composer.js";
+import { Turn } from "./turn.js";
+
+/** @typedef {import("visual-reasoning").Result} Result */
+/** @typedef {import("visual-reasoning").Conversation} Conversation */
+/** @typedef {import("visual-reasoning").ModelInfo} ModelInfo */
+/** @typedef {import("visual-reasoning").ClientOptions} ClientOptions */
+/** @typedef {import("visual-reasoning").RequestOptions} RequestOptions */
+/** @typedef {import("./models.js").Choice} Choice */
+/** @typedef {import("./models.js").RelayConfig} RelayConfig */
+/** @typedef {import("./composer.js").PendingImage} PendingImage */
 
 // --- module-wide, shared by every element on the page -----------------------
 
+/** @type {Promise<unknown> | null} */
 let wasmReady = null;
 // The default init() finds the .wasm next to visual_reasoning.js. A host that
 // already initialised the module is fine: init() returns the same instance.
@@ -17,22 +33,9 @@ function ready() {
   return wasmReady;
 }
 
-const configs = new Map(); // base URL -> Promise<config | null>
-function loadConfig(base) {
-  let p = configs.get(base);
-  if (!p) {
-    p = fetch(base + "/config", { headers: { Accept: "application/json" } })
-      .then((r) => (r.ok ? r.json() : null))
-      .then((c) => (c && typeof c === "object" ? c : null))
-      // Pointed at something without /config (Model Studio itself, an older
-      // relay): fall back to the library's own catalog.
-      .catch(() => null);
-    configs.set(base, p);
-  }
-  return p;
-}
-
+/** @type {typeof import("./math.js") | null} */
 let mathModule = null;
+/** @type {Promise<typeof import("./math.js")> | null} */
 let mathLoading = null;
 function loadMath() {
   if (!mathLoading) {
@@ -40,48 +43,43 @@ function loadMath() {
   }
   return mathLoading;
 }
+// The tutor's answers are about mathematics (its system prompt asks for
+// LaTeX): fetch and evaluate KaTeX while the model thinks, in an idle
+// moment, rather than stall the frame that shows the first formula.
+function prefetchMath() {
+  if (mathLoading) return;
+  const load = () => void loadMath().catch(() => {}); // a failure shows again, and is reported, when math is needed
+  if (typeof requestIdleCallback === "function") requestIdleCallback(load, { timeout: 2000 });
+  else setTimeout(load, 0);
+}
 
-const DATED = /-\d{4}-\d{2}-\d{2}|-latest$/;
-const REGION_NAMES = { intl: "Singapore", us: "Virginia", cn: "Beijing" };
-const PROTOCOLS = ["openai", "dashscope"];
-
-// Ids outside the catalog get the same family rules the client applies.
-function infoFor(id, catalog) {
-  const known = catalog.find((m) => m.id === id);
-  if (known) return known;
-  if (id.startsWith("qvq-")) return { id, family: "qvq", thinking: "always", thinkingBudget: false, regions: [] };
-  if (id.startsWith("qwen3-vl-")) {
-    const always = id.endsWith("-thinking");
-    return { id, family: "qwen3-vl", thinking: always ? "always" : "hybrid", thinkingBudget: true, regions: [] };
+// Runs callbacks after the current frame has been rendered: a message posted
+// during requestAnimationFrame is handled after that frame's style, layout
+// and paint, so its time minus the frame's start is what the frame cost.
+/** @type {MessageChannel | null} */
+let channel = null;
+/** @type {(() => void)[]} */
+let afterFrameQueue = [];
+/** @param {() => void} callback */
+function afterFrame(callback) {
+  if (!channel) {
+    channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      const queue = afterFrameQueue;
+      afterFrameQueue = [];
+      for (const cb of queue) cb();
+    };
   }
-  return { id, family: null, thinking: "hybrid", thinkingBudget: false, regions: [], unknown: true };
+  afterFrameQueue.push(callback);
+  if (afterFrameQueue.length === 1) channel.port2.postMessage(null);
 }
 
-// Thinking arrives long before usage (openai sends usage at the very end):
-// estimate meanwhile. CJK runs are about one token a character, other text
-// about four characters a token.
-function estimateTokens(text) {
-  let cjk = 0;
-  for (const ch of text) {
-    const c = ch.codePointAt(0);
-    if ((c >= 0x3000 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7af) || (c >= 0xf900 && c <= 0xfaff)) cjk++;
-  }
-  const rest = text.length - cjk;
-  return cjk + rest / 4;
-}
-
-function fmtBytes(n) {
-  if (n < 1024) return n + " B";
-  if (n < 1024 * 1024) return (n / 1024).toFixed(n < 10240 ? 1 : 0) + " KB";
-  return (n / 1048576).toFixed(1) + " MB";
-}
-const fmtInt = (n) => Math.round(n).toLocaleString("en-US");
-const fmtSecs = (ms) => (ms / 1000).toFixed(1);
-
+/** @param {string | null} v */
 function parseThinking(v) {
   if (v === null) return true; // the tutor's point is watching the model think
   return !/^(off|false|0|no)$/i.test(v.trim());
 }
+/** @param {string | null} v */
 function parseBudget(v) {
   if (v === null || v.trim() === "") return null;
   const n = Number(v);
@@ -126,50 +124,90 @@ const TEMPLATE = `
   </form>
 </div>`;
 
-let nextId = 1;
+// Where HTMLElement does not exist (server rendering) the class still
+// evaluates, on a stand-in base, and index.js defines no tag.
+const Base = /** @type {typeof HTMLElement} */ (globalThis.HTMLElement ?? class {});
 
-export class VisualReasoningTutor extends HTMLElement {
+/**
+ * References into the shadow DOM.
+ * @typedef {{ thread: HTMLElement, previews: HTMLElement, question: HTMLTextAreaElement,
+ *   status: HTMLElement, region: HTMLElement, reason: HTMLElement, drop: HTMLElement,
+ *   file: HTMLInputElement, cam: HTMLInputElement, choose: HTMLButtonElement, camera: HTMLButtonElement,
+ *   ask: HTMLButtonElement, stop: HTMLButtonElement, reset: HTMLButtonElement, model: HTMLSelectElement,
+ *   protocol: HTMLSelectElement, thinking: HTMLInputElement, budget: HTMLInputElement,
+ *   form: HTMLFormElement, wrap: HTMLElement }} Refs
+ */
+/** @typedef {{ stream: import("visual-reasoning").ReasoningStream | null, turn: Turn, aborted: boolean }} Active */
+
+export class VisualReasoningTutor extends Base {
   static observedAttributes = ["base-url", "protocol", "region", "model", "thinking", "thinking-budget", "placeholder", "lang", "api-key"];
 
   #root;
-  #r = {}; // references into the shadow DOM
+  /** @type {Refs} */
+  #r;
   #t = strings("en");
+  /** @type {Record<string, string>} */
   #headers = {};
   #system =
     "You are a patient tutor. Work through the problem step by step, then give the final answer clearly. " +
     "Write mathematics in LaTeX between $…$ (inline) or $$…$$ (display).";
   // Current choices: from attributes first, then from the controls.
+  /** @type {string | null} */
   #model = null;
+  /** @type {string | null} */
   #protocol = null;
   #thinking = true;
+  /** @type {number | null} */
   #budget = null;
+  /** @type {ModelInfo[]} */
   #catalog = [];
-  #choices = []; // ModelInfo[] shown in the model select
+  /** @type {Choice[]} the models offered in the model select */
+  #choices = [];
+  /** @type {RelayConfig | null} */
   #config = null;
-  #images = [];
+  #images;
+  /** @type {Conversation | null} */
   #conversation = null;
   #conversationKey = "";
-  #active = null; // { stream, turn }
+  /** @type {Active | null} */
+  #active = null;
+  /** @type {Turn[]} */
   #turns = [];
   #frame = 0;
-  #ticker = 0;
+  /** @type {ReturnType<typeof setInterval> | undefined} */
+  #ticker = undefined;
+  /** @type {string | null} */
   #configFor = null;
+  /** The relay's /config being read: a question waits for its model list. */
+  #configRead = Promise.resolve();
 
   constructor() {
     super();
     this.#root = this.attachShadow({ mode: "open" });
     this.#root.innerHTML = `<style>${CSS}</style>${TEMPLATE}`;
-    const q = (s) => this.#root.querySelector(s);
-    const r = this.#r;
+    const q = (/** @type {string} */ s) => /** @type {HTMLElement} */ (this.#root.querySelector(s));
+    /** @type {Record<string, HTMLElement>} */
+    const r = {};
     for (const k of ["thread", "previews", "question", "status", "region", "reason", "drop"]) r[k] = q("." + k);
     for (const k of ["file", "cam", "choose", "camera", "ask", "stop", "reset", "model", "protocol", "thinking", "budget"]) r[k] = q("." + k);
     r.form = q("form");
     r.wrap = q(".wrap");
+    this.#r = /** @type {Refs} */ (/** @type {unknown} */ (r));
+    this.#images = new Images(this.#r.previews, this.#r.choose, {
+      t: () => this.#t,
+      model: () => this.model,
+      ready,
+    });
     this.#wire();
   }
 
   // --- attributes and properties ---------------------------------------------
 
+  /**
+   * @param {string} name
+   * @param {string | null} _old
+   * @param {string | null} value
+   */
   attributeChangedCallback(name, _old, value) {
     switch (name) {
       case "api-key":
@@ -200,7 +238,7 @@ export class VisualReasoningTutor extends HTMLElement {
         break;
       case "base-url":
       case "region":
-        if (this.isConnected) this.#refreshConfig();
+        if (this.isConnected) this.#configRead = this.#refreshConfig();
         break;
     }
   }
@@ -214,7 +252,9 @@ export class VisualReasoningTutor extends HTMLElement {
   get model() { return this.#model ?? (this.#r.model.value || null); }
   set model(v) { this.#setAttr("model", v); }
   get thinking() { return this.#thinking; }
-  set thinking(v) { this.setAttribute("thinking", v ? "on" : "off"); }
+  // React and Preact set a prop the element has as a property, so the
+  // attribute's strings ("off") arrive here too.
+  set thinking(v) { this.setAttribute("thinking", (typeof v === "string" ? parseThinking(v) : v) ? "on" : "off"); }
   get thinkingBudget() { return this.#budget; }
   set thinkingBudget(v) { this.#setAttr("thinking-budget", v == null ? null : String(v)); }
   get placeholder() { return this.getAttribute("placeholder"); }
@@ -233,6 +273,10 @@ export class VisualReasoningTutor extends HTMLElement {
   get messages() { return this.#conversation ? this.#conversation.messages : []; }
   get busy() { return this.#active !== null; }
 
+  /**
+   * @param {string} name
+   * @param {unknown} v
+   */
   #setAttr(name, v) {
     if (v == null || v === "") this.removeAttribute(name);
     else this.setAttribute(name, String(v));
@@ -241,16 +285,17 @@ export class VisualReasoningTutor extends HTMLElement {
   connectedCallback() {
     // A property set before the element was defined is an own data property
     // shadowing our accessor: re-apply it through the accessor.
+    const self = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (this));
     for (const prop of ["baseUrl", "protocol", "region", "model", "thinking", "thinkingBudget", "placeholder", "headers", "system", "question"]) {
       if (Object.prototype.hasOwnProperty.call(this, prop)) {
-        const v = this[prop];
-        delete this[prop];
-        this[prop] = v;
+        const v = self[prop];
+        delete self[prop];
+        self[prop] = v;
       }
     }
     if (!this.hasAttribute("lang")) this.#t = strings(document.documentElement.lang || navigator.language);
     this.#applyText();
-    this.#refreshConfig();
+    this.#configRead = this.#refreshConfig();
   }
 
   disconnectedCallback() {
@@ -260,12 +305,19 @@ export class VisualReasoningTutor extends HTMLElement {
 
   // --- public methods ----------------------------------------------------------
 
-  /** Adds an image (Blob/File) to the next question; resolves once it is prepared. */
+  /**
+   * Adds an image (Blob/File) to the next question; resolves once it is prepared.
+   * @param {Blob} blob
+   */
   addImage(blob) {
-    return this.#addFiles([blob]);
+    return this.#images.add([blob]);
   }
 
-  /** Asks `question` (or the text in the box). Resolves with the Result, or undefined on error/stop. */
+  /**
+   * Asks `question` (or the text in the box). Resolves with the Result, or undefined on error/stop.
+   * @param {string} [question]
+   * @returns {Promise<Result | undefined>}
+   */
   ask(question) {
     if (question != null) this.question = question;
     return this.#ask();
@@ -287,8 +339,7 @@ export class VisualReasoningTutor extends HTMLElement {
     this.#conversationKey = "";
     this.#turns = [];
     this.#r.thread.replaceChildren();
-    this.#images = [];
-    this.#renderPreviews();
+    this.#images.clear();
     this.#r.question.value = "";
     this.#r.status.textContent = "";
     this.#applyText();
@@ -298,13 +349,15 @@ export class VisualReasoningTutor extends HTMLElement {
 
   #wire() {
     const r = this.#r;
+    /** @param {FileList | null | undefined} list */
+    const images = (list) => [...(list || [])].filter((f) => f.type.startsWith("image/"));
     r.choose.addEventListener("click", () => r.file.click());
     r.camera.addEventListener("click", () => r.cam.click());
     for (const input of [r.file, r.cam]) {
       input.addEventListener("change", () => {
         const files = [...(input.files || [])];
         input.value = "";
-        this.#addFiles(files);
+        this.#images.add(files);
       });
     }
     r.form.addEventListener("submit", (e) => {
@@ -329,27 +382,27 @@ export class VisualReasoningTutor extends HTMLElement {
       r.question.focus();
     });
     r.wrap.addEventListener("paste", (e) => {
-      const files = [...(e.clipboardData?.files || [])].filter((f) => f.type.startsWith("image/"));
+      const files = images(e.clipboardData?.files);
       if (files.length) {
         e.preventDefault();
-        this.#addFiles(files);
+        this.#images.add(files);
       }
     });
     r.wrap.addEventListener("dragover", (e) => {
-      if (![...(e.dataTransfer?.types || [])].includes("Files")) return;
+      if (!e.dataTransfer || ![...e.dataTransfer.types].includes("Files")) return;
       e.preventDefault();
       e.dataTransfer.dropEffect = "copy";
       r.drop.classList.add("over");
     });
     r.wrap.addEventListener("dragleave", (e) => {
-      if (!r.wrap.contains(e.relatedTarget)) r.drop.classList.remove("over");
+      if (!r.wrap.contains(/** @type {Node | null} */ (e.relatedTarget))) r.drop.classList.remove("over");
     });
     r.wrap.addEventListener("drop", (e) => {
       r.drop.classList.remove("over");
-      const files = [...(e.dataTransfer?.files || [])].filter((f) => f.type.startsWith("image/"));
+      const files = images(e.dataTransfer?.files);
       if (files.length) {
         e.preventDefault();
-        this.#addFiles(files);
+        this.#images.add(files);
       }
     });
     // The controls change the choice for the next question only; attributes
@@ -357,7 +410,7 @@ export class VisualReasoningTutor extends HTMLElement {
     r.model.addEventListener("change", () => {
       this.#model = r.model.value;
       this.#syncOptions();
-      this.#reestimateImages();
+      this.#images.reestimate();
     });
     r.protocol.addEventListener("change", () => (this.#protocol = r.protocol.value));
     r.thinking.addEventListener("change", () => {
@@ -369,9 +422,11 @@ export class VisualReasoningTutor extends HTMLElement {
 
   #applyText() {
     const t = this.#t;
-    for (const el of this.#root.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
-    for (const el of this.#root.querySelectorAll("[data-t-label]")) el.setAttribute("aria-label", t(el.dataset.tLabel));
-    for (const el of this.#root.querySelectorAll("[data-t-placeholder]")) el.placeholder = t(el.dataset.tPlaceholder);
+    /** @param {string} selector */
+    const all = (selector) => /** @type {NodeListOf<HTMLElement>} */ (this.#root.querySelectorAll(selector));
+    for (const el of all("[data-t]")) el.textContent = t(/** @type {string} */ (el.dataset.t));
+    for (const el of all("[data-t-label]")) el.setAttribute("aria-label", t(/** @type {string} */ (el.dataset.tLabel)));
+    for (const el of all("[data-t-placeholder]")) /** @type {HTMLInputElement} */ (el).placeholder = t(/** @type {string} */ (el.dataset.tPlaceholder));
     const ph = this.getAttribute("placeholder");
     this.#r.question.placeholder = ph ?? (this.#conversation?.messages.length ? t("followUpPlaceholder") : t("placeholder"));
     this.#renderRegion();
@@ -415,23 +470,11 @@ export class VisualReasoningTutor extends HTMLElement {
     const cfg = this.#isModelStudio() ? null : await loadConfig(base);
     if (this.#configFor !== base) return; // base-url changed meanwhile
     this.#config = cfg;
-    let ids;
-    if (cfg && Array.isArray(cfg.models) && cfg.models.length) {
-      ids = cfg.models.map((m) => (typeof m === "string" ? m : m && m.id)).filter((x) => typeof x === "string");
-      // Dated snapshots and -latest aliases crowd the list; the plain ids
-      // name the same models (a `model` attribute can still pick a snapshot).
-      const plain = ids.filter((id) => !DATED.test(id));
-      if (plain.length) ids = plain;
-    } else {
-      const region = this.#regionShown();
-      ids = this.#catalog.filter((m) => !DATED.test(m.id) && (!region || m.regions.includes(region))).map((m) => m.id);
-    }
-    this.#choices = [...new Set(ids)].map((id) => infoFor(id, this.#catalog));
-    const protocols = cfg && Array.isArray(cfg.protocols) && cfg.protocols.length ? cfg.protocols.filter((p) => PROTOCOLS.includes(p)) : PROTOCOLS;
-    r.protocol.replaceChildren(...(protocols.length ? protocols : PROTOCOLS).map((p) => new Option(p, p)));
+    this.#choices = modelChoices(cfg, this.#catalog, cfg ? null : this.#regionShown());
+    r.protocol.replaceChildren(...protocolChoices(cfg).map((p) => new Option(p, p)));
     this.#renderRegion();
     this.#syncOptions();
-    this.#reestimateImages();
+    this.#images.reestimate();
   }
 
   #regionShown() {
@@ -450,152 +493,61 @@ export class VisualReasoningTutor extends HTMLElement {
     this.#r.region.textContent = t("region") + ": " + name + (this.#isModelStudio() ? "" : " — " + t("regionByRelay"));
   }
 
+  /** @returns {Choice | null} */
   #currentInfo() {
     const id = this.model;
     return id ? infoFor(id, this.#catalog) : null;
   }
 
-  // Puts the choices into the controls and explains disabled ones.
   #syncOptions() {
+    if (!this.#r) return; // attributes parsed before the constructor finished
     const r = this.#r;
-    if (!r.model) return;
-    const t = this.#t;
-    if (this.#choices.length) {
-      const ids = this.#choices.map((m) => m.id);
-      // An explicit model attribute wins even if the relay did not list it.
-      if (this.#model && !ids.includes(this.#model)) ids.unshift(this.#model);
-      const want = this.#model || (ids.includes("qwen3-vl-plus") ? "qwen3-vl-plus" : ids[0]);
-      const current = [...r.model.options].map((o) => o.value).join("\n");
-      if (current !== ids.join("\n")) r.model.replaceChildren(...ids.map((id) => new Option(id, id)));
-      r.model.value = want;
-    }
-    if (this.#protocol && [...r.protocol.options].some((o) => o.value === this.#protocol)) r.protocol.value = this.#protocol;
-    const info = this.#currentInfo();
-    const always = info?.thinking === "always";
-    r.thinking.checked = always || this.#thinking;
-    r.thinking.disabled = always;
-    const budgetOk = !!info?.thinkingBudget && r.thinking.checked;
-    r.budget.disabled = !budgetOk;
-    r.budget.value = this.#budget == null ? "" : String(this.#budget);
-    const reasons = [];
-    if (always) reasons.push(t("alwaysThinks") + " (" + info.id + ").");
-    if (info && !info.thinkingBudget) reasons.push(t("budgetNone") + ".");
-    else if (info && !budgetOk) reasons.push(t("budgetNeedsThinking") + ".");
-    r.reason.textContent = reasons.join(" ");
-  }
-
-  // --- images --------------------------------------------------------------------
-
-  async #addFiles(files) {
-    const jobs = [];
-    for (const file of files) {
-      if (!(file instanceof Blob)) continue;
-      const img = { id: nextId++, file, state: "preparing", url: null, info: null, error: null };
-      this.#images.push(img);
-      img.done = this.#prepare(img);
-      jobs.push(img.done);
-    }
-    this.#renderPreviews();
-    await Promise.all(jobs);
-  }
-
-  async #prepare(img) {
-    try {
-      await ready();
-      const model = this.model || undefined;
-      img.info = await prepareImage(img.file, model ? { model } : {});
-      img.state = "ready";
-    } catch (e) {
-      img.state = "error";
-      img.error = errorDetail(e).message;
-    }
-    this.#renderPreviews();
-  }
-
-  #reestimateImages() {
-    const model = this.model;
-    if (!model) return;
-    let changed = false;
-    for (const img of this.#images) {
-      if (img.state !== "ready") continue;
-      try {
-        const tokens = estimateImageTokens(img.info.width, img.info.height, model);
-        if (tokens !== img.info.tokens) {
-          img.info = { ...img.info, tokens };
-          changed = true;
-        }
-      } catch {
-        // keep the old estimate: it is only a preview
-      }
-    }
-    if (changed) this.#renderPreviews();
-  }
-
-  #renderPreviews() {
-    const t = this.#t;
-    const items = this.#images.map((img, i) => {
-      const li = document.createElement("li");
-      li.className = "preview";
-      li.setAttribute("part", "preview");
-      const thumb = document.createElement("img");
-      thumb.alt = (img.file.name || t("images")) + " " + (i + 1);
-      if (img.state === "ready") thumb.src = img.info.dataUrl;
-      const info = document.createElement("span");
-      info.className = "info";
-      if (img.state === "ready") {
-        const { width, height, bytes, tokens } = img.info;
-        info.textContent = `${width}×${height} · ${fmtBytes(bytes)} · ~${fmtInt(tokens)} ${t("tokens")}`;
-      } else if (img.state === "error") {
-        info.textContent = t("imageFailed") + ": " + img.error;
-      } else {
-        info.textContent = t("preparing");
-      }
-      const rm = document.createElement("button");
-      rm.type = "button";
-      rm.textContent = "×";
-      rm.setAttribute("aria-label", t("remove") + " " + (i + 1));
-      rm.addEventListener("click", () => {
-        this.#images = this.#images.filter((x) => x !== img);
-        this.#renderPreviews();
-        this.#r.choose.focus();
-      });
-      li.append(thumb, info, rm);
-      return li;
+    syncOptions(r, {
+      choices: this.#choices,
+      model: this.#model,
+      protocol: this.#protocol,
+      thinking: this.#thinking,
+      budget: this.#budget,
+      info: () => this.#currentInfo(),
+      t: this.#t,
     });
-    this.#r.previews.replaceChildren(...items);
   }
 
   // --- asking ---------------------------------------------------------------------
 
+  /** @param {string} text */
   #showStatus(text) {
     this.#r.status.textContent = text;
   }
 
   #settings() {
     const info = this.#currentInfo();
-    const model = this.model;
+    const model = /** @type {string} */ (this.model);
     const always = info?.thinking === "always";
     const thinking = always || this.#r.thinking.checked;
+    /** @type {Omit<RequestOptions, "messages"> & { system?: string }} */
     const defaults = { model };
     if (info?.family === "qwen3-vl" && !always) defaults.enableThinking = thinking;
     else if (info?.unknown && thinking) defaults.enableThinking = true;
     if (thinking && info?.thinkingBudget && this.#budget != null) defaults.thinkingBudget = this.#budget;
     if (this.#system) defaults.system = this.#system;
-    const client = { baseUrl: this.#base(), protocol: this.#r.protocol.value || "openai" };
+    /** @type {ClientOptions} */
+    const client = { baseUrl: this.#base(), protocol: /** @type {ClientOptions["protocol"]} */ (this.#r.protocol.value || "openai") };
     if (Object.keys(this.#headers).length) client.headers = { ...this.#headers };
     // The region only means something when talking to Model Studio directly;
     // a relay decides its own region.
-    if (this.#isModelStudio() && this.getAttribute("region")) client.region = this.getAttribute("region");
+    const region = this.getAttribute("region");
+    if (this.#isModelStudio() && region) client.region = /** @type {ClientOptions["region"]} */ (region);
     return { client, defaults };
   }
 
+  /** @returns {Promise<Result | undefined>} */
   async #ask() {
     if (this.#active) return undefined;
     const t = this.#t;
     const r = this.#r;
     let text = r.question.value.trim();
-    const pending = this.#images.filter((i) => i.state !== "error");
-    if (!text && !pending.length) {
+    if (!text && !this.#images.list.some((i) => i.state !== "error")) {
       this.#showStatus(t("needInput"));
       r.question.focus();
       return undefined;
@@ -605,27 +557,38 @@ export class VisualReasoningTutor extends HTMLElement {
     const hadFocus = this.#root.activeElement !== null;
 
     // Claim the element before the first await so a double click asks once.
-    const turn = this.#addTurn(text, pending);
-    this.#active = { stream: null, turn, aborted: false };
+    const pending = this.#images.take();
+    const turn = new Turn({
+      t,
+      question: text,
+      images: pending.flatMap((i) => (i.info ? [i.info.dataUrl] : [])),
+      typeset: (root) => this.#typeset(root),
+    });
+    this.#turns.push(turn);
+    r.thread.append(turn.el);
+    /** @type {Active} */
+    const active = { stream: null, turn, aborted: false };
+    this.#active = active;
     this.#setBusy(true, hadFocus);
-    this.#images = [];
-    this.#renderPreviews();
     r.question.value = "";
 
     let stream = null;
-    let settings = null;
     try {
       await ready();
+      // Asked right after the element was added (a host calling ask(), a
+      // quick click): the model comes from the relay's list.
+      await this.#configRead.catch(() => {});
       await Promise.all(pending.map((i) => i.done));
-      settings = this.#settings();
+      const settings = this.#settings();
       const key = JSON.stringify(settings);
       if (!this.#conversation || key !== this.#conversationKey) {
         if (this.#conversation && this.#conversation.messages.length) turn.note.textContent = t("newConversation");
         this.#conversation = new Client(settings.client).conversation(settings.defaults);
         this.#conversationKey = key;
       }
+      /** @type {import("visual-reasoning").ContentItem[]} */
       const content = [];
-      for (const img of pending) if (img.state === "ready") content.push({ image: img.info.dataUrl });
+      for (const img of pending) if (img.info) content.push({ image: img.info.dataUrl });
       content.push({ text });
       turn.started = performance.now();
       this.#emit("vr-start", {
@@ -635,41 +598,34 @@ export class VisualReasoningTutor extends HTMLElement {
         protocol: settings.client.protocol,
         thinking: settings.defaults.enableThinking !== false,
       });
-      if (this.#active.aborted) {
-        const e = new Error("Stopped before the question was sent.");
-        e.name = "AbortError";
-        throw e;
+      if (active.aborted) {
+        // The one error the element makes itself: Stop came before the
+        // question was sent, so the client never saw it.
+        throw new AbortError("Stopped before the question was sent.");
       }
       stream = this.#conversation.send(content);
-      this.#active.stream = stream;
+      active.stream = stream;
       turn.stream = stream;
+      prefetchMath();
       for await (const part of stream) {
         this.#emit("vr-part", part);
-        this.#onPart(turn, part);
+        turn.onPart(part);
+        this.#schedule();
       }
       const result = await stream.result();
-      turn.result = result;
-      this.#finishTurn(turn, null);
+      turn.finish(result, null, this.#base());
+      this.#schedule();
       this.#emit("vr-done", result);
       return result;
     } catch (e) {
-      const d = errorDetail(e);
-      if (!d.requestId && stream) {
-        try {
-          d.requestId = stream.requestId || undefined;
-        } catch {
-          // a freed stream has no fields left to read
-        }
-      }
-      this.#finishTurn(turn, d);
+      turn.finish(null, e, this.#base());
+      this.#schedule();
       // A failed or stopped question goes back into the composer (the
       // conversation did not keep it), unless the user already typed more.
       if (!r.question.value) r.question.value = turn.question;
-      if (!this.#images.length && pending.length) {
-        this.#images = pending;
-        this.#renderPreviews();
-      }
-      this.#emit("vr-error", d);
+      this.#images.restore(pending);
+      // The detail is the client's error itself (API.md "Errors").
+      this.#emit("vr-error", e);
       return undefined;
     } finally {
       this.#active = null;
@@ -681,6 +637,10 @@ export class VisualReasoningTutor extends HTMLElement {
     }
   }
 
+  /**
+   * @param {boolean} busy
+   * @param {boolean} moveFocus
+   */
   #setBusy(busy, moveFocus) {
     const r = this.#r;
     r.ask.disabled = busy;
@@ -691,183 +651,52 @@ export class VisualReasoningTutor extends HTMLElement {
     if (busy) this.#ticker = setInterval(() => this.#schedule(), 250);
   }
 
+  /**
+   * @param {string} type
+   * @param {unknown} detail
+   */
   #emit(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 
-  #addTurn(question, images) {
-    const t = this.#t;
-    const el = document.createElement("article");
-    el.className = "turn streaming";
-    el.setAttribute("part", "turn");
-    el.setAttribute("aria-label", t("you") + ": " + question.slice(0, 80));
-    el.innerHTML = `
-      <div class="user" part="user-message"><div class="thumbs"></div><span class="utext"></span></div>
-      <p class="note"></p>
-      <details class="thinking" part="thinking" open hidden>
-        <summary part="thinking-summary"><span class="tphase" role="status" aria-live="polite"></span> <span class="tcount"></span></summary>
-        <div class="thinking-body" part="thinking-body" tabindex="0"></div>
-      </details>
-      <div class="answer" part="answer" aria-live="polite" aria-busy="true"></div>
-      <div class="error" part="error" role="alert" hidden></div>
-      <p class="meta" part="meta"></p>`;
-    const q = (s) => el.querySelector(s);
-    const thumbs = q(".thumbs");
-    images.forEach((img, i) => {
-      if (img.state !== "ready") return;
-      const im = document.createElement("img");
-      im.src = img.info.dataUrl;
-      im.alt = t("images") + " " + (i + 1);
-      thumbs.append(im);
-    });
-    if (!thumbs.childElementCount) thumbs.remove();
-    q(".utext").textContent = question;
-    const turn = {
-      el,
-      question,
-      note: q(".note"),
-      details: q("details"),
-      phase: q(".tphase"),
-      count: q(".tcount"),
-      body: q(".thinking-body"),
-      answerEl: q(".answer"),
-      errorEl: q(".error"),
-      meta: q(".meta"),
-      chunk: null,
-      chunkLen: 0,
-      pending: "",
-      reasoningEst: 0,
-      hasReasoning: false,
-      answer: "",
-      answerDirty: false,
-      nextAnswerAt: 0,
-      started: performance.now(),
-      thinkingEnded: 0,
-      userToggled: false,
-      stream: null,
-      result: null,
-      done: false,
-    };
-    // Only a person opening or closing the panel stops the automatic
-    // collapse (the toggle event also fires for the initial `open`).
-    q("summary").addEventListener("click", () => (turn.userToggled = true));
-    this.#turns.push(turn);
-    this.#r.thread.append(el);
-    return turn;
-  }
+  // --- rendering --------------------------------------------------------------------
 
-  #onPart(turn, part) {
-    if (part.type === "reasoning") {
-      turn.pending += part.text;
-      turn.reasoningEst += estimateTokens(part.text);
-      turn.hasReasoning = true;
-    } else if (part.type === "answer") {
-      if (!turn.answer && turn.hasReasoning) turn.thinkingEnded = performance.now();
-      turn.answer += part.text;
-      turn.answerDirty = true;
-    } else if (part.type === "usage") {
-      turn.usage = part.usage;
-    }
-    this.#schedule();
-  }
-
+  /** Renders what arrived at the next animation frame (once per frame). */
   #schedule() {
     if (this.#frame) return;
-    this.#frame = requestAnimationFrame(() => {
-      this.#frame = 0;
-      for (const turn of this.#turns) if (!turn.done) this.#flush(turn, false);
-    });
+    this.#frame = requestAnimationFrame(() => this.#onFrame());
   }
 
-  // Applies what arrived since the last frame. Thinking is only ever
-  // appended (text nodes, never re-parsed) so a 50k-token stream costs the
-  // same per frame at the end as at the start; the answer is re-rendered as
-  // Markdown, but no more often than its own render cost allows.
-  #flush(turn, final) {
-    const t = this.#t;
-    if (turn.pending) {
-      const text = turn.pending;
-      turn.pending = "";
-      if (turn.details.hidden) turn.details.hidden = false;
-      const body = turn.body;
-      const atBottom = body.scrollHeight - body.scrollTop - body.clientHeight < 24;
-      this.#appendThinking(turn, text);
-      if (atBottom) body.scrollTop = body.scrollHeight;
+  #onFrame() {
+    this.#frame = 0;
+    const start = performance.now();
+    /** @type {Turn[]} */
+    const rendered = [];
+    let waiting = false;
+    for (const turn of this.#turns) {
+      if (turn.done) continue;
+      const state = turn.flush(start);
+      if (state === "rendered") rendered.push(turn);
+      else if (state === "waiting") waiting = true;
     }
-    if (turn.hasReasoning) {
-      const now = performance.now();
-      const end = turn.thinkingEnded || (turn.done ? turn.ended : 0);
-      const secs = fmtSecs((end || now) - turn.started);
-      const phase = end ? t("thoughtFor") + " " + secs + " " + t("seconds") : t("thinkingLive") + "…";
-      if (turn.phase.textContent !== phase) turn.phase.textContent = phase;
-      let tokens = turn.reasoningEst;
-      let exact = false;
-      try {
-        const u = turn.usage || (turn.stream && turn.stream.usage);
-        if (u && typeof u.reasoningTokens === "number") {
-          tokens = u.reasoningTokens;
-          exact = true;
-        }
-      } catch {
-        // the stream may already be freed; the estimate stands
-      }
-      turn.count.textContent = `· ${exact ? "" : "~"}${fmtInt(tokens)} ${t("tokens")}` + (end ? "" : ` · ${secs} ${t("seconds")}`);
-      if (turn.thinkingEnded && !turn.userToggled && turn.details.open && turn.answer) {
-        turn.details.open = false;
-      }
+    if (rendered.length) {
+      afterFrame(() => {
+        const cost = performance.now() - start;
+        for (const turn of rendered) turn.measured(start, cost);
+      });
     }
-    if (turn.answerDirty) {
-      const now = performance.now();
-      if (final || now >= turn.nextAnswerAt) {
-        turn.answerDirty = false;
-        const { html, hasMath } = renderMarkdown(turn.answer);
-        turn.answerEl.innerHTML = html;
-        if (hasMath) this.#typeset(turn.answerEl);
-        const cost = performance.now() - now;
-        turn.nextAnswerAt = now + cost * 4;
-      } else {
-        this.#schedule();
-      }
-    }
+    if (waiting || rendered.some((turn) => !turn.done)) this.#schedule();
   }
 
-  // Thinking goes into blocks of ~4 KB, each cut after a newline, so one
-  // append lays out one small block, not the whole transcript.
-  #appendThinking(turn, text) {
-    const SOFT = 4096;
-    const HARD = 16384;
-    const fresh = () => {
-      turn.chunk = document.createElement("div");
-      turn.chunkLen = 0;
-      turn.body.append(turn.chunk);
-    };
-    if (!turn.chunk) fresh();
-    // One frame may bring a lot (a fast relay, a background tab): split it.
-    while (text) {
-      const room = SOFT - turn.chunkLen;
-      if (text.length <= room) {
-        turn.chunk.append(text);
-        turn.chunkLen += text.length;
-        return;
-      }
-      // Past the soft size, cut after a newline; past the hard size, anywhere.
-      const hard = HARD - turn.chunkLen;
-      let cut = text.indexOf("\n", Math.max(room, 0));
-      if (cut < 0 || cut >= hard) cut = hard - 1;
-      if (cut >= 0) {
-        turn.chunk.append(text.slice(0, cut + 1));
-        text = text.slice(cut + 1);
-      }
-      fresh();
-    }
-  }
-
-  #typeset(el) {
+  /** @param {DocumentFragment | Element} root */
+  #typeset(root) {
     if (mathModule) {
       mathModule.ensureStyles(this.#root);
-      mathModule.renderMath(el);
+      mathModule.renderMath(root);
       return;
     }
+    // Placeholders show the TeX source until KaTeX is here; then every
+    // answer is typeset at once.
     loadMath().then(
       (m) => {
         m.ensureStyles(this.#root);
@@ -876,56 +705,5 @@ export class VisualReasoningTutor extends HTMLElement {
       },
       (e) => console.warn("visual-reasoning-tutor: math renderer failed to load; showing TeX source", e),
     );
-  }
-
-  #finishTurn(turn, err) {
-    const t = this.#t;
-    turn.ended = performance.now();
-    if (turn.hasReasoning && !turn.thinkingEnded) turn.thinkingEnded = turn.ended;
-    this.#flush(turn, true);
-    turn.done = true;
-    turn.el.classList.remove("streaming");
-    turn.answerEl.setAttribute("aria-busy", "false");
-    const total = fmtSecs(turn.ended - turn.started) + " " + t("seconds");
-    if (!err) {
-      const res = turn.result || {};
-      const u = res.usage;
-      const bits = [t("finish") + ": " + (res.finishReason || "?")];
-      if (u) {
-        let input = fmtInt(u.inputTokens) + " " + t("inputTokens");
-        if (typeof u.imageTokens === "number") input += " (" + fmtInt(u.imageTokens) + " " + t("imageTokens") + ")";
-        let output = fmtInt(u.outputTokens) + " " + t("outputTokens");
-        if (typeof u.reasoningTokens === "number") output += " (" + fmtInt(u.reasoningTokens) + " " + t("reasoningTokens") + ")";
-        bits.push(input, output);
-      }
-      bits.push(total);
-      if (res.model) bits.push(res.model);
-      if (res.requestId) bits.push(t("requestId") + " " + res.requestId);
-      turn.meta.textContent = bits.join(" · ");
-      if (res.finishReason === "length") turn.note.textContent = t("finishLength");
-      return;
-    }
-    if (err.name === "AbortError") {
-      turn.meta.textContent = t("stopped") + " · " + total;
-      return;
-    }
-    const box = turn.errorEl;
-    box.hidden = false;
-    box.replaceChildren();
-    const title = document.createElement("strong");
-    title.textContent = plainWords(err, this.#base());
-    const detail = document.createElement("div");
-    detail.className = "detail";
-    detail.textContent = [err.name, err.status && "HTTP " + err.status, err.code, err.message].filter(Boolean).join(" · ");
-    box.append(title, detail);
-    if (err.requestId) {
-      const rid = document.createElement("div");
-      rid.className = "rid";
-      const code = document.createElement("code");
-      code.textContent = err.requestId;
-      rid.append(t("requestId") + ": ", code);
-      box.append(rid);
-    }
-    turn.meta.textContent = total;
   }
 }

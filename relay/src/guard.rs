@@ -127,6 +127,7 @@ pub fn cors(state: &Arc<AppState>) -> CorsLayer {
                 "x-mock-id",
                 "x-mock-reasoning-tokens",
                 "x-mock-answer-tokens",
+                "x-mock-answer",
             ]
             .map(HeaderName::from_static),
         );

@@ -299,6 +299,35 @@ async fn lengths_follow_the_mock_headers_and_max_tokens() {
 }
 
 #[tokio::test]
+async fn the_answer_header_sets_the_answer_text() {
+    let m = mock(0.0).await;
+    let text = "Long $x^2$ id chatcmpl-36cfb393 — 中文\n\n$$\\frac{a}{b}$$\n";
+    let encoded =
+        percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let r = post(
+        &m,
+        OPENAI,
+        &openai_body("qwen3-vl-plus", json!({})),
+        &[("x-mock-answer", &encoded)],
+    )
+    .await;
+    assert_eq!(openai_texts(&r.body).1, text);
+    // With a length, the text is cut (or extended) to that many tokens.
+    let r = post(
+        &m,
+        OPENAI,
+        &openai_body("qwen3-vl-plus", json!({})),
+        &[("x-mock-answer", &encoded), ("x-mock-answer-tokens", "3")],
+    )
+    .await;
+    assert_eq!(openai_texts(&r.body).1, "Long $x");
+    assert_eq!(
+        openai_json(&r.body).last().unwrap()["usage"]["completion_tokens"],
+        3
+    );
+}
+
+#[tokio::test]
 async fn the_services_refusals_are_reproduced() {
     let m = mock(0.0).await;
     let cases: Vec<(&str, Value, u16, &str, &str)> = vec![
@@ -783,7 +812,7 @@ async fn mock_mode_cors_allows_the_mock_headers() {
         .header("access-control-request-method", "POST")
         .header(
             "access-control-request-headers",
-            "x-mock-fault,x-mock-id,x-mock-reasoning-tokens,x-mock-answer-tokens",
+            "x-mock-fault,x-mock-id,x-mock-reasoning-tokens,x-mock-answer-tokens,x-mock-answer",
         )
         .send()
         .await
@@ -798,6 +827,7 @@ async fn mock_mode_cors_allows_the_mock_headers() {
         "x-mock-id",
         "x-mock-reasoning-tokens",
         "x-mock-answer-tokens",
+        "x-mock-answer",
     ] {
         assert!(allowed.contains(h), "{allowed}");
     }

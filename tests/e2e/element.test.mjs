@@ -303,6 +303,55 @@ test("models and protocols come from the relay's /config; always-thinking models
   }
 });
 
+test("ask() as soon as the tag is defined waits for the relay's models", async () => {
+  // The /config request is still in flight when the host asks (a page's
+  // own script, a quick click): the question must still get a model.
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      window.__ended = new Promise((resolve) => {
+        customElements.whenDefined("visual-reasoning-tutor").then(() => {
+          const el = document.getElementById("a");
+          el.addEventListener("vr-done", (e) => resolve({ type: "vr-done", model: e.detail.model }));
+          el.addEventListener("vr-error", (e) => resolve({ type: "vr-error", message: e.detail.message }));
+          el.ask("Find the angle x.");
+        });
+      });
+    });
+    await page.goto(fast.url + "/index.html");
+    const r = await page.evaluate(() => window.__ended);
+    assert.deepEqual(r, { type: "vr-done", model: "qwen3-vl-plus" });
+  } finally {
+    await context.close();
+  }
+});
+
+test("properties take what JSX frameworks pass them: booleans, numbers and the attributes' strings", async () => {
+  const { page, context, problems } = await openPage(browser, fast.url + "/index.html");
+  try {
+    const r = await page.evaluate(() => {
+      const a = document.getElementById("a");
+      const out = {};
+      a.thinking = "off";
+      out.off = [a.thinking, a.getAttribute("thinking")];
+      a.thinking = "on";
+      out.on = [a.thinking, a.getAttribute("thinking")];
+      a.thinking = false;
+      out.false = [a.thinking, a.getAttribute("thinking")];
+      a.thinkingBudget = "2000";
+      out.budget = a.thinkingBudget;
+      a.thinkingBudget = 300;
+      out.budgetNumber = a.thinkingBudget;
+      return out;
+    });
+    assert.deepEqual(r, { off: [false, "off"], on: [true, "on"], false: [false, "off"], budget: 2000, budgetNumber: 300 });
+    noProblems(problems);
+  } finally {
+    await context.close();
+  }
+});
+
 test("CSS custom properties change the rendering of one element only", async () => {
   const { page, context } = await openPage(browser, fast.url + "/index.html");
   try {

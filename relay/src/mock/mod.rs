@@ -396,6 +396,10 @@ fn plan(
         header_number(headers, "x-mock-reasoning-tokens"),
         header_number(headers, "x-mock-answer-tokens"),
     );
+    if let Some(text) = headers.get("x-mock-answer").and_then(|v| v.to_str().ok()) {
+        let text = percent_encoding::percent_decode_str(text).decode_utf8_lossy();
+        answer = text::answer_from(&text, header_number(headers, "x-mock-answer-tokens"));
+    }
     if !thinking {
         reasoning.clear();
     }

@@ -154,6 +154,12 @@ pub fn compose(
     )
 }
 
+/// Answer pieces of a given text (`X-Mock-Answer`), cut or extended to
+/// the requested length as the canned answers are.
+pub fn answer_from(text: &str, answer_tokens: Option<usize>) -> Vec<String> {
+    extend(text, ANSWER_FILLER, "\n\n", answer_tokens)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,5 +210,10 @@ mod tests {
         assert_eq!((r.len(), a.len()), (5000, 3));
         let (r, _) = compose("angle", false, Some(2), None);
         assert_eq!(r.concat(), "The figure");
+        assert_eq!(answer_from("a $x$ b", None).concat(), "a $x$ b");
+        assert_eq!(answer_from("a $x$ b", Some(2)).concat(), "a $");
+        assert!(answer_from("a", Some(40))
+            .concat()
+            .starts_with("a\n\n(1) *Check:*"));
     }
 }

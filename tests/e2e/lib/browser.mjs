@@ -116,8 +116,13 @@ export async function recordEvents(page) {
       const log = (window.__events[el.id] = []);
       for (const type of ["vr-start", "vr-part", "vr-done", "vr-error"]) {
         el.addEventListener(type, (e) => {
-          // Keep a plain copy: details are checked after the fact.
-          log.push({ type, detail: JSON.parse(JSON.stringify(e.detail ?? null)), t: performance.now() });
+          // Keep a plain copy: details are checked after the fact. An
+          // error's message (and, on a class, its name) is not enumerable.
+          const d = e.detail;
+          const plain = d instanceof Error
+            ? { error: true, name: d.name, message: d.message, status: d.status, code: d.code, requestId: d.requestId, retryable: d.retryable, partial: d.partial }
+            : d;
+          log.push({ type, detail: JSON.parse(JSON.stringify(plain ?? null)), t: performance.now() });
         });
       }
     }

@@ -1,0 +1,83 @@
+// @ts-check
+// How much of a streaming answer to render in a frame, and how often.
+//
+// A render of the answer costs a fixed part (the open block rendered again,
+// style, layout and paint of the frame) plus a part that grows with the new
+// text it shows (its formulas, above all). Costs are measured per render,
+// from the frame's start until after its paint, so style and layout count,
+// not only JavaScript.
+// - Caught up, the next render waits `share` times the fixed part (the
+//   cheapest recent small render): a slow model's tokens are batched, and
+//   rendering takes a small share of the main thread. The wait never
+//   follows a render's whole cost: a wait that grew with the cost would
+//   batch more text, which would cost more, and so on (a spiral seen on a
+//   throttled CPU: renders of 0.2, 0.5, 0.8 s).
+// - Behind (more text than one render may take), a render shows at most
+//   `step` more characters and the next one comes at the next frame;
+//   `step` is steered so a render costs about `target` ms (short of a
+//   50 ms long task), also while catching up after the stream has ended.
+//   Where the fixed part alone passes half the target, the target becomes
+//   twice the fixed part, so each render still moves the display on.
+
+const MIN_STEP = 256;
+const SMALL = 2 * MIN_STEP; // a render this small costs about the fixed part
+const MAX_STEP = 1 << 20;
+const FIRST_STEP = 4096;
+const MAX_WAIT = 500; // ms: a slower display would look stuck
+const KEEP = 8; // small renders remembered for the fixed part
+
+export class Pacer {
+  #target;
+  #share;
+  /** Characters a render may add. */
+  step = FIRST_STEP;
+  /** When the next render may come (performance.now() time). */
+  nextAt = 0;
+  /** @type {number[]} costs of recent small renders, ms */
+  #small = [];
+
+  /** @param {{ target?: number, share?: number }} [options] */
+  constructor({ target = 40, share = 4 } = {}) {
+    this.#target = target;
+    this.#share = share;
+  }
+
+  /** The fixed part of a render's cost, ms (0 until a small render was measured). */
+  get overhead() {
+    return this.#small.length ? Math.min(...this.#small) : 0;
+  }
+
+  /**
+   * How many of `pending` characters to render now (0: not now).
+   * @param {number} now
+   * @param {number} pending
+   * @param {boolean} ended  no more text will come: no waiting
+   */
+  take(now, pending, ended) {
+    if (pending <= 0 || (!ended && now < this.nextAt)) return 0;
+    this.nextAt = Infinity; // until measured()
+    return Math.min(pending, this.step);
+  }
+
+  /**
+   * The cost of a render that added `chars` characters and left
+   * `behind` characters still to show.
+   * @param {number} start  the frame's start
+   * @param {number} chars
+   * @param {number} behind
+   * @param {number} cost  ms, from the frame's start until after its paint
+   */
+  measured(start, chars, behind, cost) {
+    if (chars <= SMALL) {
+      this.#small.push(cost);
+      if (this.#small.length > KEEP) this.#small.shift();
+    }
+    const fixed = this.overhead;
+    const target = Math.max(this.#target, 2 * fixed);
+    if (behind > 0 || cost > target) {
+      const factor = Math.min(2, Math.max(0.5, target / Math.max(cost, 1)));
+      this.step = Math.round(Math.min(MAX_STEP, Math.max(MIN_STEP, this.step * factor)));
+    }
+    this.nextAt = behind > 0 ? 0 : start + Math.min(MAX_WAIT, this.#share * fixed);
+  }
+}
