@@ -370,15 +370,10 @@ impl Reader<'_> {
         index: usize,
         blobs: &mut Vec<(usize, usize, usize)>,
     ) -> Result<Message, Error> {
-        let role = match get(v, "role").and_then(string) {
-            Some("system") => Role::System,
-            Some("user") => Role::User,
-            Some("assistant") => Role::Assistant,
-            _ => {
-                return Err(invalid(
-                    "a message's role must be \"system\", \"user\" or \"assistant\"",
-                ))
-            }
+        let Some(role) = get(v, "role").and_then(string).and_then(Role::parse) else {
+            return Err(invalid(
+                "a message's role must be \"system\", \"user\" or \"assistant\"",
+            ));
         };
         let content = match get(v, "content") {
             Some(Value::String(text)) => Content::Text(text.clone()),

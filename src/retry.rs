@@ -6,10 +6,21 @@
 
 #[allow(unused_imports)]
 use crate::prelude::*;
+use crate::text::find;
+
 /// Statuses worth a retry (API.md "Errors"): rate limits, server faults and
 /// gateway failures. A free-quota 429 is decided on its body, by the caller.
 pub fn is_retryable_status(status: u16) -> bool {
     matches!(status, 429 | 500 | 502 | 503 | 504)
+}
+
+/// Whether an error reply is worth a retry: its status, unless the body
+/// says the free quota is used up (PROTOCOL.md §5: a 429 that looks like a
+/// rate limit, but waiting does not help).
+pub fn is_retryable(status: u16, code: Option<&str>, message: Option<&str>) -> bool {
+    let free_quota = code == Some("AllocationQuota.FreeTierOnly")
+        || message.is_some_and(|m| find(m, "Free allocated quota exceeded").is_some());
+    is_retryable_status(status) && !free_quota
 }
 
 /// Longest wait a `Retry-After` may impose: past a minute the caller is

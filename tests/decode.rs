@@ -4,7 +4,8 @@
 //! (`CHUNK_SIZE=n` replays one size); the expected outputs are exact.
 
 use visual_reasoning::protocol::{decode_json_response, http_error, Protocol};
-use visual_reasoning::stream::{Completion, Part, StreamState, Usage};
+use visual_reasoning::reply::{Completion, Part, Usage};
+use visual_reasoning::stream::StreamState;
 use visual_reasoning::{Error, ErrorKind};
 
 #[derive(Debug, Clone, PartialEq)]

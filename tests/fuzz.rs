@@ -8,7 +8,8 @@
 use proptest::prelude::*;
 use visual_reasoning::json;
 use visual_reasoning::protocol::{decode_json_response, http_error, Protocol};
-use visual_reasoning::stream::{Part, StreamState};
+use visual_reasoning::reply::Part;
+use visual_reasoning::stream::StreamState;
 
 const CAP: usize = 4096;
 

@@ -13,7 +13,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use super::glue;
 use crate::error::Error;
 use crate::models::ModelInfo;
-use crate::stream::{Completion, Usage};
+use crate::reply::{Completion, Usage};
 
 /// `obj[key]`, or `undefined` when `obj` is not an object.
 #[inline(never)]

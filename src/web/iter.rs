@@ -28,8 +28,9 @@ use super::glue::{self, Run};
 use crate::error::{Error, ErrorKind};
 use crate::models;
 use crate::protocol::{self, Protocol};
+use crate::reply::Part;
 use crate::request::{self, Content, ContentItem, Request, Transport};
-use crate::stream::{Part, StreamState};
+use crate::stream::StreamState;
 use crate::{retry, vision};
 
 /// One request's core state.
@@ -226,7 +227,7 @@ impl ReasoningStream {
                 Content::Text(_) => None,
             });
         if let Some(ContentItem::Image(url)) = slot {
-            *url = request::data_url(&convert::mime_or_default(mime), bytes);
+            *url = crate::base64::data_url(&convert::mime_or_default(mime), bytes);
         }
     }
 
@@ -407,6 +408,6 @@ impl PartIterator {
     /// `data:<mime>;base64,<bytes>`.
     #[wasm_bindgen(js_name = "__dataUrl", skip_typescript)]
     pub fn data_url(&self, mime: String, bytes: &[u8]) -> String {
-        request::data_url(&convert::mime_or_default(mime), bytes)
+        crate::base64::data_url(&convert::mime_or_default(mime), bytes)
     }
 }
