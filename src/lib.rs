@@ -30,6 +30,14 @@
 //! ```
 
 #![no_std]
+// Unsafe code only where it cannot be avoided, each place allowing it
+// itself: the allocator and the raw FFI of web/. And no panicking shortcuts
+// outside tests: a panic in wasm poisons the module for the whole page.
+#![deny(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
 
 // alloc only, so the wasm build carries no std: no dlmalloc (see
 // web/bare.rs) and no std panic machinery with its core::fmt.
@@ -37,7 +45,8 @@ extern crate alloc;
 // std only where something needs it: the host (tests, the relay's mock),
 // and wasm builds without the `bare` feature (the browser tests' crate,
 // clippy), whose panic handler is std's. The npm build enables `bare` and
-// brings its own panic handler and allocator (web/bare.rs).
+// brings its own panic handler (web/bare.rs); the allocator there is every
+// wasm32 build's, `bare` or not.
 #[cfg(not(all(target_arch = "wasm32", feature = "bare")))]
 extern crate std;
 

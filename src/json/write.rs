@@ -52,8 +52,10 @@ pub fn write_str(s: &str, out: &mut String) {
         out.push_str(s.get(start..i).unwrap_or(""));
         if short.is_empty() {
             out.push_str("\\u00");
-            out.push(HEX[(b >> 4) as usize] as char);
-            out.push(HEX[(b & 15) as usize] as char);
+            // Both digits index 0..16: the lookups cannot miss.
+            for d in [b >> 4, b & 15] {
+                out.push(HEX.get(usize::from(d)).map_or('0', |&h| char::from(h)));
+            }
         } else {
             out.push_str(short);
         }

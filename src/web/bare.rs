@@ -6,6 +6,10 @@
 //! here traps (`unreachable`), as `panic = "abort"` did before — the core
 //! is written not to panic at all.
 
+// The allocator is unsafe by nature (GlobalAlloc, raw pointers); nothing
+// else in the crate is.
+#![allow(unsafe_code)]
+
 use core::alloc::{GlobalAlloc, Layout};
 use core::arch::wasm32;
 use core::cell::UnsafeCell;
@@ -120,21 +124,26 @@ unsafe impl GlobalAlloc for Allocator {
             return core::ptr::null_mut();
         }
         let s = &mut *self.0.get();
-        let head = s.free[c as usize];
+        let Some(slot) = s.free.get_mut(c as usize) else {
+            return core::ptr::null_mut();
+        };
+        let head = *slot;
         // A block that grew in place (see realloc) is aligned only to its
         // first size: fine for every Layout but one asking for more.
         if head != 0 && head % layout.align() == 0 {
-            s.free[c as usize] = *(head as *const usize);
+            *slot = *(head as *const usize);
             return head as *mut u8;
         }
         s.carve(c)
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        let c = class(layout) as usize;
         let s = &mut *self.0.get();
-        *(ptr as *mut usize) = s.free[c];
-        s.free[c] = ptr as usize;
+        // Every block came from `alloc`, so its class has a list.
+        if let Some(slot) = s.free.get_mut(class(layout) as usize) {
+            *(ptr as *mut usize) = *slot;
+            *slot = ptr as usize;
+        }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
@@ -152,7 +161,7 @@ unsafe impl GlobalAlloc for Allocator {
         // first alignment, which `alloc` checks before handing it out.
         let s = &mut *self.0.get();
         let at = ptr as usize;
-        if to < 32 && to > from && s.free[to as usize] == 0 && at + (1usize << from) == s.next {
+        if to > from && s.free.get(to as usize) == Some(&0) && at + (1usize << from) == s.next {
             let grow = (1usize << to) - (1usize << from);
             if s.end - s.next >= grow || s.reserve(grow) {
                 s.next += grow;

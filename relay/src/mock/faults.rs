@@ -1,5 +1,5 @@
-//! `X-Mock-Fault` parsing (the kinds of /work/mock-contract.md, README
-//! "Fault injection").
+//! `X-Mock-Fault` parsing (the kinds of relay/README.md, "Fault
+//! injection").
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
