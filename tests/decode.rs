@@ -765,6 +765,16 @@ fn http_error_sse_framed_body() {
     let e = http_error(400, body, None);
     assert_eq!(e.code.as_deref(), Some("DataInspectionFailed"));
     assert_eq!(e.request_id.as_deref(), Some("r"));
+    // Cut before the blank line that would end the event, CR line ends,
+    // two data lines: still the first event's data, as the SSE rules join it.
+    for body in [
+        &b"data: {\"code\":\"Throttling\",\"message\":\"slow down\"}"[..],
+        b": hi\rdata: {\"code\":\"Throttling\",\r\ndata: \"message\":\"slow down\"}\r\rdata: {}\r\r",
+    ] {
+        let e = http_error(429, body, None);
+        assert_eq!(e.code.as_deref(), Some("Throttling"), "{body:?}");
+        assert_eq!(e.message, "slow down");
+    }
 }
 
 #[test]
