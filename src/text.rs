@@ -40,6 +40,10 @@ impl Msg {
         self
     }
 
+    pub(crate) fn into_string(self) -> String {
+        self.0
+    }
+
     /// The message as an `InvalidRequestError`.
     pub(crate) fn invalid(self) -> Error {
         Error::invalid_request(self.0)
