@@ -88,6 +88,15 @@ fn drive(
                 error = Some(e);
             }
         }
+        // The usage JSON the binding hands to JSON.parse is JSON, always
+        // (issue 16, bug 2).
+        if let Some(u) = state.usage() {
+            prop_assert!(
+                serde_json::from_str::<serde_json::Value>(&u.to_json()).is_ok(),
+                "usage JSON {:?}",
+                u.to_json()
+            );
+        }
         // Decoded text never outgrows the input by more than the U+FFFD
         // of a two-byte bad escape (3 bytes for 2).
         let held = state.reasoning().len()

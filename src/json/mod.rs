@@ -17,6 +17,7 @@ mod value;
 mod write;
 
 pub use parse::parse;
+pub(crate) use parse::skip_strict;
 pub(crate) use scan::{JStr, Scan, Scanner};
 pub use value::{merge, Value};
 pub use write::{write, write_f64, write_str, write_u64};

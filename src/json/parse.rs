@@ -62,6 +62,53 @@ fn parse_value(sc: &mut Scanner<'_>, depth: usize) -> Scan<Value> {
     }
 }
 
+/// Skips one value, checking it as strictly as [`parse`] reads it (the
+/// scanner's own `skip` only matches brackets inside containers), and
+/// building nothing: for a value whose text is kept as received and must
+/// stay valid JSON for whoever parses it next.
+pub(crate) fn skip_strict(sc: &mut Scanner<'_>) -> Scan<()> {
+    check_value(sc, 0)
+}
+
+fn check_value(sc: &mut Scanner<'_>, depth: usize) -> Scan<()> {
+    match sc.peek() {
+        Some(b'{' | b'[') if depth >= MAX_DEPTH => Err(()),
+        Some(b'{') => sc.object(|sc, key| {
+            check_string(key)?;
+            check_value(sc, depth + 1)
+        }),
+        Some(b'[') => sc.array(|sc| check_value(sc, depth + 1)),
+        Some(b'"') => check_string(sc.string()?),
+        // Literals and numbers: the scanner reads them strictly already.
+        Some(b't' | b'f' | b'n' | b'-' | b'0'..=b'9') => sc.skip(),
+        _ => Err(()),
+    }
+}
+
+/// A string [`strict`] would accept, checked without decoding it.
+fn check_string(j: JStr<'_>) -> Scan<()> {
+    let b = j.raw.as_bytes();
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        match c {
+            0..=0x1f => return Err(()),
+            b'\\' => match b.get(i + 1) {
+                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
+                Some(b'u') => {
+                    let hex = b.get(i + 2..i + 6).ok_or(())?;
+                    if !hex.iter().all(u8::is_ascii_hexdigit) {
+                        return Err(());
+                    }
+                    i += 6;
+                }
+                _ => return Err(()),
+            },
+            _ => i += 1,
+        }
+    }
+    Ok(())
+}
+
 /// A string's text, as strictly as RFC 8259 reads it: no raw control
 /// characters, no unknown escapes (lone surrogates still become U+FFFD).
 fn strict(j: JStr<'_>) -> Scan<String> {
@@ -206,82 +253,103 @@ mod tests {
     }
 
     proptest! {
-            #[test]
-            fn parse_agrees_with_serde_on_valid_json(v in arb_json(), pretty in any::<bool>()) {
-                let text = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) }.unwrap();
-                // serde_json's own float parsing is not exact (no
-                // `float_roundtrip`), so compare with what it reads back.
-                let v: S = serde_json::from_str(&text).unwrap();
-                let ours = parse(text.as_bytes()).expect("valid JSON");
-                prop_assert_eq!(to_serde(&ours), v.clone());
-                // Writing it back gives the same value again.
-                let mut again = String::new();
-                write(&ours, &mut again);
-                prop_assert_eq!(serde_json::from_str::<S>(&again).unwrap(), v);
-                // And the scanner skips exactly one value.
-                let mut sc = Scanner::new(&text);
-                prop_assert!(sc.skip().is_ok() && sc.end().is_ok());
-            }
+        #[test]
+        fn parse_agrees_with_serde_on_valid_json(v in arb_json(), pretty in any::<bool>()) {
+            let text = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) }.unwrap();
+            // serde_json's own float parsing is not exact (no
+            // `float_roundtrip`), so compare with what it reads back.
+            let v: S = serde_json::from_str(&text).unwrap();
+            let ours = parse(text.as_bytes()).expect("valid JSON");
+            prop_assert_eq!(to_serde(&ours), v.clone());
+            // Writing it back gives the same value again.
+            let mut again = String::new();
+            write(&ours, &mut again);
+            prop_assert_eq!(serde_json::from_str::<S>(&again).unwrap(), v);
+            // And the scanner skips exactly one value.
+            let mut sc = Scanner::new(&text);
+            prop_assert!(sc.skip().is_ok() && sc.end().is_ok());
+        }
 
-            #[test]
-            fn parse_accepts_what_serde_accepts(
-                v in arb_json(),
-                edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, prop::sample::select(b"{}[],:\"\\0123456789.eE+-tfnul \n\x01x".to_vec())), 1..4),
-            ) {
-                let mut text = serde_json::to_vec(&v).unwrap();
-                for (at, op, byte) in edits {
-                    let i = at.index(text.len() + 1);
-                    match op {
-                        0 => text.insert(i, byte),
-                        1 if i < text.len() => { text.remove(i); }
-                        _ if i < text.len() => text[i] = byte,
-                        _ => {}
-                    }
-                }
-                let theirs = serde_json::from_slice::<S>(&text);
-                let ours = parse(&text);
-                if !serde_rejects_by_design(&text) {
-                    prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "{:?}", String::from_utf8_lossy(&text));
-                }
-                if let (Ok(o), Ok(t)) = (ours, theirs) {
-                    prop_assert_eq!(to_serde(&o), t);
+        #[test]
+        fn parse_accepts_what_serde_accepts(
+            v in arb_json(),
+            edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, prop::sample::select(b"{}[],:\"\\0123456789.eE+-tfnul \n\x01x".to_vec())), 1..4),
+        ) {
+            let mut text = serde_json::to_vec(&v).unwrap();
+            for (at, op, byte) in edits {
+                let i = at.index(text.len() + 1);
+                match op {
+                    0 => text.insert(i, byte),
+                    1 if i < text.len() => { text.remove(i); }
+                    _ if i < text.len() => text[i] = byte,
+                    _ => {}
                 }
             }
+            let theirs = serde_json::from_slice::<S>(&text);
+            let ours = parse(&text);
+            if !serde_rejects_by_design(&text) {
+                prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "{:?}", String::from_utf8_lossy(&text));
+            }
+            if let (Ok(o), Ok(t)) = (ours, theirs) {
+                prop_assert_eq!(to_serde(&o), t);
+            }
+        }
 
-            #[test]
-            fn escaped_strings_decode(s in any::<String>(), modes in prop::collection::vec(0u8..3, 0..64)) {
-                // Each char written raw, as a short escape, or as \u escapes
-                // (surrogate pairs above the BMP), in upper or lower case hex.
-                let mut text = String::from("\"");
-                for (i, ch) in s.chars().enumerate() {
-                    let mode = modes.get(i % modes.len().max(1)).copied().unwrap_or(0);
-                    match (mode, ch) {
-                        (_, '"') => text.push_str("\\\""),
-                        (_, '\\') => text.push_str("\\\\"),
-                        (0, c) if c >= ' ' => text.push(c),
-                        (1, '/') => text.push_str("\\/"),
-                        (1, '\n') => text.push_str("\\n"),
-                        (_, c) => {
-                            let mut units = [0u16; 2];
-                            for u in c.encode_utf16(&mut units) {
-                                let hex = if mode == 2 { "0123456789ABCDEF" } else { "0123456789abcdef" };
-                                text.push_str("\\u");
-                                for shift in [12, 8, 4, 0] {
-                                    text.push(hex.as_bytes()[((*u >> shift) & 15) as usize] as char);
-                                }
+        #[test]
+        fn skip_strict_accepts_exactly_what_parse_accepts(
+            v in arb_json(),
+            edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, prop::sample::select(b"{}[],:\"\\0123456789.eE+-tfnulu \n\x01x".to_vec())), 0..4),
+        ) {
+            let mut text = serde_json::to_vec(&v).unwrap();
+            for (at, op, byte) in edits {
+                let i = at.index(text.len() + 1);
+                match op {
+                    0 => text.insert(i, byte),
+                    1 if i < text.len() => { text.remove(i); }
+                    _ if i < text.len() => text[i] = byte,
+                    _ => {}
+                }
+            }
+            let Ok(s) = core::str::from_utf8(&text) else { return Ok(()) };
+            let mut sc = Scanner::new(s);
+            let skipped = skip_strict(&mut sc).and_then(|_| sc.end());
+            prop_assert_eq!(skipped.is_ok(), parse(&text).is_ok(), "{:?}", s);
+        }
+
+        #[test]
+        fn escaped_strings_decode(s in any::<String>(), modes in prop::collection::vec(0u8..3, 0..64)) {
+            // Each char written raw, as a short escape, or as \u escapes
+            // (surrogate pairs above the BMP), in upper or lower case hex.
+            let mut text = String::from("\"");
+            for (i, ch) in s.chars().enumerate() {
+                let mode = modes.get(i % modes.len().max(1)).copied().unwrap_or(0);
+                match (mode, ch) {
+                    (_, '"') => text.push_str("\\\""),
+                    (_, '\\') => text.push_str("\\\\"),
+                    (0, c) if c >= ' ' => text.push(c),
+                    (1, '/') => text.push_str("\\/"),
+                    (1, '\n') => text.push_str("\\n"),
+                    (_, c) => {
+                        let mut units = [0u16; 2];
+                        for u in c.encode_utf16(&mut units) {
+                            let hex = if mode == 2 { "0123456789ABCDEF" } else { "0123456789abcdef" };
+                            text.push_str("\\u");
+                            for shift in [12, 8, 4, 0] {
+                                text.push(hex.as_bytes()[((*u >> shift) & 15) as usize] as char);
                             }
                         }
                     }
                 }
-                text.push('"');
-                prop_assert_eq!(parse(text.as_bytes()), Ok(Value::String(s.clone())));
-                let theirs: String = serde_json::from_str(&text).unwrap();
-                prop_assert_eq!(&theirs, &s);
-                // The lenient hot-path decoder agrees.
-                let mut sc = Scanner::new(&text);
-                let mut out = String::new();
-                sc.string().unwrap().push_to(&mut out);
-                prop_assert_eq!(out, s);
             }
+            text.push('"');
+            prop_assert_eq!(parse(text.as_bytes()), Ok(Value::String(s.clone())));
+            let theirs: String = serde_json::from_str(&text).unwrap();
+            prop_assert_eq!(&theirs, &s);
+            // The lenient hot-path decoder agrees.
+            let mut sc = Scanner::new(&text);
+            let mut out = String::new();
+            sc.string().unwrap().push_to(&mut out);
+            prop_assert_eq!(out, s);
+        }
     }
 }

@@ -512,10 +512,10 @@ mod tests {
     }
 
     proptest! {
-            #[test]
-            fn word_scan_finds_the_first_quote_or_backslash(b in prop::collection::vec(prop::sample::select(b"ab\"\\\x00\xff\x01\x5b\x23".to_vec()), 0..200)) {
-                let naive = b.iter().position(|&c| c == b'"' || c == b'\\');
-                prop_assert_eq!(find_quote_or_backslash(&b), naive);
-            }
+        #[test]
+        fn word_scan_finds_the_first_quote_or_backslash(b in prop::collection::vec(prop::sample::select(b"ab\"\\\x00\xff\x01\x5b\x23".to_vec()), 0..200)) {
+            let naive = b.iter().position(|&c| c == b'"' || c == b'\\');
+            prop_assert_eq!(find_quote_or_backslash(&b), naive);
+        }
     }
 }

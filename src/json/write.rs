@@ -296,27 +296,27 @@ mod tests {
     }
 
     proptest! {
-            #[test]
-            fn write_str_matches_serde(s in any::<String>(), c in "[\u{0}-\u{7f}]{0,20}") {
-                for s in [&s, &c] {
-                    let mut out = String::new();
-                    write_str(s, &mut out);
-                    prop_assert_eq!(&out, &serde_json::to_string(s).unwrap());
-                }
-            }
-
-            #[test]
-            fn write_f64_round_trips(bits in any::<u64>()) {
-                let n = f64::from_bits(bits);
+        #[test]
+        fn write_str_matches_serde(s in any::<String>(), c in "[\u{0}-\u{7f}]{0,20}") {
+            for s in [&s, &c] {
                 let mut out = String::new();
-                write_f64(n, &mut out);
-                if n.is_finite() {
-                    prop_assert_eq!(out.parse::<f64>().unwrap(), if n == 0.0 { 0.0 } else { n });
-                    // Valid JSON number text.
-                    prop_assert!(parse(out.as_bytes()).is_ok(), "{}", out);
-                } else {
-                    prop_assert_eq!(out, "null");
-                }
+                write_str(s, &mut out);
+                prop_assert_eq!(&out, &serde_json::to_string(s).unwrap());
             }
+        }
+
+        #[test]
+        fn write_f64_round_trips(bits in any::<u64>()) {
+            let n = f64::from_bits(bits);
+            let mut out = String::new();
+            write_f64(n, &mut out);
+            if n.is_finite() {
+                prop_assert_eq!(out.parse::<f64>().unwrap(), if n == 0.0 { 0.0 } else { n });
+                // Valid JSON number text.
+                prop_assert!(parse(out.as_bytes()).is_ok(), "{}", out);
+            } else {
+                prop_assert_eq!(out, "null");
+            }
+        }
     }
 }

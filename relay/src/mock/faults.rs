@@ -13,6 +13,7 @@ pub enum Fault {
     KeepAlive(u64),
     StallHeaders(u64),
     BadJson(u64),
+    BadUsage,
     Html,
     LongLine(u64),
     SseError400,
@@ -53,6 +54,7 @@ pub fn parse(header: &str) -> Result<Vec<Fault>, String> {
             "keepalive" => Fault::KeepAlive(num("milliseconds")?),
             "stall-headers" => Fault::StallHeaders(num("milliseconds")?),
             "bad-json" => Fault::BadJson(num("event number, from 1")?),
+            "bad-usage" => Fault::BadUsage,
             "html" => Fault::Html,
             "long-line" => Fault::LongLine(num("bytes")?),
             "sse-error-400" => Fault::SseError400,
@@ -86,6 +88,7 @@ mod tests {
             ]
         );
         assert_eq!(parse("html").unwrap(), [Fault::Html]);
+        assert_eq!(parse("bad-usage").unwrap(), [Fault::BadUsage]);
         assert_eq!(parse("linger:250").unwrap(), [Fault::Linger(250)]);
     }
 

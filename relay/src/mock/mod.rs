@@ -691,6 +691,7 @@ async fn drive(tx: &Tx, reply: &Reply, faults: &[Fault], tps: f64, entry: &Entry
             None
         }
     });
+    let bad_usage = faults.contains(&Fault::BadUsage);
     let long_line = find(|f| {
         if let Fault::LongLine(n) = f {
             Some(*n)
@@ -761,6 +762,8 @@ async fn drive(tx: &Tx, reply: &Reply, faults: &[Fault], tps: f64, entry: &Entry
         }
         let bytes = if bad_json == Some(sent + 1) {
             reply.bad_json_event(seq)
+        } else if bad_usage && ev.tokens == 0 {
+            reply::break_usage(ev.bytes)
         } else {
             ev.bytes
         };

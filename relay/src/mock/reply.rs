@@ -19,6 +19,13 @@ impl InputUsage {
     }
 }
 
+/// `event` with its usage object made invalid JSON (a bare `tru` inside,
+/// which skips over as well-bracketed text), the rest untouched; an event
+/// without a usage object is returned as is.
+pub fn break_usage(event: String) -> String {
+    event.replacen("\"usage\":{", "\"usage\":{\"x\":tru,", 1)
+}
+
 /// Everything about one reply; built by the mock from the request.
 #[derive(Debug, Clone)]
 pub struct Reply {
