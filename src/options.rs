@@ -151,18 +151,14 @@ fn string(v: &Value) -> Option<&str> {
     }
 }
 
-/// A field's name, or its path from the options' root.
-fn field(name: &str) -> Msg {
-    Msg::new(name)
-}
-
-/// `messages[i]`, `messages[i].content[j]`, and what follows.
-fn at(message: usize, item: Option<usize>, rest: &str) -> Msg {
-    let m = Msg::new("messages[").n(message as u64).s("]");
-    match item {
-        Some(j) => m.s(".content[").n(j as u64).s("]").s(rest),
-        None => m.s(rest),
+/// `messages[i]` or `messages[i].content[j]`, then `rest` (the field and
+/// its rule): a message head for a value inside the messages.
+fn at(message: usize, item: Option<usize>, rest: &str) -> String {
+    let mut m = Msg::new("messages[").n(message as u64).s("]");
+    if let Some(j) = item {
+        m = m.s(".content[").n(j as u64).s("]");
     }
+    m.s(rest).into_string()
 }
 
 impl Reader<'_> {
@@ -172,58 +168,69 @@ impl Reader<'_> {
     }
 
     /// What the caller gave, as a message shows it.
-    fn describe(&self, m: Msg, v: &Value) -> Msg {
-        match v {
-            Value::Null => m.s("null"),
-            Value::Bool(b) => m.s(if *b { "true" } else { "false" }),
-            Value::Number(text) => m.s("the number ").s(text),
-            Value::String(text) => {
-                let mut shown = String::new();
-                excerpt(text, 40, &mut shown);
-                m.s("the string \"").s(&shown).s("\"")
+    #[inline(never)]
+    fn describe(&self, v: &Value, out: &mut String) {
+        let said = match v {
+            Value::Null => "null",
+            Value::Bool(true) => "true",
+            Value::Bool(false) => "false",
+            Value::Number(text) => {
+                out.push_str("the number ");
+                text
             }
-            Value::Array(_) => m.s("an array"),
-            Value::Object(_) => match marker(v) {
-                Some(tag) if tag.starts_with('n') => match self.num(v) {
-                    Some(n) => m.s("the number ").f(n),
-                    None => m.s("a number"),
+            Value::String(text) => {
+                out.push_str("the string \"");
+                excerpt(text, 40, out);
+                "\""
+            }
+            Value::Array(_) => "an array",
+            Value::Object(_) => match marker(v).and_then(|t| t.bytes().next()) {
+                Some(b'n') => match self.num(v) {
+                    Some(n) => {
+                        let m = Msg::new("the number ").f(n).into_string();
+                        out.push_str(&m);
+                        ""
+                    }
+                    None => "a number",
                 },
-                Some(tag) if tag.starts_with('b') => m.s("a Blob"),
-                Some("s") => m.s("an AbortSignal"),
-                Some("?") => m.s("a function"),
-                _ => m.s("an object"),
+                Some(b'b') => "a Blob",
+                Some(b's') => "an AbortSignal",
+                Some(b'?') => "a function",
+                _ => "an object",
             },
-        }
+        };
+        out.push_str(said);
     }
 
-    /// The error for `what` not being `rule`: `<what> must be <rule>, got
-    /// <v> (model <id>). <fix>.`
+    /// `<head>, got <v> (model <id>). <fix>`, where `head` is `<field>
+    /// must be <rule>`; `got` is left out for values that may be secrets.
     #[inline(never)]
-    fn wrong(&self, what: Msg, rule: &str, got: Option<&Value>, fix: &str) -> Error {
-        let mut m = what.s(" must be ").s(rule);
+    fn wrong(&self, head: &str, got: Option<&Value>, fix: &str) -> Error {
+        let mut m = String::with_capacity(head.len() + fix.len() + 64);
+        m.push_str(head);
         if let Some(v) = got {
-            m = self.describe(m.s(", got "), v);
+            m.push_str(", got ");
+            self.describe(v, &mut m);
         }
         if let Some(model) = self.model {
-            m = m.s(" (model ").s(model).s(")");
+            m.push_str(" (model ");
+            m.push_str(model);
+            m.push(')');
         }
-        m.s(". ").s(fix).invalid()
+        m.push_str(". ");
+        m.push_str(fix);
+        Error::invalid_request(m)
     }
 
-    /// A number field: a number marker, else the type error (a string of
-    /// a number is told to drop the quotes).
-    fn opt_f64(&self, obj: &Value, key: &str, rule: &str, fix: &str) -> Result<Option<f64>, Error> {
-        self.number(get(obj, key), || field(key), key, rule, fix)
+    /// A number field: a number marker, else the type error.
+    fn opt_f64(&self, obj: &Value, key: &str, head: &str, fix: &str) -> Result<Option<f64>, Error> {
+        self.number(get(obj, key), head, fix)
     }
 
-    fn number(
-        &self,
-        got: Option<&Value>,
-        what: impl Fn() -> Msg,
-        key: &str,
-        rule: &str,
-        fix: &str,
-    ) -> Result<Option<f64>, Error> {
+    /// A number, else the type error; a number written as a string is told
+    /// to drop the quotes (`<name>: 100`, the name from `head`).
+    #[inline(never)]
+    fn number(&self, got: Option<&Value>, head: &str, fix: &str) -> Result<Option<f64>, Error> {
         let Some(v) = got else {
             return Ok(None);
         };
@@ -233,65 +240,57 @@ impl Reader<'_> {
         let digits = string(v)
             .map(str::trim)
             .filter(|t| matches!(json::parse(t.as_bytes()), Ok(Value::Number(_))));
-        Err(match digits {
-            Some(t) => {
-                let fix = Msg::new("Pass the number itself: ")
-                    .s(key)
-                    .s(": ")
-                    .s(t)
-                    .s(".");
-                self.wrong(what(), rule, Some(v), &fix.into_string())
-            }
-            None => self.wrong(what(), rule, Some(v), fix),
-        })
+        let Some(t) = digits else {
+            return Err(self.wrong(head, Some(v), fix));
+        };
+        // The field's own name: the first word of `head`, after its last dot.
+        let b = head.as_bytes();
+        let end = b.iter().position(|&c| c == b' ').unwrap_or(b.len());
+        let start = b
+            .get(..end)
+            .and_then(|p| p.iter().rposition(|&c| c == b'.'))
+            .map_or(0, |dot| dot + 1);
+        let name = head.get(start..end).unwrap_or(head);
+        let fix = Msg::new("Pass the number itself: ")
+            .s(name)
+            .s(": ")
+            .s(t)
+            .s(".");
+        Err(self.wrong(head, Some(v), &fix.into_string()))
     }
 
     fn opt_string(
         &self,
         obj: &Value,
         key: &str,
-        rule: &str,
+        head: &str,
         fix: &str,
     ) -> Result<Option<String>, Error> {
         match get(obj, key) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(v) => Err(self.wrong(field(key), rule, Some(v), fix)),
+            Some(v) => Err(self.wrong(head, Some(v), fix)),
         }
     }
 
-    fn opt_bool(&self, obj: &Value, key: &str) -> Result<Option<bool>, Error> {
+    fn opt_bool(&self, obj: &Value, key: &str, head: &str) -> Result<Option<bool>, Error> {
         match get(obj, key) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(v) => {
-                let fix = Msg::new("Pass true or false, e.g. ")
-                    .s(key)
-                    .s(": true, or leave it out.");
-                Err(self.wrong(field(key), "a boolean", Some(v), &fix.into_string()))
-            }
+            Some(v) => Err(self.wrong(head, Some(v), "Pass true or false, or leave it out.")),
         }
     }
 
-    /// An array of strings, or the type error for `what`.
-    fn strings(
-        &self,
-        v: &Value,
-        what: impl Fn() -> Msg,
-        rule: &str,
-        fix: &str,
-    ) -> Result<Vec<String>, Error> {
-        let Value::Array(items) = v else {
-            return Err(self.wrong(what(), rule, Some(v), fix));
-        };
-        items
-            .iter()
-            .map(|s| {
-                string(s)
-                    .map(str::to_owned)
-                    .ok_or_else(|| self.wrong(what(), rule, Some(v), fix))
-            })
-            .collect()
+    /// An array of strings, or the type error.
+    fn strings(&self, v: &Value, head: &str, fix: &str) -> Result<Vec<String>, Error> {
+        match v {
+            Value::Array(items) => items
+                .iter()
+                .map(|s| string(s).map(str::to_owned))
+                .collect::<Option<Vec<String>>>(),
+            _ => None,
+        }
+        .ok_or_else(|| self.wrong(head, Some(v), fix))
     }
 }
 
@@ -307,12 +306,14 @@ fn parse(text: &str, what: &str) -> Result<Value, Error> {
 
 // ---------------------------------------------------------------- client
 
-const REGION: &str = "\"intl\", \"us\" or \"cn\"";
-const REGION_FIX: &str =
-    "Use the region your API key belongs to, or leave it out for \"intl\" (Singapore).";
-const PROTOCOL: &str = "\"openai\" or \"dashscope\"";
-const PROTOCOL_FIX: &str =
-    "Use \"openai\" (compatible-mode, the default) or \"dashscope\" (native).";
+const REGION: &str = "region must be \"intl\", \"us\" or \"cn\"";
+const REGION_FIX: &str = "Use your API key's region, or leave it out for \"intl\".";
+const PROTOCOL: &str = "protocol must be \"openai\" or \"dashscope\"";
+const PROTOCOL_FIX: &str = "Use one of those, or leave it out for \"openai\".";
+const HEADERS_FIX: &str = "Pass e.g. headers: {\"X-Client\": \"tutor\"}.";
+const RETRIES: &str = "maxRetries must be a non-negative integer (at most 100)";
+const RETRIES_FIX: &str = "Pass e.g. maxRetries: 2 (the default), or 0.";
+const MS_FIX: &str = "Pass milliseconds, or Infinity for none.";
 
 /// ClientOptions from glue.js `encode`'s JSON and numbers.
 pub fn client(text: &str, nums: &[f64]) -> Result<ClientConfig, Error> {
@@ -320,35 +321,27 @@ pub fn client(text: &str, nums: &[f64]) -> Result<ClientConfig, Error> {
     let opts = parse(text, "the client options")?;
     if !matches!(opts, Value::Object(_) | Value::Null) {
         return Err(r.wrong(
-            field("the client options"),
-            "an object",
+            "the client options must be an object",
             Some(&opts),
-            "Pass e.g. new Client({baseUrl: \"https://relay.example\"}), or no options.",
+            "Pass e.g. {baseUrl: \"https://relay.example\"}, or nothing.",
         ));
     }
-    let region =
-        match r.opt_string(&opts, "region", REGION, REGION_FIX)? {
-            None => None,
-            Some(s) => Some(Region::parse(&s).ok_or_else(|| {
-                r.wrong(field("region"), REGION, get(&opts, "region"), REGION_FIX)
-            })?),
-        };
+    let region = match r.opt_string(&opts, "region", REGION, REGION_FIX)? {
+        None => None,
+        Some(s) => Some(
+            Region::parse(&s).ok_or_else(|| r.wrong(REGION, get(&opts, "region"), REGION_FIX))?,
+        ),
+    };
     let protocol = match r.opt_string(&opts, "protocol", PROTOCOL, PROTOCOL_FIX)? {
         None => Protocol::OpenAi,
-        Some(s) => Protocol::parse(&s).ok_or_else(|| {
-            r.wrong(
-                field("protocol"),
-                PROTOCOL,
-                get(&opts, "protocol"),
-                PROTOCOL_FIX,
-            )
-        })?,
+        Some(s) => Protocol::parse(&s)
+            .ok_or_else(|| r.wrong(PROTOCOL, get(&opts, "protocol"), PROTOCOL_FIX))?,
     };
     let base_url = r.opt_string(
         &opts,
         "baseUrl",
-        "a string URL",
-        "Pass the relay's URL, e.g. baseUrl: \"https://relay.example\", or leave it out.",
+        "baseUrl must be a string URL",
+        "Pass the relay's URL, or leave it out.",
     )?;
     // Whatever was passed as the key is not repeated in the message.
     let api_key = match get(&opts, "apiKey") {
@@ -356,8 +349,7 @@ pub fn client(text: &str, nums: &[f64]) -> Result<ClientConfig, Error> {
         Some(Value::String(k)) => Some(k.clone()).filter(|k| !k.is_empty()),
         Some(_) => {
             return Err(r.wrong(
-                field("apiKey"),
-                "a string",
+                "apiKey must be a string",
                 None,
                 "Pass the key as a string, or leave it out when a relay adds it.",
             ))
@@ -365,7 +357,6 @@ pub fn client(text: &str, nums: &[f64]) -> Result<ClientConfig, Error> {
     };
 
     let mut headers = Vec::new();
-    const HEADERS_FIX: &str = "Pass e.g. headers: {\"X-Client\": \"tutor\"}, or leave it out.";
     match get(&opts, "headers") {
         None => {}
         Some(Value::Object(members)) => {
@@ -374,61 +365,50 @@ pub fn client(text: &str, nums: &[f64]) -> Result<ClientConfig, Error> {
                     Some(v) => headers.push((name.clone(), v.to_owned())),
                     // Header values may be secrets: not repeated.
                     None => {
-                        return Err(r.wrong(
-                            field("headers[\"").s(name).s("\"]"),
-                            "a string",
-                            None,
-                            HEADERS_FIX,
-                        ))
+                        let head = Msg::new("headers[\"").s(name).s("\"] must be a string");
+                        return Err(r.wrong(&head.into_string(), None, HEADERS_FIX));
                     }
                 }
             }
         }
         Some(v) => {
             return Err(r.wrong(
-                field("headers"),
-                "an object of header names to string values",
+                "headers must be an object of header names to string values",
                 Some(v),
                 HEADERS_FIX,
             ))
         }
     }
 
-    const RETRIES: &str = "a non-negative integer (at most 100)";
-    const RETRIES_FIX: &str = "Pass e.g. maxRetries: 2 (the default), or 0 for none.";
     let max_retries = match r.opt_f64(&opts, "maxRetries", RETRIES, RETRIES_FIX)? {
         None => 2,
         Some(n) if n >= 0.0 && crate::float::is_integral(n) && n <= 100.0 => n as u32,
-        Some(_) => {
-            return Err(r.wrong(
-                field("maxRetries"),
-                RETRIES,
-                get(&opts, "maxRetries"),
-                RETRIES_FIX,
-            ))
-        }
+        Some(_) => return Err(r.wrong(RETRIES, get(&opts, "maxRetries"), RETRIES_FIX)),
     };
-    let timeout = |key: &str, default: f64, fix: &str| -> Result<f64, Error> {
-        const RULE: &str = "a number of milliseconds";
-        match r.opt_f64(&opts, key, RULE, fix)? {
+    let timeout = |key: &str, head: &str, default: f64| -> Result<f64, Error> {
+        match r.opt_f64(&opts, key, head, MS_FIX)? {
             None => Ok(default),
             // Infinity is how a caller says "no timeout"; the timer code skips it.
             Some(ms) if ms >= 0.0 => Ok(ms),
-            Some(_) => Err(r.wrong(field(key), RULE, get(&opts, key), fix)),
+            Some(_) => Err(r.wrong(head, get(&opts, key), MS_FIX)),
         }
     };
     let timeout_ms = timeout(
         "timeoutMs",
+        "timeoutMs must be a number of milliseconds",
         60_000.0,
-        "Pass e.g. timeoutMs: 60000 (the default), or Infinity for none.",
     )?;
     let idle_timeout_ms = timeout(
         "idleTimeoutMs",
+        "idleTimeoutMs must be a number of milliseconds",
         300_000.0,
-        "Pass e.g. idleTimeoutMs: 300000 (the default), or Infinity for none.",
     )?;
     let allow_browser = r
-        .opt_bool(&opts, "dangerouslyAllowBrowser")?
+        .opt_bool(
+            &opts,
+            "dangerouslyAllowBrowser",
+            "dangerouslyAllowBrowser must be a boolean",
+        )?
         .unwrap_or(false);
 
     let target = Target {
@@ -451,12 +431,9 @@ pub fn client(text: &str, nums: &[f64]) -> Result<ClientConfig, Error> {
 
 // ---------------------------------------------------------------- request
 
-const ITEM_SHAPE: &str = "{text}, {image}, {video}, or an OpenAI-style \
-     {type: \"text\" | \"image_url\" | \"video_url\"} item";
 const ITEM_FIX: &str =
-    "Write e.g. {text: \"Find x.\"}, {image: blob} or {type: \"image_url\", image_url: {url}}.";
-const VIDEO: &str = "a URL string or an array of frame URL strings";
-const VIDEO_FIX: &str = "Pass e.g. video: \"https://…/clip.mp4\" or video: [frame1Url, frame2Url].";
+    "Write e.g. {text: \"…\"}, {image: blob} or {type: \"image_url\", image_url: {url}}.";
+const URL_FIX: &str = "Write e.g. {type: \"image_url\", image_url: {url: \"https://…\"}}.";
 
 impl Reader<'_> {
     fn item(
@@ -467,37 +444,31 @@ impl Reader<'_> {
     ) -> Result<ContentItem, Error> {
         let here = |rest: &str| at(mi, Some(ii), rest);
         if let Some(kind) = get(v, "type") {
-            let url = |key: &str| {
-                let fix = Msg::new("Write {type: \"")
-                    .s(key)
-                    .s("\", ")
-                    .s(key)
-                    .s(": {url: \"https://…\"}}.")
-                    .into_string();
+            let url = |key: &str, head: &str| {
                 get(v, key)
                     .and_then(|o| get(o, "url"))
                     .and_then(string)
                     .map(str::to_owned)
-                    .ok_or_else(|| self.wrong(here(".").s(key), "{url: string}", get(v, key), &fix))
+                    .ok_or_else(|| self.wrong(&here(head), get(v, key), URL_FIX))
             };
             return match string(kind) {
                 Some("text") => match get(v, "text") {
                     Some(Value::String(t)) => Ok(ContentItem::Text(t.clone())),
-                    got => Err(self.wrong(
-                        here(".text"),
-                        "a string",
-                        got,
-                        "Write {type: \"text\", text: \"…\"}.",
-                    )),
+                    got => Err(self.wrong(&here(".text must be a string"), got, ITEM_FIX)),
                 },
-                Some("image_url") => url("image_url").map(ContentItem::Image),
-                Some("video_url") => url("video_url").map(|u| ContentItem::Video {
-                    video: Video::Url(u),
-                    fps: None,
-                }),
+                Some("image_url") => {
+                    url("image_url", ".image_url must be {url: string}").map(ContentItem::Image)
+                }
+                Some("video_url") => {
+                    url("video_url", ".video_url must be {url: string}").map(|u| {
+                        ContentItem::Video {
+                            video: Video::Url(u),
+                            fps: None,
+                        }
+                    })
+                }
                 _ => Err(self.wrong(
-                    here(".type"),
-                    "\"text\", \"image_url\" or \"video_url\"",
+                    &here(".type must be \"text\", \"image_url\" or \"video_url\""),
                     Some(kind),
                     ITEM_FIX,
                 )),
@@ -506,7 +477,7 @@ impl Reader<'_> {
         if let Some(t) = get(v, "text") {
             return match string(t) {
                 Some(t) => Ok(ContentItem::Text(t.to_owned())),
-                None => Err(self.wrong(here(".text"), "a string", Some(t), "Write {text: \"…\"}.")),
+                None => Err(self.wrong(&here(".text must be a string"), Some(t), ITEM_FIX)),
             };
         }
         if let Some(image) = get(v, "image") {
@@ -518,10 +489,9 @@ impl Reader<'_> {
                 .and_then(index);
             let Some(n) = blob else {
                 return Err(self.wrong(
-                    here(".image"),
-                    "a URL string, a data: URL or a Blob",
+                    &here(".image must be a URL string, a data: URL or a Blob"),
                     Some(image),
-                    "Pass e.g. {image: fileInput.files[0]} or {image: \"https://…/photo.jpg\"}.",
+                    ITEM_FIX,
                 ));
             };
             // Validation sees a data: URL of the right type; the bytes
@@ -540,18 +510,23 @@ impl Reader<'_> {
         if let Some(video) = get(v, "video") {
             let video = match string(video) {
                 Some(url) => Video::Url(url.to_owned()),
-                None => Video::Frames(self.strings(video, || here(".video"), VIDEO, VIDEO_FIX)?),
+                None => Video::Frames(self.strings(
+                    video,
+                    &here(".video must be a URL string or an array of frame URL strings"),
+                    "Pass e.g. video: [frame1Url, frame2Url].",
+                )?),
             };
-            let fps = self.number(
-                get(v, "fps"),
-                || here(".fps"),
-                "fps",
-                "a number",
-                "Pass the frame rate, e.g. fps: 2, or leave it out.",
-            )?;
+            let fps = match get(v, "fps") {
+                None => None,
+                got => self.number(got, &here(".fps must be a number"), "Pass e.g. fps: 2.")?,
+            };
             return Ok(ContentItem::Video { video, fps });
         }
-        Err(self.wrong(here(""), ITEM_SHAPE, Some(v), ITEM_FIX))
+        Err(self.wrong(
+            &here(" must be {text}, {image}, {video}, or an OpenAI-style {type: \"text\" | \"image_url\" | \"video_url\"} item"),
+            Some(v),
+            ITEM_FIX,
+        ))
     }
 
     fn message(
@@ -562,10 +537,13 @@ impl Reader<'_> {
     ) -> Result<Message, Error> {
         let Some(role) = get(v, "role").and_then(string).and_then(Role::parse) else {
             return Err(self.wrong(
-                at(index, None, ".role"),
-                "\"system\", \"user\" or \"assistant\"",
+                &at(
+                    index,
+                    None,
+                    ".role must be \"system\", \"user\" or \"assistant\"",
+                ),
                 Some(get(v, "role").unwrap_or(&Value::Null)),
-                "Use \"user\" for the student's turns and \"assistant\" for earlier answers.",
+                "Use \"user\" for the student, \"assistant\" for earlier answers.",
             ));
         };
         let content = match get(v, "content") {
@@ -581,10 +559,13 @@ impl Reader<'_> {
             None => Content::Items(Vec::new()),
             Some(other) => {
                 return Err(self.wrong(
-                    at(index, None, ".content"),
-                    "a string or an array of content items",
+                    &at(
+                        index,
+                        None,
+                        ".content must be a string or an array of content items",
+                    ),
                     Some(other),
-                    "Pass text, or e.g. content: [{image: blob}, {text: \"Find x.\"}].",
+                    "Pass text, or e.g. [{image: blob}, {text: \"…\"}].",
                 ))
             }
         };
@@ -604,10 +585,9 @@ pub fn request(text: &str, nums: &[f64], complete: bool) -> Result<RequestInput,
     };
     if !matches!(js, Value::Object(_)) {
         return Err(r.wrong(
-            field("the request"),
-            "an object with model and messages",
+            "the request must be an object with model and messages",
             Some(&js),
-            "Pass e.g. {model: \"qwen3-vl-plus\", messages: [{role: \"user\", content: \"…\"}]}.",
+            "Pass e.g. {model: \"qwen3-vl-plus\", messages: […]}.",
         ));
     }
     let json_transport = match get(&js, "transport") {
@@ -617,26 +597,22 @@ pub fn request(text: &str, nums: &[f64], complete: bool) -> Result<RequestInput,
         Some(Value::String(t)) if t == "json" => Some(true),
         Some(v) => {
             return Err(r.wrong(
-                field("transport"),
-                "\"stream\" or \"json\"",
+                "transport must be \"stream\" or \"json\"",
                 Some(v),
-                "Pass transport: \"json\" for one JSON reply, or leave it out to stream.",
+                "Leave it out to stream.",
             ))
         }
     };
+    const MODEL_FIX: &str =
+        "Name a model, e.g. model: \"qwen3-vl-plus\" (models() lists the catalog).";
     let model = match get(&js, "model") {
         Some(Value::String(m)) => m.clone(),
         None => {
-            return Msg::new("model is required: name a model, e.g. model: \"qwen3-vl-plus\" (models() lists the catalog).").err()
-        }
-        Some(v) => {
-            return Err(r.wrong(
-                field("model"),
-                "a model id string",
-                Some(v),
-                "Name a model, e.g. model: \"qwen3-vl-plus\" (models() lists the catalog).",
+            return Err(Error::invalid_request(
+                String::from("model is required. ") + MODEL_FIX,
             ))
         }
+        Some(v) => return Err(r.wrong("model must be a model id string", Some(v), MODEL_FIX)),
     };
 
     let mut blobs = Vec::new();
@@ -650,30 +626,25 @@ pub fn request(text: &str, nums: &[f64], complete: bool) -> Result<RequestInput,
         }
         Some(v) => {
             return Err(r.wrong(
-                field("messages"),
-                "an array of {role, content}",
+                "messages must be an array of {role, content}",
                 Some(v),
                 "Pass e.g. messages: [{role: \"user\", content: \"…\"}].",
             ))
         }
     }
 
-    const STOP: &str = "a string or an array of strings";
-    const STOP_FIX: &str =
-        "Pass e.g. stop: \"END\" or stop: [\"END\", \"\\n\\n\"], or leave it out.";
     let stop = match get(&js, "stop") {
         None => None,
         Some(Value::String(s)) => Some(Stop::One(s.clone())),
         Some(v) => Some(Stop::Many(r.strings(
             v,
-            || field("stop"),
-            STOP,
-            STOP_FIX,
+            "stop must be a string or an array of strings",
+            "Pass e.g. stop: [\"END\"], or leave it out.",
         )?)),
     };
 
-    const EXTRA_FIX: &str =
-        "Pass the wire fields to merge, e.g. extra: {top_k: 20}, or leave it out.";
+    const EXTRA: &str = "extra must be an object";
+    const EXTRA_FIX: &str = "Pass e.g. extra: {top_k: 20}, or leave it out.";
     let extra = match get(&js, "extra") {
         None => None,
         Some(v) => match marker(v) {
@@ -681,20 +652,17 @@ pub fn request(text: &str, nums: &[f64], complete: bool) -> Result<RequestInput,
                 let text = get(v, "j").and_then(string).unwrap_or("");
                 match parse(text, "extra")? {
                     o @ Value::Object(_) => Some(o),
-                    other => {
-                        return Err(r.wrong(field("extra"), "an object", Some(&other), EXTRA_FIX))
-                    }
+                    other => return Err(r.wrong(EXTRA, Some(&other), EXTRA_FIX)),
                 }
             }
             Some("x!") => {
                 return Err(r.wrong(
-                    field("extra"),
-                    "JSON-serialisable (no cycles or BigInt)",
+                    "extra must be JSON-serialisable (no cycles or BigInt)",
                     None,
                     "Remove what JSON.stringify cannot write.",
                 ))
             }
-            _ => return Err(r.wrong(field("extra"), "an object", Some(v), EXTRA_FIX)),
+            _ => return Err(r.wrong(EXTRA, Some(v), EXTRA_FIX)),
         },
     };
 
@@ -703,50 +671,44 @@ pub fn request(text: &str, nums: &[f64], complete: bool) -> Result<RequestInput,
         Some(v) if marker(v) == Some("s") => true,
         Some(v) => {
             return Err(r.wrong(
-                field("signal"),
-                "an AbortSignal",
+                "signal must be an AbortSignal",
                 Some(v),
                 "Pass an AbortController's signal, or leave it out.",
             ))
         }
     };
 
+    const NUMBER_FIX: &str = "Pass a number, or leave it out.";
     let request = Request {
         model,
         messages,
-        enable_thinking: r.opt_bool(&js, "enableThinking")?,
+        enable_thinking: r.opt_bool(&js, "enableThinking", "enableThinking must be a boolean")?,
         thinking_budget: r.opt_f64(
             &js,
             "thinkingBudget",
-            "a positive integer (a number of tokens)",
-            "Pass a number of tokens, e.g. thinkingBudget: 1000, or leave it out (the maximum is the default).",
+            "thinkingBudget must be a positive integer (a number of tokens)",
+            NUMBER_FIX,
         )?,
         max_tokens: r.opt_f64(
             &js,
             "maxTokens",
-            "a number (of tokens, a positive integer)",
-            "Pass a number of tokens, e.g. maxTokens: 1000, or leave it out for the model's default.",
+            "maxTokens must be a number (of tokens, a positive integer)",
+            NUMBER_FIX,
         )?,
         temperature: r.opt_f64(
             &js,
             "temperature",
-            "a number",
-            "Pass a number from 0 to below 2, e.g. temperature: 0.7, or leave it out.",
+            "temperature must be a number",
+            NUMBER_FIX,
         )?,
-        top_p: r.opt_f64(
-            &js,
-            "topP",
-            "a number",
-            "Pass a number above 0 and at most 1, e.g. topP: 0.8, or leave it out.",
-        )?,
-        seed: r.opt_f64(
-            &js,
-            "seed",
-            "a number",
-            "Pass an integer from 0 to 2147483647, e.g. seed: 42, or leave it out.",
-        )?,
+        top_p: r.opt_f64(&js, "topP", "topP must be a number", NUMBER_FIX)?,
+        seed: r.opt_f64(&js, "seed", "seed must be a number", NUMBER_FIX)?,
         stop,
-        vl_high_resolution_images: r.opt_bool(&js, "vlHighResolutionImages")?,
+        vl_high_resolution_images: r.opt_bool(
+            &js,
+            "vlHighResolutionImages",
+            "vlHighResolutionImages must be a boolean",
+        )?,
         extra,
     };
     Ok(RequestInput {

@@ -47,10 +47,15 @@ struct Decoder {
     answer: String,
     /// Parts of the current feed.
     parts: Vec<Part>,
-    /// The latest usage object's text, and its decoding once asked for
-    /// (DashScope sends one with every event; most are never read).
+    /// The latest usage object's text that is valid JSON, and its decoding
+    /// once asked for (DashScope sends one with every event; most are
+    /// never read).
     usage_raw: Option<String>,
     usage: OnceCell<Usage>,
+    /// The latest usage object of this read, checked when the read is
+    /// done (`settle_usage`): one check a read, not one an event.
+    usage_next: String,
+    usage_new: bool,
     usage_sent: bool,
     finish_reason: Option<String>,
     request_id: Option<String>,
@@ -86,6 +91,8 @@ impl StreamState {
                 parts: Vec::new(),
                 usage_raw: None,
                 usage: OnceCell::new(),
+                usage_next: String::new(),
+                usage_new: false,
                 usage_sent: false,
                 finish_reason: None,
                 request_id: None,
@@ -149,6 +156,7 @@ impl StreamState {
         if let (Err(err), false) = (parsed, self.d.done) {
             self.d.fail(too_large(err));
         }
+        self.d.settle_usage();
         let feed = Feed {
             parts: core::mem::take(&mut self.d.parts),
             data_events: self.d.data_events,
@@ -340,9 +348,29 @@ impl Decoder {
     }
 
     fn send_usage(&mut self) {
-        if !self.usage_sent && self.usage_raw.is_some() {
+        if !self.usage_sent && (self.usage_raw.is_some() || self.usage_new) {
             self.usage_sent = true;
             self.parts.push(Part::Usage);
+        }
+    }
+
+    /// The read is done: its latest usage object becomes the usage if it
+    /// is valid JSON (its text is handed on as received, to `JSON.parse`
+    /// and a page's `usage.raw`). One that is not is ignored: the usage
+    /// stays the last valid one, and a usage part promised for it alone
+    /// is taken back.
+    fn settle_usage(&mut self) {
+        if !self.usage_new {
+            return;
+        }
+        self.usage_new = false;
+        if json::is_valid(&self.usage_next) {
+            let raw = self.usage_raw.get_or_insert_with(String::new);
+            core::mem::swap(raw, &mut self.usage_next);
+            self.usage.take();
+        } else if self.usage_raw.is_none() && self.usage_sent {
+            self.usage_sent = false;
+            self.parts.retain(|p| *p != Part::Usage);
         }
     }
 
@@ -368,10 +396,9 @@ impl Decoder {
             }
         }
         if let Some(u) = meta.usage {
-            let raw = self.usage_raw.get_or_insert_with(String::new);
-            raw.clear();
-            raw.push_str(u);
-            self.usage.take();
+            self.usage_next.clear();
+            self.usage_next.push_str(u);
+            self.usage_new = true;
         }
         if self.finish_reason.is_none() {
             if let Some(f) = meta.finish() {

@@ -462,48 +462,64 @@ fn usage_fields_of_unexpected_types_count_as_absent() {
 
 /// Issue 16, bug 2: the scanner only bracket-matches what it skips, so a
 /// usage object that is not JSON (`tru`) was kept as `usage.raw` and broke
-/// `JSON.parse` in the binding. A usage object is read as strictly as
-/// JSON.parse reads it: one that is not valid JSON makes its event "not
-/// valid JSON", a StreamError, with the text kept.
+/// `JSON.parse` in the binding (a NetworkError). A usage object that is
+/// not valid JSON is now ignored, with the stream intact: the usage stays
+/// the last valid one, and no usage part is sent for a broken one alone.
 #[test]
-fn a_usage_object_that_is_not_valid_json_fails_its_event() {
-    let text = b"data: {\"choices\":[{\"delta\":{\"content\":\"x\"},\"finish_reason\":\"stop\"}]}\n\n";
+fn a_usage_object_that_is_not_valid_json_is_ignored() {
+    let text =
+        b"data: {\"choices\":[{\"delta\":{\"content\":\"x\"},\"finish_reason\":\"stop\"}]}\n\n";
     for bad in [
         r#"{"prompt_tokens":1,"x":tru}"#,
-        r#"{"prompt_tokens":1,"x":{"y":[1,}]}}"#,
+        r#"{"prompt_tokens":1,"x":{"y":[1,]}}"#,
         r#"{"prompt_tokens":1,"x":"a\qb"}"#,
         "{\"prompt_tokens\":1,\"x\":\"tab\there\"}",
         r#"{"prompt_tokens":01}"#,
     ] {
-        let mut s = StreamState::new(Protocol::OpenAi, "m");
-        assert_eq!(s.feed(text).unwrap().parts, vec![Part::Answer(0..1)]);
         let usage = format!("data: {{\"choices\":[],\"usage\":{bad}}}\n\ndata: [DONE]\n\n");
-        let e = s.feed(usage.as_bytes()).unwrap_err();
-        assert_eq!(e.kind, ErrorKind::Stream, "{bad}");
-        assert!(
-            e.message.starts_with("event 2 is not valid JSON: {\"choices\":[],\"usage\":"),
-            "{bad}: {}",
-            e.message
-        );
-        assert_eq!(s.end(), Err(e));
-        assert_eq!((s.usage(), s.answer()), (None, "x"), "{bad}");
+        // In the read of the text, or a read of its own.
+        for whole in [true, false] {
+            let mut s = StreamState::new(Protocol::OpenAi, "m");
+            let mut parts = Vec::new();
+            if whole {
+                parts.extend(
+                    s.feed(&[&text[..], usage.as_bytes()].concat())
+                        .unwrap()
+                        .parts,
+                );
+            } else {
+                parts.extend(s.feed(text).unwrap().parts);
+                parts.extend(s.feed(usage.as_bytes()).unwrap().parts);
+            }
+            assert_eq!(parts, vec![Part::Answer(0..1)], "{bad}: no usage part");
+            assert_eq!(s.end(), Ok(()), "{bad}");
+            assert!(!s.has_usage() && s.usage().is_none(), "{bad}");
+            assert_eq!(s.completion().map(|c| c.usage), Some(None));
+        }
 
-        // DashScope: the finish event's usage; the one before it stays.
-        let mut s = StreamState::new(Protocol::DashScope, "m");
+        // DashScope: the finish event's usage; the one before it stays, and
+        // the usage part carries that one.
         let event = |text: &str, finish: &str, usage: &str| {
             format!("data:{{\"output\":{{\"choices\":[{{\"message\":{{\"content\":[{{\"text\":\"{text}\"}}]}},\"finish_reason\":\"{finish}\"}}]}},\"usage\":{usage}}}\n\n")
         };
+        let mut s = StreamState::new(Protocol::DashScope, "m");
         s.feed(event("a", "null", r#"{"input_tokens":1,"output_tokens":1}"#).as_bytes())
             .unwrap();
-        let e = s.feed(event("b", "stop", bad).as_bytes()).unwrap_err();
-        assert!(e.message.starts_with("event 2 is not valid JSON"), "{bad}");
-        assert_eq!(s.answer(), "a", "the broken event's text is not taken");
-        assert_eq!(s.usage().map(|u| u.raw.as_str()), Some(r#"{"input_tokens":1,"output_tokens":1}"#));
+        let f = s.feed(event("b", "stop", bad).as_bytes()).unwrap();
+        assert_eq!(f.parts, vec![Part::Answer(1..2), Part::Usage], "{bad}");
+        assert_eq!(s.end(), Ok(()));
+        assert_eq!(s.answer(), "ab");
+        assert_eq!(
+            s.usage().map(|u| u.raw.as_str()),
+            Some(r#"{"input_tokens":1,"output_tokens":1}"#)
+        );
 
-        // A whole JSON reply: the body is not valid JSON.
-        let body = format!(r#"{{"choices":[{{"message":{{"content":"x"}},"finish_reason":"stop"}}],"usage":{bad}}}"#);
-        let e = decode_json_response(Protocol::OpenAi, body.as_bytes(), "m").unwrap_err();
-        assert!(e.message.starts_with("the response body is not valid JSON"), "{bad}");
+        // A whole JSON reply: its usage is left out.
+        let body = format!(
+            r#"{{"choices":[{{"message":{{"content":"x"}},"finish_reason":"stop"}}],"usage":{bad}}}"#
+        );
+        let c = decode_json_response(Protocol::OpenAi, body.as_bytes(), "m").unwrap();
+        assert_eq!((c.answer.as_str(), c.usage), ("x", None), "{bad}");
     }
     // What JSON allows stays allowed, escapes and all, and the usage JSON
     // the binding parses embeds it as received.

@@ -437,7 +437,7 @@ fn request_type_errors_name_the_field_the_model_and_the_fix() {
     }
     assert_eq!(
         refused(r#"{"messages":[]}"#, &[]),
-        "model is required: name a model, e.g. model: \"qwen3-vl-plus\" (models() lists the catalog)."
+        "model is required. Name a model, e.g. model: \"qwen3-vl-plus\" (models() lists the catalog)."
     );
 }
 

@@ -16,8 +16,8 @@ mod scan;
 mod value;
 mod write;
 
+pub(crate) use parse::is_valid;
 pub use parse::parse;
-pub(crate) use parse::skip_strict;
 pub(crate) use scan::{JStr, Scan, Scanner};
 pub use value::{merge, Value};
 pub use write::{write, write_f64, write_str, write_u64};

@@ -5,11 +5,11 @@
 use crate::prelude::*;
 
 use super::scan::{unescape, JStr, Scan, Scanner};
-use super::Value;
 
-/// Nesting deeper than this is refused by [`parse`] (as `serde_json` does),
-/// so a hostile `extra` cannot overflow the stack.
+/// Nesting deeper than this is refused (as `serde_json` does), so a
+/// hostile `extra` cannot overflow the stack.
 const MAX_DEPTH: usize = 128;
+use super::Value;
 
 /// Parses one complete JSON text (RFC 8259, as strictly as `serde_json`:
 /// no trailing commas, no leading zeros, no raw control characters in
@@ -62,14 +62,15 @@ fn parse_value(sc: &mut Scanner<'_>, depth: usize) -> Scan<Value> {
     }
 }
 
-/// Skips one value, checking it as strictly as [`parse`] reads it (the
-/// scanner's own `skip` only matches brackets inside containers), and
-/// building nothing: for a value whose text is kept as received and must
-/// stay valid JSON for whoever parses it next.
-pub(crate) fn skip_strict(sc: &mut Scanner<'_>) -> Scan<()> {
-    check_value(sc, 0)
+/// Whether [`parse`] would accept `text`, building nothing: for text that
+/// is kept as received and must stay valid JSON for whoever parses it next.
+/// (Not on a hot path: a stream checks one usage object a read.)
+pub(crate) fn is_valid(text: &str) -> bool {
+    let mut sc = Scanner::new(text);
+    check_value(&mut sc, 0).and_then(|_| sc.end()).is_ok()
 }
 
+/// [`parse_value`] without the tree.
 fn check_value(sc: &mut Scanner<'_>, depth: usize) -> Scan<()> {
     match sc.peek() {
         Some(b'{' | b'[') if depth >= MAX_DEPTH => Err(()),
@@ -90,21 +91,16 @@ fn check_string(j: JStr<'_>) -> Scan<()> {
     let b = j.raw.as_bytes();
     let mut i = 0;
     while let Some(&c) = b.get(i) {
-        match c {
-            0..=0x1f => return Err(()),
-            b'\\' => match b.get(i + 1) {
-                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
-                Some(b'u') => {
-                    let hex = b.get(i + 2..i + 6).ok_or(())?;
-                    if !hex.iter().all(u8::is_ascii_hexdigit) {
-                        return Err(());
-                    }
-                    i += 6;
-                }
+        i += match (c, b.get(i + 1)) {
+            (0..=0x1f, _) => return Err(()),
+            (b'\\', Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't')) => 2,
+            (b'\\', Some(b'u')) => match b.get(i + 2..i + 6) {
+                Some(hex) if hex.iter().all(u8::is_ascii_hexdigit) => 6,
                 _ => return Err(()),
             },
-            _ => i += 1,
-        }
+            (b'\\', _) => return Err(()),
+            _ => 1,
+        };
     }
     Ok(())
 }
@@ -218,6 +214,20 @@ mod tests {
     }
 
     #[test]
+    fn is_valid_limits_depth_as_parse_does() {
+        for inner in ["[]", "{}", "1", "{\"a\":[]}"] {
+            for depth in [126, 127, 128, 129] {
+                let text = format!("{}{inner}{}", "[".repeat(depth), "]".repeat(depth));
+                assert_eq!(
+                    is_valid(&text),
+                    parse(text.as_bytes()).is_ok(),
+                    "{depth} {inner}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn parse_limits_depth_without_overflowing() {
         let deep = "[".repeat(100_000);
         assert_eq!(parse(deep.as_bytes()), Err(()));
@@ -296,7 +306,7 @@ mod tests {
         }
 
         #[test]
-        fn skip_strict_accepts_exactly_what_parse_accepts(
+        fn is_valid_says_what_parse_says(
             v in arb_json(),
             edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, prop::sample::select(b"{}[],:\"\\0123456789.eE+-tfnulu \n\x01x".to_vec())), 0..4),
         ) {
@@ -311,9 +321,7 @@ mod tests {
                 }
             }
             let Ok(s) = core::str::from_utf8(&text) else { return Ok(()) };
-            let mut sc = Scanner::new(s);
-            let skipped = skip_strict(&mut sc).and_then(|_| sc.end());
-            prop_assert_eq!(skipped.is_ok(), parse(&text).is_ok(), "{:?}", s);
+            prop_assert_eq!(is_valid(s), parse(&text).is_ok(), "{:?}", s);
         }
 
         #[test]

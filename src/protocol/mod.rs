@@ -97,7 +97,11 @@ pub fn decode_json_response(
                 .finish()
                 .map(|f| f.text().into_owned())
                 .unwrap_or_default(),
-            usage: meta.usage.map(|raw| usage::decode(raw, protocol)),
+            // A usage object that is not valid JSON is ignored, as in a stream.
+            usage: meta
+                .usage
+                .filter(|raw| crate::json::is_valid(raw))
+                .map(|raw| usage::decode(raw, protocol)),
             request_id: meta.id.map(|i| i.text().into_owned()),
         }),
         Err(Fail::Api(e)) => Err(e),

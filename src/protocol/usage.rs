@@ -1,7 +1,7 @@
 //! The usage object: its text is kept as sent and decoded into API.md's
 //! `Usage` only when asked for (DashScope sends one with every event).
 
-use crate::json::{self, Scan, Scanner};
+use crate::json::{Scan, Scanner};
 #[allow(unused_imports)]
 use crate::prelude::*;
 use crate::reply::Usage;
@@ -37,11 +37,10 @@ pub(crate) fn text<'a>(s: &mut Scanner<'a>) -> Scan<Option<&'a str>> {
     if s.peek() != Some(b'{') {
         return s.skip().map(|_| None);
     }
-    // Kept as received and handed on (the binding's `JSON.parse`, a
-    // page's `usage.raw`), so read as strictly as JSON.parse would: one
-    // that is not valid JSON fails its event like any other bad JSON.
+    // Only skipped here (brackets matched): whether it is valid JSON is
+    // checked once it is kept (`json::is_valid`), not for every event.
     let start = s.pos();
-    json::skip_strict(s)?;
+    s.skip()?;
     Ok(Some(s.slice(start, s.pos())))
 }
 

@@ -137,6 +137,8 @@ unsafe impl GlobalAlloc for Allocator {
         s.carve(c)
     }
 
+    // Not inlined: every drop of every String would carry a copy.
+    #[inline(never)]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         let s = &mut *self.0.get();
         // Every block came from `alloc`, so its class has a list.
