@@ -21,7 +21,7 @@ use crate::protocol::Protocol;
 use crate::request::{
     self, Content, ContentItem, Message, Request, Role, Stop, Target, Transport, Video,
 };
-use crate::text::{excerpt, Msg};
+use crate::text::{find, Msg};
 
 /// ClientOptions, resolved.
 #[derive(Debug, Clone, PartialEq)]
@@ -151,211 +151,122 @@ fn string(v: &Value) -> Option<&str> {
     }
 }
 
-/// `messages[i]` or `messages[i].content[j]`, then `rest` (the field and
-/// its rule): a message head for a value inside the messages.
-fn at(message: usize, item: Option<usize>, rest: &str) -> String {
-    let mut m = Msg::new("messages[").n(message as u64).s("]");
-    if let Some(j) = item {
-        m = m.s(".content[").n(j as u64).s("]");
-    }
-    m.s(rest).into_string()
-}
-
 impl Reader<'_> {
     fn num(&self, v: &Value) -> Option<f64> {
         let i = index(marker(v)?.strip_prefix('n')?)?;
         self.nums.get(i).copied()
     }
 
-    /// What the caller gave, as a message shows it.
+    /// `message` (`<what is wrong>. <the fix>`) as an `InvalidRequestError`,
+    /// with ` (model <id>)` before the fix when the request names a model.
     #[inline(never)]
-    fn describe(&self, v: &Value, out: &mut String) {
-        let said = match v {
-            Value::Null => "null",
-            Value::Bool(true) => "true",
-            Value::Bool(false) => "false",
-            Value::Number(text) => {
-                out.push_str("the number ");
-                text
-            }
-            Value::String(text) => {
-                out.push_str("the string \"");
-                excerpt(text, 40, out);
-                "\""
-            }
-            Value::Array(_) => "an array",
-            Value::Object(_) => match marker(v).and_then(|t| t.bytes().next()) {
-                Some(b'n') => match self.num(v) {
-                    Some(n) => {
-                        let m = Msg::new("the number ").f(n).into_string();
-                        out.push_str(&m);
-                        ""
-                    }
-                    None => "a number",
-                },
-                Some(b'b') => "a Blob",
-                Some(b's') => "an AbortSignal",
-                Some(b'?') => "a function",
-                _ => "an object",
-            },
+    fn invalid(&self, message: &str) -> Error {
+        let (Some(model), Some(cut)) = (self.model, find(message, ". ")) else {
+            return Error::invalid_request(message);
         };
-        out.push_str(said);
+        let (what, fix) = message.split_at_checked(cut).unwrap_or((message, ""));
+        Msg::new(what)
+            .s(" (model ")
+            .s(model)
+            .s(")")
+            .s(fix)
+            .invalid()
     }
 
-    /// `<head>, got <v> (model <id>). <fix>`, where `head` is `<field>
-    /// must be <rule>`; `got` is left out for values that may be secrets.
+    /// [`Reader::invalid`] for a value inside the messages: `messages[i]`
+    /// (`.content[j]`), then `rest`.
     #[inline(never)]
-    fn wrong(&self, head: &str, got: Option<&Value>, fix: &str) -> Error {
-        let mut m = String::with_capacity(head.len() + fix.len() + 64);
-        m.push_str(head);
-        if let Some(v) = got {
-            m.push_str(", got ");
-            self.describe(v, &mut m);
+    fn invalid_at(&self, message: usize, item: Option<usize>, rest: &str) -> Error {
+        let mut m = Msg::new("messages[").n(message as u64).s("]");
+        if let Some(j) = item {
+            m = m.s(".content[").n(j as u64).s("]");
         }
-        if let Some(model) = self.model {
-            m.push_str(" (model ");
-            m.push_str(model);
-            m.push(')');
-        }
-        m.push_str(". ");
-        m.push_str(fix);
-        Error::invalid_request(m)
+        self.invalid(&m.s(rest).into_string())
     }
 
-    /// A number field: a number marker, else the type error.
-    fn opt_f64(&self, obj: &Value, key: &str, head: &str, fix: &str) -> Result<Option<f64>, Error> {
-        self.number(get(obj, key), head, fix)
-    }
-
-    /// A number, else the type error; a number written as a string is told
-    /// to drop the quotes (`<name>: 100`, the name from `head`).
-    #[inline(never)]
-    fn number(&self, got: Option<&Value>, head: &str, fix: &str) -> Result<Option<f64>, Error> {
-        let Some(v) = got else {
-            return Ok(None);
-        };
-        if let Some(n) = self.num(v) {
-            return Ok(Some(n));
+    /// A number field: a number marker (a string of digits, say, is not).
+    fn opt_f64(&self, obj: &Value, key: &str, wrong: &str) -> Result<Option<f64>, Error> {
+        match get(obj, key) {
+            None => Ok(None),
+            Some(v) => self.num(v).map(Some).ok_or_else(|| self.invalid(wrong)),
         }
-        let digits = string(v)
-            .map(str::trim)
-            .filter(|t| matches!(json::parse(t.as_bytes()), Ok(Value::Number(_))));
-        let Some(t) = digits else {
-            return Err(self.wrong(head, Some(v), fix));
-        };
-        // The field's own name: the first word of `head`, after its last dot.
-        let b = head.as_bytes();
-        let end = b.iter().position(|&c| c == b' ').unwrap_or(b.len());
-        let start = b
-            .get(..end)
-            .and_then(|p| p.iter().rposition(|&c| c == b'.'))
-            .map_or(0, |dot| dot + 1);
-        let name = head.get(start..end).unwrap_or(head);
-        let fix = Msg::new("Pass the number itself: ")
-            .s(name)
-            .s(": ")
-            .s(t)
-            .s(".");
-        Err(self.wrong(head, Some(v), &fix.into_string()))
     }
 
-    fn opt_string(
-        &self,
-        obj: &Value,
-        key: &str,
-        head: &str,
-        fix: &str,
-    ) -> Result<Option<String>, Error> {
+    fn opt_string(&self, obj: &Value, key: &str, wrong: &str) -> Result<Option<String>, Error> {
         match get(obj, key) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(v) => Err(self.wrong(head, Some(v), fix)),
+            Some(_) => Err(self.invalid(wrong)),
         }
     }
 
-    fn opt_bool(&self, obj: &Value, key: &str, head: &str) -> Result<Option<bool>, Error> {
+    fn opt_bool(&self, obj: &Value, key: &str, wrong: &str) -> Result<Option<bool>, Error> {
         match get(obj, key) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(v) => Err(self.wrong(head, Some(v), "Pass true or false, or leave it out.")),
+            Some(_) => Err(self.invalid(wrong)),
         }
     }
+}
 
-    /// An array of strings, or the type error.
-    fn strings(&self, v: &Value, head: &str, fix: &str) -> Result<Vec<String>, Error> {
-        match v {
-            Value::Array(items) => items
-                .iter()
-                .map(|s| string(s).map(str::to_owned))
-                .collect::<Option<Vec<String>>>(),
-            _ => None,
-        }
-        .ok_or_else(|| self.wrong(head, Some(v), fix))
+/// An array of strings.
+fn strings(v: &Value) -> Option<Vec<String>> {
+    match v {
+        Value::Array(items) => items.iter().map(|s| string(s).map(str::to_owned)).collect(),
+        _ => None,
     }
 }
 
 /// The options text, or the error for text the binding could not have made
 /// (glue.js always writes JSON).
-fn parse(text: &str, what: &str) -> Result<Value, Error> {
-    json::parse(text.as_bytes()).map_err(|_| {
-        Msg::new(what)
-            .s(" could not be read as JSON. Pass a plain object.")
-            .invalid()
-    })
+fn parse(r: &Reader<'_>, text: &str, wrong: &str) -> Result<Value, Error> {
+    json::parse(text.as_bytes()).map_err(|_| r.invalid(wrong))
 }
 
 // ---------------------------------------------------------------- client
 
-const REGION: &str = "region must be \"intl\", \"us\" or \"cn\"";
-const REGION_FIX: &str = "Use your API key's region, or leave it out for \"intl\".";
-const PROTOCOL: &str = "protocol must be \"openai\" or \"dashscope\"";
-const PROTOCOL_FIX: &str = "Use one of those, or leave it out for \"openai\".";
-const HEADERS_FIX: &str = "Pass e.g. headers: {\"X-Client\": \"tutor\"}.";
-const RETRIES: &str = "maxRetries must be a non-negative integer (at most 100)";
-const RETRIES_FIX: &str = "Pass e.g. maxRetries: 2 (the default), or 0.";
-const MS_FIX: &str = "Pass milliseconds, or Infinity for none.";
+const REGION: &str =
+    "region must be \"intl\", \"us\" or \"cn\". Use your API key's region, or leave it out for \"intl\".";
+const PROTOCOL: &str =
+    "protocol must be \"openai\" or \"dashscope\". Use one of those, or leave it out for \"openai\".";
+const RETRIES: &str =
+    "maxRetries must be a non-negative integer (at most 100). Pass e.g. 2 (the default), or 0.";
 
 /// ClientOptions from glue.js `encode`'s JSON and numbers.
 pub fn client(text: &str, nums: &[f64]) -> Result<ClientConfig, Error> {
     let r = Reader { nums, model: None };
-    let opts = parse(text, "the client options")?;
+    let opts = parse(
+        &r,
+        text,
+        "the client options could not be read as JSON. Pass a plain object.",
+    )?;
     if !matches!(opts, Value::Object(_) | Value::Null) {
-        return Err(r.wrong(
-            "the client options must be an object",
-            Some(&opts),
-            "Pass e.g. {baseUrl: \"https://relay.example\"}, or nothing.",
+        return Err(r.invalid(
+            "the client options must be an object. Pass e.g. {baseUrl: \"https://relay.example\"}, or nothing.",
         ));
     }
-    let region = match r.opt_string(&opts, "region", REGION, REGION_FIX)? {
+    let region = match r.opt_string(&opts, "region", REGION)? {
         None => None,
-        Some(s) => Some(
-            Region::parse(&s).ok_or_else(|| r.wrong(REGION, get(&opts, "region"), REGION_FIX))?,
-        ),
+        Some(s) => Some(Region::parse(&s).ok_or_else(|| r.invalid(REGION))?),
     };
-    let protocol = match r.opt_string(&opts, "protocol", PROTOCOL, PROTOCOL_FIX)? {
+    let protocol = match r.opt_string(&opts, "protocol", PROTOCOL)? {
         None => Protocol::OpenAi,
-        Some(s) => Protocol::parse(&s)
-            .ok_or_else(|| r.wrong(PROTOCOL, get(&opts, "protocol"), PROTOCOL_FIX))?,
+        Some(s) => Protocol::parse(&s).ok_or_else(|| r.invalid(PROTOCOL))?,
     };
     let base_url = r.opt_string(
         &opts,
         "baseUrl",
-        "baseUrl must be a string URL",
-        "Pass the relay's URL, or leave it out.",
+        "baseUrl must be a string URL. Pass the relay's URL, or leave it out.",
     )?;
-    // Whatever was passed as the key is not repeated in the message.
-    let api_key = match get(&opts, "apiKey") {
-        None => None,
-        Some(Value::String(k)) => Some(k.clone()).filter(|k| !k.is_empty()),
-        Some(_) => {
-            return Err(r.wrong(
-                "apiKey must be a string",
-                None,
-                "Pass the key as a string, or leave it out when a relay adds it.",
-            ))
-        }
-    };
+    let api_key = r
+        .opt_string(
+            &opts,
+            "apiKey",
+            "apiKey must be a string. Pass the key as a string, or leave it out when a relay adds it.",
+        )?
+        .filter(|k| !k.is_empty());
 
+    const HEADERS: &str = "headers must be an object of header names to string values. Pass e.g. headers: {\"X-Client\": \"tutor\"}.";
     let mut headers = Vec::new();
     match get(&opts, "headers") {
         None => {}
@@ -363,51 +274,41 @@ pub fn client(text: &str, nums: &[f64]) -> Result<ClientConfig, Error> {
             for (name, value) in members {
                 match string(value) {
                     Some(v) => headers.push((name.clone(), v.to_owned())),
-                    // Header values may be secrets: not repeated.
-                    None => {
-                        let head = Msg::new("headers[\"").s(name).s("\"] must be a string");
-                        return Err(r.wrong(&head.into_string(), None, HEADERS_FIX));
-                    }
+                    None => return Err(r.invalid(HEADERS)),
                 }
             }
         }
-        Some(v) => {
-            return Err(r.wrong(
-                "headers must be an object of header names to string values",
-                Some(v),
-                HEADERS_FIX,
-            ))
-        }
+        Some(_) => return Err(r.invalid(HEADERS)),
     }
 
-    let max_retries = match r.opt_f64(&opts, "maxRetries", RETRIES, RETRIES_FIX)? {
+    let max_retries = match r.opt_f64(&opts, "maxRetries", RETRIES)? {
         None => 2,
         Some(n) if n >= 0.0 && crate::float::is_integral(n) && n <= 100.0 => n as u32,
-        Some(_) => return Err(r.wrong(RETRIES, get(&opts, "maxRetries"), RETRIES_FIX)),
+        Some(_) => return Err(r.invalid(RETRIES)),
     };
-    let timeout = |key: &str, head: &str, default: f64| -> Result<f64, Error> {
-        match r.opt_f64(&opts, key, head, MS_FIX)? {
+    let timeout = |key: &str, wrong: &str, default: f64| -> Result<f64, Error> {
+        match r.opt_f64(&opts, key, wrong)? {
             None => Ok(default),
             // Infinity is how a caller says "no timeout"; the timer code skips it.
             Some(ms) if ms >= 0.0 => Ok(ms),
-            Some(_) => Err(r.wrong(head, get(&opts, key), MS_FIX)),
+            Some(_) => Err(r.invalid(wrong)),
         }
     };
     let timeout_ms = timeout(
         "timeoutMs",
-        "timeoutMs must be a number of milliseconds",
+        "timeoutMs must be a number of milliseconds. Pass e.g. 60000 (the default), or Infinity for none.",
         60_000.0,
     )?;
     let idle_timeout_ms = timeout(
         "idleTimeoutMs",
-        "idleTimeoutMs must be a number of milliseconds",
+        "idleTimeoutMs must be a number of milliseconds. Pass e.g. 300000 (the default), or Infinity for none.",
         300_000.0,
     )?;
     let allow_browser = r
         .opt_bool(
             &opts,
             "dangerouslyAllowBrowser",
-            "dangerouslyAllowBrowser must be a boolean",
+            "dangerouslyAllowBrowser must be a boolean. Pass true, or leave it out.",
         )?
         .unwrap_or(false);
 
@@ -431,10 +332,6 @@ pub fn client(text: &str, nums: &[f64]) -> Result<ClientConfig, Error> {
 
 // ---------------------------------------------------------------- request
 
-const ITEM_FIX: &str =
-    "Write e.g. {text: \"…\"}, {image: blob} or {type: \"image_url\", image_url: {url}}.";
-const URL_FIX: &str = "Write e.g. {type: \"image_url\", image_url: {url: \"https://…\"}}.";
-
 impl Reader<'_> {
     fn item(
         &self,
@@ -442,43 +339,37 @@ impl Reader<'_> {
         (mi, ii): (usize, usize),
         blobs: &mut Vec<(usize, usize, usize)>,
     ) -> Result<ContentItem, Error> {
-        let here = |rest: &str| at(mi, Some(ii), rest);
+        let wrong = |rest: &str| self.invalid_at(mi, Some(ii), rest);
         if let Some(kind) = get(v, "type") {
-            let url = |key: &str, head: &str| {
+            let url = |key: &str| {
                 get(v, key)
                     .and_then(|o| get(o, "url"))
                     .and_then(string)
                     .map(str::to_owned)
-                    .ok_or_else(|| self.wrong(&here(head), get(v, key), URL_FIX))
             };
             return match string(kind) {
                 Some("text") => match get(v, "text") {
                     Some(Value::String(t)) => Ok(ContentItem::Text(t.clone())),
-                    got => Err(self.wrong(&here(".text must be a string"), got, ITEM_FIX)),
+                    _ => Err(wrong(".text must be a string. Write e.g. {text: \"…\"}, {image: blob}, {video: url} or {type: \"image_url\", image_url: {url}}.")),
                 },
-                Some("image_url") => {
-                    url("image_url", ".image_url must be {url: string}").map(ContentItem::Image)
-                }
-                Some("video_url") => {
-                    url("video_url", ".video_url must be {url: string}").map(|u| {
-                        ContentItem::Video {
-                            video: Video::Url(u),
-                            fps: None,
-                        }
+                Some("image_url") => url("image_url")
+                    .map(ContentItem::Image)
+                    .ok_or_else(|| wrong(".image_url must be {url: string}. Write e.g. {text: \"…\"}, {image: blob}, {video: url} or {type: \"image_url\", image_url: {url}}.")),
+                Some("video_url") => url("video_url")
+                    .map(|u| ContentItem::Video {
+                        video: Video::Url(u),
+                        fps: None,
                     })
-                }
-                _ => Err(self.wrong(
-                    &here(".type must be \"text\", \"image_url\" or \"video_url\""),
-                    Some(kind),
-                    ITEM_FIX,
+                    .ok_or_else(|| wrong(".video_url must be {url: string}. Write e.g. {text: \"…\"}, {image: blob}, {video: url} or {type: \"image_url\", image_url: {url}}.")),
+                _ => Err(wrong(
+                    ".type must be \"text\", \"image_url\" or \"video_url\". Write e.g. {text: \"…\"}, {image: blob}, {video: url} or {type: \"image_url\", image_url: {url}}.",
                 )),
             };
         }
         if let Some(t) = get(v, "text") {
-            return match string(t) {
-                Some(t) => Ok(ContentItem::Text(t.to_owned())),
-                None => Err(self.wrong(&here(".text must be a string"), Some(t), ITEM_FIX)),
-            };
+            return string(t)
+                .map(|t| ContentItem::Text(t.to_owned()))
+                .ok_or_else(|| wrong(".text must be a string. Write e.g. {text: \"…\"}, {image: blob}, {video: url} or {type: \"image_url\", image_url: {url}}."));
         }
         if let Some(image) = get(v, "image") {
             if let Some(url) = string(image) {
@@ -488,11 +379,7 @@ impl Reader<'_> {
                 .and_then(|t| t.strip_prefix('b'))
                 .and_then(index);
             let Some(n) = blob else {
-                return Err(self.wrong(
-                    &here(".image must be a URL string, a data: URL or a Blob"),
-                    Some(image),
-                    ITEM_FIX,
-                ));
+                return Err(wrong(".image must be a URL string, a data: URL or a Blob. Write e.g. {text: \"…\"}, {image: blob}, {video: url} or {type: \"image_url\", image_url: {url}}."));
             };
             // Validation sees a data: URL of the right type; the bytes
             // are read asynchronously once the request is under way.
@@ -510,22 +397,20 @@ impl Reader<'_> {
         if let Some(video) = get(v, "video") {
             let video = match string(video) {
                 Some(url) => Video::Url(url.to_owned()),
-                None => Video::Frames(self.strings(
-                    video,
-                    &here(".video must be a URL string or an array of frame URL strings"),
-                    "Pass e.g. video: [frame1Url, frame2Url].",
-                )?),
+                None => Video::Frames(strings(video).ok_or_else(|| {
+                    wrong(".video must be a URL string or an array of frame URL strings. Pass e.g. {video: [frame1, frame2]}.")
+                })?),
             };
             let fps = match get(v, "fps") {
                 None => None,
-                got => self.number(got, &here(".fps must be a number"), "Pass e.g. fps: 2.")?,
+                Some(f) => Some(self.num(f).ok_or_else(|| {
+                    wrong(".fps must be a number. Pass a number (not a string), or leave it out.")
+                })?),
             };
             return Ok(ContentItem::Video { video, fps });
         }
-        Err(self.wrong(
-            &here(" must be {text}, {image}, {video}, or an OpenAI-style {type: \"text\" | \"image_url\" | \"video_url\"} item"),
-            Some(v),
-            ITEM_FIX,
+        Err(wrong(
+            " must be {text}, {image}, {video}, or an OpenAI-style {type: \"text\" | \"image_url\" | \"video_url\"} item. Write e.g. {text: \"…\"}, {image: blob}, {video: url} or {type: \"image_url\", image_url: {url}}.",
         ))
     }
 
@@ -536,14 +421,10 @@ impl Reader<'_> {
         blobs: &mut Vec<(usize, usize, usize)>,
     ) -> Result<Message, Error> {
         let Some(role) = get(v, "role").and_then(string).and_then(Role::parse) else {
-            return Err(self.wrong(
-                &at(
-                    index,
-                    None,
-                    ".role must be \"system\", \"user\" or \"assistant\"",
-                ),
-                Some(get(v, "role").unwrap_or(&Value::Null)),
-                "Use \"user\" for the student, \"assistant\" for earlier answers.",
+            return Err(self.invalid_at(
+                index,
+                None,
+                ".role must be \"system\", \"user\" or \"assistant\". Use \"user\" for the student, \"assistant\" for earlier answers.",
             ));
         };
         let content = match get(v, "content") {
@@ -557,15 +438,11 @@ impl Reader<'_> {
             }
             // Let validation name the empty message with its usual message.
             None => Content::Items(Vec::new()),
-            Some(other) => {
-                return Err(self.wrong(
-                    &at(
-                        index,
-                        None,
-                        ".content must be a string or an array of content items",
-                    ),
-                    Some(other),
-                    "Pass text, or e.g. [{image: blob}, {text: \"…\"}].",
+            Some(_) => {
+                return Err(self.invalid_at(
+                    index,
+                    None,
+                    ".content must be a string or an array of content items. Pass text, or e.g. [{image: blob}, {text: \"…\"}].",
                 ))
             }
         };
@@ -577,17 +454,20 @@ impl Reader<'_> {
 /// also read `transport` (first, as complete() does), which `stream()`
 /// ignores.
 pub fn request(text: &str, nums: &[f64], complete: bool) -> Result<RequestInput, Error> {
-    let js = parse(text, "the request")?;
+    let none = Reader { nums, model: None };
+    let js = parse(
+        &none,
+        text,
+        "the request could not be read as JSON. Pass a plain object.",
+    )?;
     // The model, if it is one, names every message below.
     let r = Reader {
         nums,
         model: get(&js, "model").and_then(string).filter(|m| !m.is_empty()),
     };
     if !matches!(js, Value::Object(_)) {
-        return Err(r.wrong(
-            "the request must be an object with model and messages",
-            Some(&js),
-            "Pass e.g. {model: \"qwen3-vl-plus\", messages: […]}.",
+        return Err(r.invalid(
+            "the request must be an object with model and messages. Pass e.g. {model: \"qwen3-vl-plus\", messages: […]}.",
         ));
     }
     let json_transport = match get(&js, "transport") {
@@ -595,24 +475,16 @@ pub fn request(text: &str, nums: &[f64], complete: bool) -> Result<RequestInput,
         None => None,
         Some(Value::String(t)) if t == "stream" => Some(false),
         Some(Value::String(t)) if t == "json" => Some(true),
-        Some(v) => {
-            return Err(r.wrong(
-                "transport must be \"stream\" or \"json\"",
-                Some(v),
-                "Leave it out to stream.",
-            ))
+        Some(_) => {
+            return Err(
+                r.invalid("transport must be \"stream\" or \"json\". Leave it out to stream.")
+            )
         }
     };
-    const MODEL_FIX: &str =
-        "Name a model, e.g. model: \"qwen3-vl-plus\" (models() lists the catalog).";
     let model = match get(&js, "model") {
         Some(Value::String(m)) => m.clone(),
-        None => {
-            return Err(Error::invalid_request(
-                String::from("model is required. ") + MODEL_FIX,
-            ))
-        }
-        Some(v) => return Err(r.wrong("model must be a model id string", Some(v), MODEL_FIX)),
+        None => return Err(r.invalid("model is required. Name a model, e.g. model: \"qwen3-vl-plus\" (models() lists the catalog).")),
+        Some(_) => return Err(r.invalid("model must be a model id string. Name a model, e.g. model: \"qwen3-vl-plus\" (models() lists the catalog).")),
     };
 
     let mut blobs = Vec::new();
@@ -624,11 +496,9 @@ pub fn request(text: &str, nums: &[f64], complete: bool) -> Result<RequestInput,
                 messages.push(r.message(m, i, &mut blobs)?);
             }
         }
-        Some(v) => {
-            return Err(r.wrong(
-                "messages must be an array of {role, content}",
-                Some(v),
-                "Pass e.g. messages: [{role: \"user\", content: \"…\"}].",
+        Some(_) => {
+            return Err(r.invalid(
+                "messages must be an array of {role, content}. Pass e.g. messages: [{role: \"user\", content: \"…\"}].",
             ))
         }
     }
@@ -636,78 +506,83 @@ pub fn request(text: &str, nums: &[f64], complete: bool) -> Result<RequestInput,
     let stop = match get(&js, "stop") {
         None => None,
         Some(Value::String(s)) => Some(Stop::One(s.clone())),
-        Some(v) => Some(Stop::Many(r.strings(
-            v,
-            "stop must be a string or an array of strings",
-            "Pass e.g. stop: [\"END\"], or leave it out.",
-        )?)),
+        Some(v) => Some(Stop::Many(strings(v).ok_or_else(|| {
+            r.invalid("stop must be a string or an array of strings. Pass e.g. [\"END\"], or leave it out.")
+        })?)),
     };
 
-    const EXTRA: &str = "extra must be an object";
-    const EXTRA_FIX: &str = "Pass e.g. extra: {top_k: 20}, or leave it out.";
+    const EXTRA: &str = "extra must be an object. Pass e.g. extra: {top_k: 20}, or leave it out.";
     let extra = match get(&js, "extra") {
         None => None,
         Some(v) => match marker(v) {
             Some("x") => {
                 let text = get(v, "j").and_then(string).unwrap_or("");
-                match parse(text, "extra")? {
+                match parse(&r, text, EXTRA)? {
                     o @ Value::Object(_) => Some(o),
-                    other => return Err(r.wrong(EXTRA, Some(&other), EXTRA_FIX)),
+                    _ => return Err(r.invalid(EXTRA)),
                 }
             }
             Some("x!") => {
-                return Err(r.wrong(
-                    "extra must be JSON-serialisable (no cycles or BigInt)",
-                    None,
-                    "Remove what JSON.stringify cannot write.",
+                return Err(r.invalid(
+                    "extra must be JSON-serialisable (no cycles or BigInt). Remove what JSON.stringify cannot write.",
                 ))
             }
-            _ => return Err(r.wrong(EXTRA, Some(v), EXTRA_FIX)),
+            _ => return Err(r.invalid(EXTRA)),
         },
     };
 
-    let signal = match get(&js, "signal") {
-        None => false,
-        Some(v) if marker(v) == Some("s") => true,
-        Some(v) => {
-            return Err(r.wrong(
-                "signal must be an AbortSignal",
-                Some(v),
-                "Pass an AbortController's signal, or leave it out.",
-            ))
+    let signal =
+        match get(&js, "signal") {
+            None => false,
+            Some(v) if marker(v) == Some("s") => true,
+            Some(_) => return Err(r.invalid(
+                "signal must be an AbortSignal. Pass an AbortController's signal, or leave it out.",
+            )),
+        };
+
+    let boolean = |key: &str, wrong: &str| -> Result<Option<bool>, Error> {
+        match get(&js, key) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(r.invalid(wrong)),
         }
     };
-
-    const NUMBER_FIX: &str = "Pass a number, or leave it out.";
     let request = Request {
         model,
         messages,
-        enable_thinking: r.opt_bool(&js, "enableThinking", "enableThinking must be a boolean")?,
+        enable_thinking: boolean(
+            "enableThinking",
+            "enableThinking must be a boolean. Pass true or false, or leave it out.",
+        )?,
         thinking_budget: r.opt_f64(
             &js,
             "thinkingBudget",
-            "thinkingBudget must be a positive integer (a number of tokens)",
-            NUMBER_FIX,
+            "thinkingBudget must be a positive integer (a number of tokens). Pass a number (not a string), or leave it out.",
         )?,
         max_tokens: r.opt_f64(
             &js,
             "maxTokens",
-            "maxTokens must be a number (of tokens, a positive integer)",
-            NUMBER_FIX,
+            "maxTokens must be a number (of tokens). Pass a number (not a string), or leave it out.",
         )?,
         temperature: r.opt_f64(
             &js,
             "temperature",
-            "temperature must be a number",
-            NUMBER_FIX,
+            "temperature must be a number. Pass a number (not a string), or leave it out.",
         )?,
-        top_p: r.opt_f64(&js, "topP", "topP must be a number", NUMBER_FIX)?,
-        seed: r.opt_f64(&js, "seed", "seed must be a number", NUMBER_FIX)?,
-        stop,
-        vl_high_resolution_images: r.opt_bool(
+        top_p: r.opt_f64(
             &js,
+            "topP",
+            "topP must be a number. Pass a number (not a string), or leave it out.",
+        )?,
+        seed: r.opt_f64(
+            &js,
+            "seed",
+            "seed must be a number. Pass a number (not a string), or leave it out.",
+        )?,
+        stop,
+        vl_high_resolution_images: boolean(
             "vlHighResolutionImages",
-            "vlHighResolutionImages must be a boolean",
+            "vlHighResolutionImages must be a boolean. Pass true or false, or leave it out.",
         )?,
         extra,
     };

@@ -57,9 +57,18 @@ impl Msg {
 
 /// The first `max` characters of `text`, with `…` when cut.
 pub(crate) fn excerpt(text: &str, max: usize, out: &mut String) {
-    match text.char_indices().nth(max) {
-        Some((cut, _)) => {
-            out.push_str(text.get(..cut).unwrap_or(""));
+    // The byte where character `max` starts: count the bytes that start
+    // a character (not 10xxxxxx).
+    let mut chars = 0;
+    let cut = text.bytes().position(|b| {
+        let starts = b & 0xC0 != 0x80;
+        let at_max = starts && chars == max;
+        chars += usize::from(starts);
+        at_max
+    });
+    match cut.and_then(|at| text.get(..at)) {
+        Some(head) => {
+            out.push_str(head);
             out.push('…');
         }
         None => out.push_str(text),
@@ -95,12 +104,24 @@ mod tests {
 
     #[test]
     fn excerpt_cuts_at_characters() {
-        let mut out = String::new();
-        excerpt("héllo", 2, &mut out);
-        assert_eq!(out, "hé…");
-        out.clear();
-        excerpt("hé", 2, &mut out);
-        assert_eq!(out, "hé");
+        for (text, max, want) in [
+            ("héllo", 2, "hé…"),
+            ("hé", 2, "hé"),
+            ("", 0, ""),
+            ("a", 0, "…"),
+            ("😀😀😀", 1, "😀…"),
+            ("abc", 3, "abc"),
+        ] {
+            let mut out = String::new();
+            excerpt(text, max, &mut out);
+            assert_eq!(out, want, "{text} {max}");
+            // As the plain definition says.
+            let plain = match text.char_indices().nth(max) {
+                Some((cut, _)) => format!("{}…", &text[..cut]),
+                None => text.to_owned(),
+            };
+            assert_eq!(out, plain);
+        }
     }
 
     #[test]
