@@ -534,6 +534,26 @@ fn a_usage_object_that_is_not_valid_json_is_ignored() {
     assert_eq!(v["totalTokens"], 3);
 }
 
+/// From the long fuzz run (tests/fuzz.proptest-regressions): a usage
+/// number past f64 is valid JSON (JSON.parse reads it as Infinity), so the
+/// usage is kept as received; as a count it is absent, and the total falls
+/// back to input + output.
+#[test]
+fn a_usage_number_past_f64_is_kept_as_sent() {
+    let mut s = StreamState::new(Protocol::DashScope, "m");
+    let usage = r#"{"input_tokens":3,"output_tokens":4,"total_tokens":1e646}"#;
+    let event = format!(
+        "data:{{\"output\":{{\"choices\":[{{\"message\":{{\"content\":[{{\"text\":\"x\"}}]}},\"finish_reason\":\"stop\"}}]}},\"usage\":{usage}}}\n\n"
+    );
+    let f = s.feed(event.as_bytes()).unwrap();
+    assert_eq!(f.parts, vec![Part::Answer(0..1), Part::Usage]);
+    let u = s.usage().unwrap();
+    assert_eq!((u.raw.as_str(), u.total_tokens), (usage, 7));
+    assert!(u
+        .to_json()
+        .ends_with(r#","raw":{"input_tokens":3,"output_tokens":4,"total_tokens":1e646}}"#));
+}
+
 #[test]
 fn openai_invalid_json_names_the_event() {
     let mut s = StreamState::new(Protocol::OpenAi, "m");
