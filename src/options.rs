@@ -71,7 +71,7 @@ impl ClientConfig {
         }
         if let Some(key) = &self.api_key {
             let auth = String::from("Bearer ") + key;
-            let bad = "apiKey contains characters not allowed in a header";
+            let bad = "apiKey contains characters not allowed in a header. Copy the key again, without line breaks or spaces.";
             header("Authorization", &auth, Some(bad), &mut out);
         }
         for (name, value) in &self.headers {
