@@ -30,10 +30,10 @@
 //! ```
 
 #![no_std]
-// No unsafe code: none is needed (the allocator is talc's, the FFI is
-// wasm-bindgen's, generated); a place that ever needs some must allow it
-// for itself. And no panicking shortcuts outside tests: a panic in wasm
-// poisons the module for the whole page.
+// Unsafe code only where it cannot be avoided, each place allowing it for
+// itself: the allocator (web/bare.rs); wasm-bindgen's FFI is generated.
+// And no panicking shortcuts outside tests: a panic in wasm poisons the
+// module for the whole page.
 #![deny(unsafe_code)]
 #![cfg_attr(
     not(test),

@@ -1,4 +1,4 @@
-//! The package's global allocator (src/web/bare.rs, talc) in the browser:
+//! The package's global allocator (src/web/bare.rs) in the browser:
 //! every allocation of these tests goes through it, and these check its
 //! contract directly — alignment (past a page too), contents kept across
 //! growth, pages someone else grew left alone, reuse of freed blocks, and
