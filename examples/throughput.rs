@@ -8,8 +8,9 @@
 use std::time::Instant;
 
 use visual_reasoning::protocol::Protocol;
+use visual_reasoning::reply::Part;
 use visual_reasoning::sse::{Event, Parser, Sink};
-use visual_reasoning::stream::{Part, StreamState};
+use visual_reasoning::stream::StreamState;
 
 const TARGET: usize = 10 * 1024 * 1024;
 

@@ -23,6 +23,7 @@ use crate::protocol::Protocol;
 use crate::request::{
     self, Content, ContentItem, Message, Request, Role, Stop, Target, Transport, Video,
 };
+use crate::text::{find, Msg};
 
 /// The markers' key and tags (see the module docs): a boundary format,
 /// listed by `web/wire.rs` `contract` for the JavaScript side to check.
@@ -95,7 +96,7 @@ impl ClientConfig {
         }
         if let Some(key) = &self.api_key {
             let auth = String::from("Bearer ") + key;
-            let bad = "apiKey contains characters not allowed in a header";
+            let bad = "apiKey contains characters not allowed in a header. Copy the key again, without line breaks or spaces.";
             header("Authorization", &auth, Some(bad), &mut out);
         }
         for (name, value) in &self.headers {
@@ -131,14 +132,11 @@ pub struct RequestInput {
     pub json_transport: Option<bool>,
 }
 
-#[inline(never)]
-fn invalid(message: &str) -> Error {
-    Error::invalid_request(message)
-}
-
-/// The options text with its numbers.
+/// The options text with its numbers, and the model the request names (for
+/// messages).
 struct Reader<'a> {
     nums: &'a [f64],
+    model: Option<&'a str>,
 }
 
 /// `obj[key]`, absent for a missing key, a `null` and a non-object `obj`
@@ -189,68 +187,116 @@ impl Reader<'_> {
         self.nums.get(i).copied()
     }
 
+    /// `message` (`<what is wrong>. <the fix>`) as an `InvalidRequestError`,
+    /// with ` (model <id>)` before the fix when the request names a model.
+    #[inline(never)]
+    fn invalid(&self, message: &str) -> Error {
+        let (Some(model), Some(cut)) = (self.model, find(message, ". ")) else {
+            return Error::invalid_request(message);
+        };
+        let (what, fix) = message.split_at_checked(cut).unwrap_or((message, ""));
+        Msg::new(what)
+            .s(" (model ")
+            .s(model)
+            .s(")")
+            .s(fix)
+            .invalid()
+    }
+
+    /// [`Reader::invalid`] for a value inside the messages: `messages[i]`
+    /// (`.content[j]`), then `rest`.
+    #[inline(never)]
+    fn invalid_at(&self, message: usize, item: Option<usize>, rest: &str) -> Error {
+        let mut m = Msg::new("messages[").n(message as u64).s("]");
+        if let Some(j) = item {
+            m = m.s(".content[").n(j as u64).s("]");
+        }
+        self.invalid(&m.s(rest).into_string())
+    }
+
+    /// A number field: a number marker (a string of digits, say, is not).
     fn opt_f64(&self, obj: &Value, key: &str, wrong: &str) -> Result<Option<f64>, Error> {
         match get(obj, key) {
             None => Ok(None),
-            Some(v) => self.num(v).map(Some).ok_or_else(|| invalid(wrong)),
+            Some(v) => self.num(v).map(Some).ok_or_else(|| self.invalid(wrong)),
+        }
+    }
+
+    fn opt_string(&self, obj: &Value, key: &str, wrong: &str) -> Result<Option<String>, Error> {
+        match get(obj, key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(self.invalid(wrong)),
+        }
+    }
+
+    fn opt_bool(&self, obj: &Value, key: &str, wrong: &str) -> Result<Option<bool>, Error> {
+        match get(obj, key) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(self.invalid(wrong)),
         }
     }
 }
 
-fn opt_string(obj: &Value, key: &str, wrong: &str) -> Result<Option<String>, Error> {
-    match get(obj, key) {
-        None => Ok(None),
-        Some(v) => string(v)
-            .map(|s| Some(s.to_owned()))
-            .ok_or_else(|| invalid(wrong)),
-    }
-}
-
-fn opt_bool(obj: &Value, key: &str, wrong: &str) -> Result<Option<bool>, Error> {
-    match get(obj, key) {
-        None => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(invalid(wrong)),
-    }
-}
-
-fn strings(v: &Value, wrong: &str) -> Result<Vec<String>, Error> {
+/// An array of strings.
+fn strings(v: &Value) -> Option<Vec<String>> {
     match v {
-        Value::Array(items) => items
-            .iter()
-            .map(|s| string(s).map(str::to_owned).ok_or_else(|| invalid(wrong)))
-            .collect(),
-        _ => Err(invalid(wrong)),
+        Value::Array(items) => items.iter().map(|s| string(s).map(str::to_owned)).collect(),
+        _ => None,
     }
 }
 
-fn parse(text: &str, what: &str) -> Result<Value, Error> {
-    json::parse(text.as_bytes()).map_err(|_| invalid(what))
+/// The options text, or the error for text the binding could not have made
+/// (glue.js always writes JSON).
+fn parse(r: &Reader<'_>, text: &str, wrong: &str) -> Result<Value, Error> {
+    json::parse(text.as_bytes()).map_err(|_| r.invalid(wrong))
 }
 
 // ---------------------------------------------------------------- client
 
-const REGION: &str = "region must be \"intl\", \"us\" or \"cn\"";
-const PROTOCOL: &str = "protocol must be \"openai\" or \"dashscope\"";
+const REGION: &str =
+    "region must be \"intl\", \"us\" or \"cn\". Use your API key's region, or leave it out for \"intl\".";
+const PROTOCOL: &str =
+    "protocol must be \"openai\" or \"dashscope\". Use one of those, or leave it out for \"openai\".";
+const RETRIES: &str =
+    "maxRetries must be a non-negative integer (at most 100). Pass e.g. 2 (the default), or 0.";
 
 /// ClientOptions from glue.js `encode`'s JSON and numbers.
 pub fn client(text: &str, nums: &[f64]) -> Result<ClientConfig, Error> {
-    let r = Reader { nums };
-    let opts = parse(text, "the client options could not be read")?;
+    let r = Reader { nums, model: None };
+    let opts = parse(
+        &r,
+        text,
+        "the client options could not be read as JSON. Pass a plain object.",
+    )?;
     if !matches!(opts, Value::Object(_) | Value::Null) {
-        return Err(invalid("the client options must be an object"));
+        return Err(r.invalid(
+            "the client options must be an object. Pass e.g. {baseUrl: \"https://relay.example\"}, or nothing.",
+        ));
     }
-    let region = match opt_string(&opts, "region", REGION)? {
+    let region = match r.opt_string(&opts, "region", REGION)? {
         None => None,
-        Some(s) => Some(Region::parse(&s).ok_or_else(|| invalid(REGION))?),
+        Some(s) => Some(Region::parse(&s).ok_or_else(|| r.invalid(REGION))?),
     };
-    let protocol = match opt_string(&opts, "protocol", PROTOCOL)? {
+    let protocol = match r.opt_string(&opts, "protocol", PROTOCOL)? {
         None => Protocol::OpenAi,
-        Some(s) => Protocol::parse(&s).ok_or_else(|| invalid(PROTOCOL))?,
+        Some(s) => Protocol::parse(&s).ok_or_else(|| r.invalid(PROTOCOL))?,
     };
-    let base_url = opt_string(&opts, "baseUrl", "baseUrl must be a string URL")?;
-    let api_key = opt_string(&opts, "apiKey", "apiKey must be a string")?.filter(|k| !k.is_empty());
+    let base_url = r.opt_string(
+        &opts,
+        "baseUrl",
+        "baseUrl must be a string URL. Pass the relay's URL, or leave it out.",
+    )?;
+    let api_key = r
+        .opt_string(
+            &opts,
+            "apiKey",
+            "apiKey must be a string. Pass the key as a string, or leave it out when a relay adds it.",
+        )?
+        .filter(|k| !k.is_empty());
 
+    const HEADERS: &str = "headers must be an object of header names to string values. Pass e.g. headers: {\"X-Client\": \"tutor\"}.";
     let mut headers = Vec::new();
     match get(&opts, "headers") {
         None => {}
@@ -258,54 +304,43 @@ pub fn client(text: &str, nums: &[f64]) -> Result<ClientConfig, Error> {
             for (name, value) in members {
                 match string(value) {
                     Some(v) => headers.push((name.clone(), v.to_owned())),
-                    None => return Err(invalid("headers values must be strings")),
+                    None => return Err(r.invalid(HEADERS)),
                 }
             }
         }
-        Some(_) => {
-            return Err(invalid(
-                "headers must be an object of header names to string values",
-            ))
-        }
+        Some(_) => return Err(r.invalid(HEADERS)),
     }
 
-    let max_retries = match r.opt_f64(
-        &opts,
-        "maxRetries",
-        "maxRetries must be a non-negative integer",
-    )? {
+    let max_retries = match r.opt_f64(&opts, "maxRetries", RETRIES)? {
         None => 2,
         Some(n) if n >= 0.0 && crate::float::is_integral(n) && n <= 100.0 => n as u32,
-        Some(_) => {
-            return Err(invalid(
-                "maxRetries must be a non-negative integer (at most 100)",
-            ))
-        }
+        Some(_) => return Err(r.invalid(RETRIES)),
     };
-    let timeout = |key: &str, default: f64, wrong: &str| -> Result<f64, Error> {
+    let timeout = |key: &str, wrong: &str, default: f64| -> Result<f64, Error> {
         match r.opt_f64(&opts, key, wrong)? {
             None => Ok(default),
             // Infinity is how a caller says "no timeout"; the timer code skips it.
             Some(ms) if ms >= 0.0 => Ok(ms),
-            Some(_) => Err(invalid(wrong)),
+            Some(_) => Err(r.invalid(wrong)),
         }
     };
     let timeout_ms = timeout(
         "timeoutMs",
+        "timeoutMs must be a number of milliseconds. Pass e.g. 60000 (the default), or Infinity for none.",
         60_000.0,
-        "timeoutMs must be a number of milliseconds",
     )?;
     let idle_timeout_ms = timeout(
         "idleTimeoutMs",
+        "idleTimeoutMs must be a number of milliseconds. Pass e.g. 300000 (the default), or Infinity for none.",
         300_000.0,
-        "idleTimeoutMs must be a number of milliseconds",
     )?;
-    let allow_browser = opt_bool(
-        &opts,
-        "dangerouslyAllowBrowser",
-        "dangerouslyAllowBrowser must be a boolean",
-    )?
-    .unwrap_or(false);
+    let allow_browser = r
+        .opt_bool(
+            &opts,
+            "dangerouslyAllowBrowser",
+            "dangerouslyAllowBrowser must be a boolean. Pass true, or leave it out.",
+        )?
+        .unwrap_or(false);
 
     let target = Target {
         protocol,
@@ -327,36 +362,44 @@ pub fn client(text: &str, nums: &[f64]) -> Result<ClientConfig, Error> {
 
 // ---------------------------------------------------------------- request
 
-const ITEM_SHAPE: &str = "a content item must be {text}, {image}, {video}, or an OpenAI-style \
-     {type: \"text\" | \"image_url\" | \"video_url\"} item";
-
 impl Reader<'_> {
     fn item(
         &self,
         v: &Value,
-        at: (usize, usize),
+        (mi, ii): (usize, usize),
         blobs: &mut Vec<(usize, usize, usize)>,
     ) -> Result<ContentItem, Error> {
-        if let Some(kind) = get(v, "type").and_then(string) {
-            let url = |key: &str| get(v, key).and_then(|o| get(o, "url")).and_then(string);
-            return match kind {
-                "text" => opt_string(v, "text", "a text item's text must be a string")?
-                    .map(ContentItem::Text)
-                    .ok_or_else(|| invalid("a {type: \"text\"} item needs a text string")),
-                "image_url" => url("image_url")
-                    .map(|u| ContentItem::Image(u.to_owned()))
-                    .ok_or_else(|| invalid("an image_url item needs image_url: {url: string}")),
-                "video_url" => url("video_url")
+        let wrong = |rest: &str| self.invalid_at(mi, Some(ii), rest);
+        if let Some(kind) = get(v, "type") {
+            let url = |key: &str| {
+                get(v, key)
+                    .and_then(|o| get(o, "url"))
+                    .and_then(string)
+                    .map(str::to_owned)
+            };
+            return match string(kind) {
+                Some("text") => match get(v, "text") {
+                    Some(Value::String(t)) => Ok(ContentItem::Text(t.clone())),
+                    _ => Err(wrong(".text must be a string. Write e.g. {text: \"…\"}, {image: blob}, {video: url} or {type: \"image_url\", image_url: {url}}.")),
+                },
+                Some("image_url") => url("image_url")
+                    .map(ContentItem::Image)
+                    .ok_or_else(|| wrong(".image_url must be {url: string}. Write e.g. {text: \"…\"}, {image: blob}, {video: url} or {type: \"image_url\", image_url: {url}}.")),
+                Some("video_url") => url("video_url")
                     .map(|u| ContentItem::Video {
-                        video: Video::Url(u.to_owned()),
+                        video: Video::Url(u),
                         fps: None,
                     })
-                    .ok_or_else(|| invalid("a video_url item needs video_url: {url: string}")),
-                _ => Err(invalid(ITEM_SHAPE)),
+                    .ok_or_else(|| wrong(".video_url must be {url: string}. Write e.g. {text: \"…\"}, {image: blob}, {video: url} or {type: \"image_url\", image_url: {url}}.")),
+                _ => Err(wrong(
+                    ".type must be \"text\", \"image_url\" or \"video_url\". Write e.g. {text: \"…\"}, {image: blob}, {video: url} or {type: \"image_url\", image_url: {url}}.",
+                )),
             };
         }
-        if let Some(t) = get(v, "text").and_then(string) {
-            return Ok(ContentItem::Text(t.to_owned()));
+        if let Some(t) = get(v, "text") {
+            return string(t)
+                .map(|t| ContentItem::Text(t.to_owned()))
+                .ok_or_else(|| wrong(".text must be a string. Write e.g. {text: \"…\"}, {image: blob}, {video: url} or {type: \"image_url\", image_url: {url}}."));
         }
         if let Some(image) = get(v, "image") {
             if let Some(url) = string(image) {
@@ -365,33 +408,40 @@ impl Reader<'_> {
             let blob = marker(image)
                 .and_then(|t| t.strip_prefix(marker::BLOB))
                 .and_then(index);
-            if let Some(n) = blob {
-                // Validation sees a data: URL of the right type; the bytes
-                // are read asynchronously once the request is under way.
-                let mime = get(image, marker::BLOB_TYPE).and_then(string).unwrap_or("");
-                let mime = if mime.is_empty() {
-                    "application/octet-stream"
-                } else {
-                    mime
-                };
-                blobs.push((at.0, at.1, n));
-                return Ok(ContentItem::Image(
-                    String::from("data:") + mime + ";base64,",
-                ));
-            }
+            let Some(n) = blob else {
+                return Err(wrong(".image must be a URL string, a data: URL or a Blob. Write e.g. {text: \"…\"}, {image: blob}, {video: url} or {type: \"image_url\", image_url: {url}}."));
+            };
+            // Validation sees a data: URL of the right type; the bytes
+            // are read asynchronously once the request is under way.
+            let mime = get(image, marker::BLOB_TYPE).and_then(string).unwrap_or("");
+            let mime = if mime.is_empty() {
+                "application/octet-stream"
+            } else {
+                mime
+            };
+            blobs.push((mi, ii, n));
+            return Ok(ContentItem::Image(
+                String::from("data:") + mime + ";base64,",
+            ));
         }
         if let Some(video) = get(v, "video") {
             let video = match string(video) {
                 Some(url) => Video::Url(url.to_owned()),
-                None => Video::Frames(strings(
-                    video,
-                    "video must be a URL string or an array of frame URL strings",
-                )?),
+                None => Video::Frames(strings(video).ok_or_else(|| {
+                    wrong(".video must be a URL string or an array of frame URL strings. Pass e.g. {video: [frame1, frame2]}.")
+                })?),
             };
-            let fps = self.opt_f64(v, "fps", "fps must be a number")?;
+            let fps = match get(v, "fps") {
+                None => None,
+                Some(f) => Some(self.num(f).ok_or_else(|| {
+                    wrong(".fps must be a number. Pass a number (not a string), or leave it out.")
+                })?),
+            };
             return Ok(ContentItem::Video { video, fps });
         }
-        Err(invalid(ITEM_SHAPE))
+        Err(wrong(
+            " must be {text}, {image}, {video}, or an OpenAI-style {type: \"text\" | \"image_url\" | \"video_url\"} item. Write e.g. {text: \"…\"}, {image: blob}, {video: url} or {type: \"image_url\", image_url: {url}}.",
+        ))
     }
 
     fn message(
@@ -400,15 +450,12 @@ impl Reader<'_> {
         index: usize,
         blobs: &mut Vec<(usize, usize, usize)>,
     ) -> Result<Message, Error> {
-        let role = match get(v, "role").and_then(string) {
-            Some("system") => Role::System,
-            Some("user") => Role::User,
-            Some("assistant") => Role::Assistant,
-            _ => {
-                return Err(invalid(
-                    "a message's role must be \"system\", \"user\" or \"assistant\"",
-                ))
-            }
+        let Some(role) = get(v, "role").and_then(string).and_then(Role::parse) else {
+            return Err(self.invalid_at(
+                index,
+                None,
+                ".role must be \"system\", \"user\" or \"assistant\". Use \"user\" for the student, \"assistant\" for earlier answers.",
+            ));
         };
         let content = match get(v, "content") {
             Some(Value::String(text)) => Content::Text(text.clone()),
@@ -422,8 +469,10 @@ impl Reader<'_> {
             // Let validation name the empty message with its usual message.
             None => Content::Items(Vec::new()),
             Some(_) => {
-                return Err(invalid(
-                    "a message's content must be a string or an array of content items",
+                return Err(self.invalid_at(
+                    index,
+                    None,
+                    ".content must be a string or an array of content items. Pass text, or e.g. [{image: blob}, {text: \"…\"}].",
                 ))
             }
         };
@@ -435,26 +484,38 @@ impl Reader<'_> {
 /// also read `transport` (first, as complete() does), which `stream()`
 /// ignores.
 pub fn request(text: &str, nums: &[f64], complete: bool) -> Result<RequestInput, Error> {
-    let r = Reader { nums };
-    let js = parse(text, "the request could not be read")?;
+    let none = Reader { nums, model: None };
+    let js = parse(
+        &none,
+        text,
+        "the request could not be read as JSON. Pass a plain object.",
+    )?;
+    // The model, if it is one, names every message below.
+    let r = Reader {
+        nums,
+        model: get(&js, "model").and_then(string).filter(|m| !m.is_empty()),
+    };
     if !matches!(js, Value::Object(_)) {
-        return Err(invalid(
-            "the request must be an object with model and messages",
+        return Err(r.invalid(
+            "the request must be an object with model and messages. Pass e.g. {model: \"qwen3-vl-plus\", messages: […]}.",
         ));
     }
-    let json_transport = match get(&js, "transport").map(string) {
+    let json_transport = match get(&js, "transport") {
         _ if !complete => None,
         None => None,
-        Some(Some("stream")) => Some(false),
-        Some(Some("json")) => Some(true),
-        Some(_) => return Err(invalid("transport must be \"stream\" or \"json\"")),
+        Some(Value::String(t)) if t == "stream" => Some(false),
+        Some(Value::String(t)) if t == "json" => Some(true),
+        Some(_) => {
+            return Err(
+                r.invalid("transport must be \"stream\" or \"json\". Leave it out to stream.")
+            )
+        }
     };
-    let model = opt_string(
-        &js,
-        "model",
-        "model must be a model id string, e.g. \"qwen3-vl-plus\"",
-    )?
-    .ok_or_else(|| invalid("model is required, e.g. model: \"qwen3-vl-plus\""))?;
+    let model = match get(&js, "model") {
+        Some(Value::String(m)) => m.clone(),
+        None => return Err(r.invalid("model is required. Name a model, e.g. model: \"qwen3-vl-plus\" (models() lists the catalog).")),
+        Some(_) => return Err(r.invalid("model must be a model id string. Name a model, e.g. model: \"qwen3-vl-plus\" (models() lists the catalog).")),
+    };
 
     let mut blobs = Vec::new();
     let mut messages = Vec::new();
@@ -465,61 +526,93 @@ pub fn request(text: &str, nums: &[f64], complete: bool) -> Result<RequestInput,
                 messages.push(r.message(m, i, &mut blobs)?);
             }
         }
-        Some(_) => return Err(invalid("messages must be an array of {role, content}")),
+        Some(_) => {
+            return Err(r.invalid(
+                "messages must be an array of {role, content}. Pass e.g. messages: [{role: \"user\", content: \"…\"}].",
+            ))
+        }
     }
 
     let stop = match get(&js, "stop") {
         None => None,
         Some(Value::String(s)) => Some(Stop::One(s.clone())),
-        Some(v) => Some(Stop::Many(strings(
-            v,
-            "stop must be a string or an array of strings",
-        )?)),
+        Some(v) => Some(Stop::Many(strings(v).ok_or_else(|| {
+            r.invalid("stop must be a string or an array of strings. Pass e.g. [\"END\"], or leave it out.")
+        })?)),
     };
 
+    const EXTRA: &str = "extra must be an object. Pass e.g. extra: {top_k: 20}, or leave it out.";
     let extra = match get(&js, "extra") {
         None => None,
         Some(v) => match marker(v) {
             Some(marker::EXTRA) => {
                 let text = get(v, marker::EXTRA_TEXT).and_then(string).unwrap_or("");
-                match parse(text, "extra must be JSON-serialisable")? {
+                match parse(&r, text, EXTRA)? {
                     o @ Value::Object(_) => Some(o),
-                    _ => return Err(invalid("extra must be an object")),
+                    _ => return Err(r.invalid(EXTRA)),
                 }
             }
             Some(marker::EXTRA_BAD) => {
-                return Err(invalid(
-                    "extra must be JSON-serialisable (no cycles or BigInt)",
+                return Err(r.invalid(
+                    "extra must be JSON-serialisable (no cycles or BigInt). Remove what JSON.stringify cannot write.",
                 ))
             }
-            _ => return Err(invalid("extra must be an object")),
+            _ => return Err(r.invalid(EXTRA)),
         },
     };
 
-    let signal = match get(&js, "signal") {
-        None => false,
-        Some(v) if marker(v) == Some(marker::SIGNAL) => true,
-        Some(_) => return Err(invalid("signal must be an AbortSignal")),
-    };
+    let signal =
+        match get(&js, "signal") {
+            None => false,
+            Some(v) if marker(v) == Some(marker::SIGNAL) => true,
+            Some(_) => return Err(r.invalid(
+                "signal must be an AbortSignal. Pass an AbortController's signal, or leave it out.",
+            )),
+        };
 
+    let boolean = |key: &str, wrong: &str| -> Result<Option<bool>, Error> {
+        match get(&js, key) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(r.invalid(wrong)),
+        }
+    };
     let request = Request {
         model,
         messages,
-        enable_thinking: opt_bool(&js, "enableThinking", "enableThinking must be a boolean")?,
+        enable_thinking: boolean(
+            "enableThinking",
+            "enableThinking must be a boolean. Pass true or false, or leave it out.",
+        )?,
         thinking_budget: r.opt_f64(
             &js,
             "thinkingBudget",
-            "thinkingBudget must be a positive integer",
+            "thinkingBudget must be a positive integer (a number of tokens). Pass a number (not a string), or leave it out.",
         )?,
-        max_tokens: r.opt_f64(&js, "maxTokens", "maxTokens must be a number")?,
-        temperature: r.opt_f64(&js, "temperature", "temperature must be a number")?,
-        top_p: r.opt_f64(&js, "topP", "topP must be a number")?,
-        seed: r.opt_f64(&js, "seed", "seed must be a number")?,
-        stop,
-        vl_high_resolution_images: opt_bool(
+        max_tokens: r.opt_f64(
             &js,
+            "maxTokens",
+            "maxTokens must be a number (of tokens). Pass a number (not a string), or leave it out.",
+        )?,
+        temperature: r.opt_f64(
+            &js,
+            "temperature",
+            "temperature must be a number. Pass a number (not a string), or leave it out.",
+        )?,
+        top_p: r.opt_f64(
+            &js,
+            "topP",
+            "topP must be a number. Pass a number (not a string), or leave it out.",
+        )?,
+        seed: r.opt_f64(
+            &js,
+            "seed",
+            "seed must be a number. Pass a number (not a string), or leave it out.",
+        )?,
+        stop,
+        vl_high_resolution_images: boolean(
             "vlHighResolutionImages",
-            "vlHighResolutionImages must be a boolean",
+            "vlHighResolutionImages must be a boolean. Pass true or false, or leave it out.",
         )?,
         extra,
     };

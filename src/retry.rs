@@ -7,6 +7,7 @@
 use crate::error::ErrorKind;
 #[allow(unused_imports)]
 use crate::prelude::*;
+use crate::text::find;
 
 /// Statuses worth a retry (API.md "Errors"): rate limits, server faults and
 /// gateway failures. A free-quota 429 is decided on its body, by the caller.
@@ -31,6 +32,14 @@ pub fn is_retryable(kind: ErrorKind, status: Option<u16>, body_started: bool) ->
         ErrorKind::Network | ErrorKind::Timeout => true,
         ErrorKind::Abort | ErrorKind::Stream | ErrorKind::InvalidRequest => false,
     }
+}
+
+/// PROTOCOL.md §5: a 429 for a used-up free quota looks like a rate limit,
+/// but waiting does not help, so the HTTP error decoder refuses to retry it
+/// on top of [`is_retryable`].
+pub fn is_free_quota(code: Option<&str>, message: Option<&str>) -> bool {
+    code == Some("AllocationQuota.FreeTierOnly")
+        || message.is_some_and(|m| find(m, "Free allocated quota exceeded").is_some())
 }
 
 /// Longest wait a `Retry-After` may impose: past a minute the caller is

@@ -175,10 +175,12 @@ impl Parser {
     }
 
     /// Parses the next piece of the stream, calling `sink` for each comment,
-    /// `retry` and dispatched event it completes. Chunks may split the
+    /// `retry` and dispatched event it completes. (A `dyn` sink: one copy of
+    /// the parser serves every caller, and the call per event costs nothing
+    /// next to decoding the event.) Chunks may split the
     /// stream anywhere. Once the cap is exceeded, this and every later call
     /// return `SseError::TooLarge` until [`Parser::reset`].
-    pub fn feed<S: Sink + ?Sized>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), SseError> {
+    pub fn feed(&mut self, chunk: &[u8], sink: &mut dyn Sink) -> Result<(), SseError> {
         if let Some(err) = self.failed {
             return Err(err);
         }
@@ -232,7 +234,7 @@ impl Parser {
         self.open = false;
     }
 
-    fn parse<S: Sink + ?Sized>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), SseError> {
+    fn parse(&mut self, chunk: &[u8], sink: &mut dyn Sink) -> Result<(), SseError> {
         let mut pos = 0;
         if self.bom < 3 {
             pos = self.skip_bom(chunk)?;
@@ -339,7 +341,7 @@ impl Parser {
     }
 
     /// The carry now holds a whole line.
-    fn carried_line<S: Sink + ?Sized>(&mut self, chunk: &[u8], sink: &mut S) {
+    fn carried_line(&mut self, chunk: &[u8], sink: &mut dyn Sink) {
         let mut line = core::mem::take(&mut self.carry);
         if !self.has_data {
             if let Some(start) = data_value_start(&line) {
@@ -361,7 +363,7 @@ impl Parser {
     }
 
     /// A complete line inside the caller's chunk, `chunk[start..end]`.
-    fn line<S: Sink + ?Sized>(&mut self, chunk: &[u8], start: usize, end: usize, sink: &mut S) {
+    fn line(&mut self, chunk: &[u8], start: usize, end: usize, sink: &mut dyn Sink) {
         let line = sub(chunk, start, end);
         if !self.has_data {
             if let Some(offset) = data_value_start(line) {
@@ -377,7 +379,7 @@ impl Parser {
 
     /// Any complete line; `chunk` is the current chunk, for a borrowed
     /// data value.
-    fn owned_line<S: Sink + ?Sized>(&mut self, line: &[u8], chunk: &[u8], sink: &mut S) {
+    fn owned_line(&mut self, line: &[u8], chunk: &[u8], sink: &mut dyn Sink) {
         if line.is_empty() {
             self.dispatch(chunk, sink);
             return;
@@ -434,7 +436,7 @@ impl Parser {
         self.data.extend_from_slice(value);
     }
 
-    fn dispatch<S: Sink + ?Sized>(&mut self, chunk: &[u8], sink: &mut S) {
+    fn dispatch(&mut self, chunk: &[u8], sink: &mut dyn Sink) {
         if self.has_data {
             let raw: &[u8] = match self.borrowed {
                 Some((start, end)) => sub(chunk, start, end),

@@ -8,84 +8,15 @@
 
 #[allow(unused_imports)]
 use crate::prelude::*;
-use core::ops::Range;
 
 use crate::error::Error;
 use crate::json;
-use crate::protocol::{dashscope, decode_usage, excerpt, openai, Fail, Meta, Protocol};
+use crate::protocol::event::{Fail, Meta};
+use crate::protocol::{dashscope, openai, usage, Protocol};
+use crate::reply::{Completion, Part, Usage};
 use crate::sse::{Event, Parser, Sink, SseError, DEFAULT_MAX_EVENT_BYTES};
+use crate::text::excerpt;
 use core::cell::OnceCell;
-
-/// Token usage, as API.md's `Usage`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Usage {
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-    /// As sent, else input + output.
-    pub total_tokens: u64,
-    /// Absent for QVQ, which does not split out its thinking.
-    pub reasoning_tokens: Option<u64>,
-    pub image_tokens: Option<u64>,
-    pub video_tokens: Option<u64>,
-    /// The provider's usage object, JSON text as received.
-    pub raw: String,
-}
-
-impl Usage {
-    /// API.md's `Usage` as JSON text (`raw` embedded as received), which
-    /// the binding hands to `JSON.parse`: one crossing instead of a
-    /// property set per field.
-    pub fn to_json(&self) -> String {
-        let mut out = String::with_capacity(96 + self.raw.len());
-        let mut field = |key: &str, n: u64| {
-            out.push(if out.is_empty() { '{' } else { ',' });
-            out.push('"');
-            out.push_str(key);
-            out.push_str("\":");
-            json::write_u64(n, &mut out);
-        };
-        field("inputTokens", self.input_tokens);
-        field("outputTokens", self.output_tokens);
-        field("totalTokens", self.total_tokens);
-        for (key, v) in [
-            ("reasoningTokens", self.reasoning_tokens),
-            ("imageTokens", self.image_tokens),
-            ("videoTokens", self.video_tokens),
-        ] {
-            if let Some(n) = v {
-                field(key, n);
-            }
-        }
-        if !self.raw.is_empty() {
-            out.push_str(",\"raw\":");
-            out.push_str(&self.raw);
-        }
-        out.push('}');
-        out
-    }
-}
-
-/// One piece of the reply. Text ranges index into
-/// [`StreamState::reasoning`] / [`StreamState::answer`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Part {
-    Reasoning(Range<usize>),
-    Answer(Range<usize>),
-    /// The usage is [`StreamState::usage`]; at most once, after the last
-    /// text part.
-    Usage,
-}
-
-/// API.md's `Result`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Completion {
-    pub model: String,
-    pub reasoning: String,
-    pub answer: String,
-    pub finish_reason: String,
-    pub usage: Option<Usage>,
-    pub request_id: Option<String>,
-}
 
 /// What one `feed` produced.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -116,10 +47,15 @@ struct Decoder {
     answer: String,
     /// Parts of the current feed.
     parts: Vec<Part>,
-    /// The latest usage object's text, and its decoding once asked for
-    /// (DashScope sends one with every event; most are never read).
+    /// The latest usage object's text that is valid JSON, and its decoding
+    /// once asked for (DashScope sends one with every event; most are
+    /// never read).
     usage_raw: Option<String>,
     usage: OnceCell<Usage>,
+    /// The latest usage object of this read, checked when the read is
+    /// done (`settle_usage`): one check a read, not one an event.
+    usage_next: String,
+    usage_new: bool,
     usage_sent: bool,
     finish_reason: Option<String>,
     request_id: Option<String>,
@@ -155,6 +91,8 @@ impl StreamState {
                 parts: Vec::new(),
                 usage_raw: None,
                 usage: OnceCell::new(),
+                usage_next: String::new(),
+                usage_new: false,
                 usage_sent: false,
                 finish_reason: None,
                 request_id: None,
@@ -218,6 +156,7 @@ impl StreamState {
         if let (Err(err), false) = (parsed, self.d.done) {
             self.d.fail(too_large(err));
         }
+        self.d.settle_usage();
         let feed = Feed {
             parts: core::mem::take(&mut self.d.parts),
             data_events: self.d.data_events,
@@ -284,7 +223,7 @@ impl StreamState {
         Some(
             self.d
                 .usage
-                .get_or_init(|| decode_usage(raw, self.d.protocol)),
+                .get_or_init(|| usage::decode(raw, self.d.protocol)),
         )
     }
 
@@ -409,9 +348,29 @@ impl Decoder {
     }
 
     fn send_usage(&mut self) {
-        if !self.usage_sent && self.usage_raw.is_some() {
+        if !self.usage_sent && (self.usage_raw.is_some() || self.usage_new) {
             self.usage_sent = true;
             self.parts.push(Part::Usage);
+        }
+    }
+
+    /// The read is done: its latest usage object becomes the usage if it
+    /// is valid JSON (its text is handed on as received, to `JSON.parse`
+    /// and a page's `usage.raw`). One that is not is ignored: the usage
+    /// stays the last valid one, and a usage part promised for it alone
+    /// is taken back.
+    fn settle_usage(&mut self) {
+        if !self.usage_new {
+            return;
+        }
+        self.usage_new = false;
+        if json::is_valid(&self.usage_next) {
+            let raw = self.usage_raw.get_or_insert_with(String::new);
+            core::mem::swap(raw, &mut self.usage_next);
+            self.usage.take();
+        } else if self.usage_raw.is_none() && self.usage_sent {
+            self.usage_sent = false;
+            self.parts.retain(|p| *p != Part::Usage);
         }
     }
 
@@ -437,10 +396,9 @@ impl Decoder {
             }
         }
         if let Some(u) = meta.usage {
-            let raw = self.usage_raw.get_or_insert_with(String::new);
-            raw.clear();
-            raw.push_str(u);
-            self.usage.take();
+            self.usage_next.clear();
+            self.usage_next.push_str(u);
+            self.usage_new = true;
         }
         if self.finish_reason.is_none() {
             if let Some(f) = meta.finish() {

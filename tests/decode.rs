@@ -4,7 +4,8 @@
 //! (`CHUNK_SIZE=n` replays one size); the expected outputs are exact.
 
 use visual_reasoning::protocol::{decode_json_response, http_error, Protocol};
-use visual_reasoning::stream::{Completion, Part, StreamState, Usage};
+use visual_reasoning::reply::{Completion, Part, Usage};
+use visual_reasoning::stream::StreamState;
 use visual_reasoning::{Error, ErrorKind};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -459,6 +460,100 @@ fn usage_fields_of_unexpected_types_count_as_absent() {
     assert!(u.raw.starts_with("{\"input_tokens\":5,"), "{}", u.raw);
 }
 
+/// Issue 16, bug 2: the scanner only bracket-matches what it skips, so a
+/// usage object that is not JSON (`tru`) was kept as `usage.raw` and broke
+/// `JSON.parse` in the binding (a NetworkError). A usage object that is
+/// not valid JSON is now ignored, with the stream intact: the usage stays
+/// the last valid one, and no usage part is sent for a broken one alone.
+#[test]
+fn a_usage_object_that_is_not_valid_json_is_ignored() {
+    let text =
+        b"data: {\"choices\":[{\"delta\":{\"content\":\"x\"},\"finish_reason\":\"stop\"}]}\n\n";
+    for bad in [
+        r#"{"prompt_tokens":1,"x":tru}"#,
+        r#"{"prompt_tokens":1,"x":{"y":[1,]}}"#,
+        r#"{"prompt_tokens":1,"x":"a\qb"}"#,
+        "{\"prompt_tokens\":1,\"x\":\"tab\there\"}",
+        r#"{"prompt_tokens":01}"#,
+    ] {
+        let usage = format!("data: {{\"choices\":[],\"usage\":{bad}}}\n\ndata: [DONE]\n\n");
+        // In the read of the text, or a read of its own.
+        for whole in [true, false] {
+            let mut s = StreamState::new(Protocol::OpenAi, "m");
+            let mut parts = Vec::new();
+            if whole {
+                parts.extend(
+                    s.feed(&[&text[..], usage.as_bytes()].concat())
+                        .unwrap()
+                        .parts,
+                );
+            } else {
+                parts.extend(s.feed(text).unwrap().parts);
+                parts.extend(s.feed(usage.as_bytes()).unwrap().parts);
+            }
+            assert_eq!(parts, vec![Part::Answer(0..1)], "{bad}: no usage part");
+            assert_eq!(s.end(), Ok(()), "{bad}");
+            assert!(!s.has_usage() && s.usage().is_none(), "{bad}");
+            assert_eq!(s.completion().map(|c| c.usage), Some(None));
+        }
+
+        // DashScope: the finish event's usage; the one before it stays, and
+        // the usage part carries that one.
+        let event = |text: &str, finish: &str, usage: &str| {
+            format!("data:{{\"output\":{{\"choices\":[{{\"message\":{{\"content\":[{{\"text\":\"{text}\"}}]}},\"finish_reason\":\"{finish}\"}}]}},\"usage\":{usage}}}\n\n")
+        };
+        let mut s = StreamState::new(Protocol::DashScope, "m");
+        s.feed(event("a", "null", r#"{"input_tokens":1,"output_tokens":1}"#).as_bytes())
+            .unwrap();
+        let f = s.feed(event("b", "stop", bad).as_bytes()).unwrap();
+        assert_eq!(f.parts, vec![Part::Answer(1..2), Part::Usage], "{bad}");
+        assert_eq!(s.end(), Ok(()));
+        assert_eq!(s.answer(), "ab");
+        assert_eq!(
+            s.usage().map(|u| u.raw.as_str()),
+            Some(r#"{"input_tokens":1,"output_tokens":1}"#)
+        );
+
+        // A whole JSON reply: its usage is left out.
+        let body = format!(
+            r#"{{"choices":[{{"message":{{"content":"x"}},"finish_reason":"stop"}}],"usage":{bad}}}"#
+        );
+        let c = decode_json_response(Protocol::OpenAi, body.as_bytes(), "m").unwrap();
+        assert_eq!((c.answer.as_str(), c.usage), ("x", None), "{bad}");
+    }
+    // What JSON allows stays allowed, escapes and all, and the usage JSON
+    // the binding parses embeds it as received.
+    let mut s = StreamState::new(Protocol::OpenAi, "m");
+    let fine = r#"{"prompt_tokens":1, "completion_tokens" : 2,"note":"a\"\\\/\u00e9\n","x":[true,false,null,-1.5e3,{}],"y":{}}"#;
+    s.feed(format!("data: {{\"choices\":[{{\"delta\":{{\"content\":\"x\"}},\"finish_reason\":\"stop\"}}],\"usage\":{fine}}}\n\n").as_bytes())
+        .unwrap();
+    let u = s.usage().unwrap();
+    assert_eq!(u.raw, fine);
+    let v: serde_json::Value = serde_json::from_str(&u.to_json()).unwrap();
+    assert_eq!(v["raw"]["note"], "a\"\\/é\n");
+    assert_eq!(v["totalTokens"], 3);
+}
+
+/// From the long fuzz run (tests/fuzz.proptest-regressions): a usage
+/// number past f64 is valid JSON (JSON.parse reads it as Infinity), so the
+/// usage is kept as received; as a count it is absent, and the total falls
+/// back to input + output.
+#[test]
+fn a_usage_number_past_f64_is_kept_as_sent() {
+    let mut s = StreamState::new(Protocol::DashScope, "m");
+    let usage = r#"{"input_tokens":3,"output_tokens":4,"total_tokens":1e646}"#;
+    let event = format!(
+        "data:{{\"output\":{{\"choices\":[{{\"message\":{{\"content\":[{{\"text\":\"x\"}}]}},\"finish_reason\":\"stop\"}}]}},\"usage\":{usage}}}\n\n"
+    );
+    let f = s.feed(event.as_bytes()).unwrap();
+    assert_eq!(f.parts, vec![Part::Answer(0..1), Part::Usage]);
+    let u = s.usage().unwrap();
+    assert_eq!((u.raw.as_str(), u.total_tokens), (usage, 7));
+    assert!(u
+        .to_json()
+        .ends_with(r#","raw":{"input_tokens":3,"output_tokens":4,"total_tokens":1e646}}"#));
+}
+
 #[test]
 fn openai_invalid_json_names_the_event() {
     let mut s = StreamState::new(Protocol::OpenAi, "m");
@@ -764,6 +859,16 @@ fn http_error_sse_framed_body() {
     let e = http_error(400, body, None);
     assert_eq!(e.code.as_deref(), Some("DataInspectionFailed"));
     assert_eq!(e.request_id.as_deref(), Some("r"));
+    // Cut before the blank line that would end the event, CR line ends,
+    // two data lines: still the first event's data, as the SSE rules join it.
+    for body in [
+        &b"data: {\"code\":\"Throttling\",\"message\":\"slow down\"}"[..],
+        b": hi\rdata: {\"code\":\"Throttling\",\r\ndata: \"message\":\"slow down\"}\r\rdata: {}\r\r",
+    ] {
+        let e = http_error(429, body, None);
+        assert_eq!(e.code.as_deref(), Some("Throttling"), "{body:?}");
+        assert_eq!(e.message, "slow down");
+    }
 }
 
 #[test]

@@ -8,7 +8,8 @@
 use proptest::prelude::*;
 use visual_reasoning::json;
 use visual_reasoning::protocol::{decode_json_response, http_error, Protocol};
-use visual_reasoning::stream::{Part, StreamState};
+use visual_reasoning::reply::Part;
+use visual_reasoning::stream::StreamState;
 
 const CAP: usize = 4096;
 
@@ -49,6 +50,21 @@ fn mutate(mut bytes: Vec<u8>, edits: &[(prop::sample::Index, u8, prop::sample::I
     bytes
 }
 
+/// Whether JavaScript's `JSON.parse` accepts `text`, told by serde_json:
+/// the two differ only where serde_json is stricter by design — numbers
+/// past f64 (JSON.parse reads ±Infinity) and lone surrogate escapes (kept
+/// by JSON.parse). Found by the long fuzz run: a usage object with
+/// `"total_tokens":1e646` (see tests/decode.rs).
+fn json_parse_accepts(text: &str) -> bool {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(_) => true,
+        Err(e) => {
+            let m = e.to_string();
+            m.contains("number out of range") || m.contains("surrogate")
+        }
+    }
+}
+
 /// Feeds `bytes` in reads cut at `cuts`, checking that nothing panics,
 /// parts are well-formed, errors stay put and memory is bounded.
 fn drive(
@@ -86,6 +102,12 @@ fn drive(
                 }
                 error = Some(e);
             }
+        }
+        // The usage JSON the binding hands to JSON.parse is JSON, always
+        // (issue 16, bug 2).
+        if let Some(u) = state.usage() {
+            let json = u.to_json();
+            prop_assert!(json_parse_accepts(&json), "usage JSON {:?}", json);
         }
         // Decoded text never outgrows the input by more than the U+FFFD
         // of a two-byte bad escape (3 bytes for 2).

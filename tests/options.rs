@@ -29,6 +29,27 @@ fn client_refused(text: &str, nums: &[f64]) -> String {
     e.message
 }
 
+/// `message` is `head`, then the model when given, then a sentence that
+/// says what to do: `<head>[ (model <model>)]. <Fix>.`
+fn says(message: &str, head: &str, model: Option<&str>) {
+    let rest = message
+        .strip_prefix(head)
+        .unwrap_or_else(|| panic!("{message:?} does not start with {head:?}"));
+    let rest = match model {
+        Some(m) => rest
+            .strip_prefix(&format!(" (model {m})"))
+            .unwrap_or_else(|| panic!("{message:?} does not name the model {m}")),
+        None => rest,
+    };
+    let fix = rest
+        .strip_prefix(". ")
+        .unwrap_or_else(|| panic!("{message:?}: no fix after {head:?}"));
+    assert!(
+        fix.len() > 10 && fix.ends_with('.') && fix.starts_with(char::is_uppercase),
+        "{message:?}: the fix is not a sentence"
+    );
+}
+
 #[test]
 fn client_defaults() {
     for text in ["{}", "null"] {
@@ -94,9 +115,9 @@ fn client_options_are_read_with_exact_numbers() {
 }
 
 #[test]
-fn client_type_errors_name_the_option() {
+fn client_type_errors_name_the_option_and_the_fix() {
     let num = |k: &str, v: f64| (format!(r#"{{"{k}":{}}}"#, n(0)), v);
-    for (text, nums, want) in [
+    for (text, nums, head) in [
         (
             r#"{"region":"eu"}"#.to_string(),
             vec![],
@@ -112,9 +133,11 @@ fn client_type_errors_name_the_option() {
             vec![],
             "baseUrl must be a string URL",
         ),
+        // What was passed as a key or a header value is never repeated: it
+        // may be the secret itself.
         (
-            r#"{"apiKey":{"\u0000":"?"}}"#.into(),
-            vec![],
+            format!(r#"{{"apiKey":{}}}"#, n(0)),
+            vec![1234.0],
             "apiKey must be a string",
         ),
         (
@@ -123,9 +146,9 @@ fn client_type_errors_name_the_option() {
             "headers must be an object of header names to string values",
         ),
         (
-            format!(r#"{{"headers":{{"a":{}}}}}"#, n(0)),
-            vec![1.0],
-            "headers values must be strings",
+            format!(r#"{{"headers":{{"X-Token":{}}}}}"#, n(0)),
+            vec![1234.0],
+            "headers must be an object of header names to string values",
         ),
         (
             r#"{"dangerouslyAllowBrowser":"yes"}"#.into(),
@@ -137,11 +160,30 @@ fn client_type_errors_name_the_option() {
             vec![],
             "the client options must be an object",
         ),
-        ("{".into(), vec![], "the client options could not be read"),
+        (
+            "{".into(),
+            vec![],
+            "the client options could not be read as JSON",
+        ),
+        // A string where a number belongs (or a BigInt, which glue.js
+        // turns into its digits): refused like any other non-number.
+        (
+            r#"{"maxRetries":"3"}"#.into(),
+            vec![],
+            "maxRetries must be a non-negative integer (at most 100)",
+        ),
+        // A marker pointing past the numbers is refused, not a panic.
+        (
+            num("timeoutMs", 0.0).0,
+            vec![],
+            "timeoutMs must be a number of milliseconds",
+        ),
     ] {
-        assert_eq!(client_refused(&text, &nums), want);
+        let message = client_refused(&text, &nums);
+        says(&message, head, None);
+        assert!(!message.contains("1234"), "{message}");
     }
-    for (k, v, want) in [
+    for (k, v, head) in [
         (
             "maxRetries",
             1.5,
@@ -174,19 +216,8 @@ fn client_type_errors_name_the_option() {
         ),
     ] {
         let (text, x) = num(k, v);
-        assert_eq!(client_refused(&text, &[x]), want, "{k} = {v}");
+        says(&client_refused(&text, &[x]), head, None);
     }
-    // A string where a number belongs (or a BigInt, which glue.js turns
-    // into its digits): the option is named.
-    assert_eq!(
-        client_refused(r#"{"maxRetries":"3"}"#, &[]),
-        "maxRetries must be a non-negative integer"
-    );
-    // A marker pointing past the numbers is refused, not a panic.
-    assert_eq!(
-        client_refused(&num("timeoutMs", 0.0).0, &[]),
-        "timeoutMs must be a number of milliseconds"
-    );
 }
 
 #[test]
@@ -309,9 +340,11 @@ fn extra_signal_and_transport() {
         true,
     )
     .unwrap_err();
-    assert_eq!(
-        e.message, "transport must be \"stream\" or \"json\"",
-        "transport is checked first"
+    // transport is checked first.
+    says(
+        &e.message,
+        "transport must be \"stream\" or \"json\"",
+        Some("m"),
     );
     // null and a missing key are both "not given".
     let r = req(
@@ -333,46 +366,74 @@ fn extra_signal_and_transport() {
     );
 }
 
+/// Every type error names the field (by its path), what was given, the
+/// model the request names and the fix (issue 16, bug 7).
 #[test]
-fn request_type_errors_name_the_field() {
-    let bad: &[(&str, &str)] = &[
-        (r#"[]"#, "the request must be an object with model and messages"),
-        (r#"null"#, "the request must be an object with model and messages"),
-        (r#"{"x":1"#, "the request could not be read"),
-        (r#"{"messages":[]}"#, "model is required, e.g. model: \"qwen3-vl-plus\""),
-        (r#"{"model":3}"#, "model must be a model id string, e.g. \"qwen3-vl-plus\""),
-        (r#"{"model":"m","messages":{}}"#, "messages must be an array of {role, content}"),
-        (r#"{"model":"m","messages":[null]}"#, "a message's role must be \"system\", \"user\" or \"assistant\""),
-        (r#"{"model":"m","messages":[{"role":"tool","content":"x"}]}"#, "a message's role must be \"system\", \"user\" or \"assistant\""),
-        (r#"{"model":"m","messages":[{"role":"user","content":true}]}"#, "a message's content must be a string or an array of content items"),
-        (r#"{"model":"m","messages":[{"role":"user","content":["hi"]}]}"#, "a content item must be {text}, {image}, {video}, or an OpenAI-style {type: \"text\" | \"image_url\" | \"video_url\"} item"),
-        (r#"{"model":"m","messages":[{"role":"user","content":[{"type":"audio"}]}]}"#, "a content item must be {text}, {image}, {video}, or an OpenAI-style {type: \"text\" | \"image_url\" | \"video_url\"} item"),
-        (r#"{"model":"m","messages":[{"role":"user","content":[{"type":"text"}]}]}"#, "a {type: \"text\"} item needs a text string"),
-        (r#"{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":1}]}]}"#, "a text item's text must be a string"),
-        (r#"{"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":"u"}]}]}"#, "an image_url item needs image_url: {url: string}"),
-        (r#"{"model":"m","messages":[{"role":"user","content":[{"type":"video_url"}]}]}"#, "a video_url item needs video_url: {url: string}"),
-        (r#"{"model":"m","messages":[{"role":"user","content":[{"video":[1]}]}]}"#, "video must be a URL string or an array of frame URL strings"),
-        (r#"{"model":"m","messages":[{"role":"user","content":[{"video":"v","fps":"2"}]}]}"#, "fps must be a number"),
-        (r#"{"model":"m","stop":[1]}"#, "stop must be a string or an array of strings"),
-        (r#"{"model":"m","extra":"x"}"#, "extra must be an object"),
-        (r#"{"model":"m","extra":{"\u0000":"x","j":"[1]"}}"#, "extra must be an object"),
-        (r#"{"model":"m","extra":{"\u0000":"x!"}}"#, "extra must be JSON-serialisable (no cycles or BigInt)"),
-        (r#"{"model":"m","signal":{"\u0000":"?"}}"#, "signal must be an AbortSignal"),
-        (r#"{"model":"m","signal":{}}"#, "signal must be an AbortSignal"),
-        (r#"{"model":"m","enableThinking":"yes"}"#, "enableThinking must be a boolean"),
-        (r#"{"model":"m","thinkingBudget":"9"}"#, "thinkingBudget must be a positive integer"),
-        (r#"{"model":"m","maxTokens":true}"#, "maxTokens must be a number"),
-        (r#"{"model":"m","temperature":{"\u0000":"?"}}"#, "temperature must be a number"),
-        (r#"{"model":"m","topP":[]}"#, "topP must be a number"),
-        (r#"{"model":"m","seed":"1"}"#, "seed must be a number"),
-        (r#"{"model":"m","vlHighResolutionImages":1}"#, "vlHighResolutionImages must be a boolean"),
+fn request_type_errors_name_the_field_the_model_and_the_fix() {
+    const M: &str = "qwen3-vl-plus";
+    let msg = |content: &str| {
+        format!(r#"{{"model":"{M}","messages":[{{"role":"user","content":{content}}}]}}"#)
+    };
+    let with = |field: &str| format!(r#"{{"model":"{M}",{field}}}"#);
+    let bad: Vec<(String, &str)> = vec![
+        (with(r#""messages":{}"#), "messages must be an array of {role, content}"),
+        (format!(r#"{{"model":"{M}","messages":[null]}}"#), "messages[0].role must be \"system\", \"user\" or \"assistant\""),
+        (format!(r#"{{"model":"{M}","messages":[{{"role":"tool","content":"x"}}]}}"#), "messages[0].role must be \"system\", \"user\" or \"assistant\""),
+        (msg("true"), "messages[0].content must be a string or an array of content items"),
+        (msg(r#"["hi"]"#), "messages[0].content[0] must be {text}, {image}, {video}, or an OpenAI-style {type: \"text\" | \"image_url\" | \"video_url\"} item"),
+        (msg(r#"[{"text":"a"},{"type":"audio"}]"#), "messages[0].content[1].type must be \"text\", \"image_url\" or \"video_url\""),
+        (msg(r#"[{"type":"text"}]"#), "messages[0].content[0].text must be a string"),
+        (msg(r#"[{"type":"text","text":[]}]"#), "messages[0].content[0].text must be a string"),
+        (msg(r#"[{"text":false}]"#), "messages[0].content[0].text must be a string"),
+        (msg(r#"[{"type":"image_url","image_url":"u"}]"#), "messages[0].content[0].image_url must be {url: string}"),
+        (msg(r#"[{"type":"video_url"}]"#), "messages[0].content[0].video_url must be {url: string}"),
+        (msg(r#"[{"image":{"\u0000":"s"}}]"#), "messages[0].content[0].image must be a URL string, a data: URL or a Blob"),
+        (msg(r#"[{"video":["a",1]}]"#), "messages[0].content[0].video must be a URL string or an array of frame URL strings"),
+        (msg(r#"[{"video":"v","fps":"2"}]"#), "messages[0].content[0].fps must be a number"),
+        (with(r#""stop":[1]"#), "stop must be a string or an array of strings"),
+        (with(r#""extra":"x""#), "extra must be an object"),
+        (with(r#""extra":{"\u0000":"x","j":"[1]"}"#), "extra must be an object"),
+        (with(r#""extra":{"\u0000":"x!"}"#), "extra must be JSON-serialisable (no cycles or BigInt)"),
+        (with(r#""signal":{"\u0000":"?"}"#), "signal must be an AbortSignal"),
+        (with(r#""signal":{}"#), "signal must be an AbortSignal"),
+        (with(r#""enableThinking":"yes""#), "enableThinking must be a boolean"),
+        (with(r#""thinkingBudget":"9""#), "thinkingBudget must be a positive integer (a number of tokens)"),
+        (with(r#""maxTokens":true"#), "maxTokens must be a number (of tokens)"),
+        (with(r#""temperature":{"\u0000":"?"}"#), "temperature must be a number"),
+        (with(r#""topP":[]"#), "topP must be a number"),
+        (with(r#""seed":"x1""#), "seed must be a number"),
+        (with(r#""vlHighResolutionImages":1"#), "vlHighResolutionImages must be a boolean"),
         // A plain JSON number (a Number object, which glue.js leaves as
         // is) is not a number marker: refused as JavaScript typing would.
-        (r#"{"model":"m","temperature":0.5}"#, "temperature must be a number"),
+        (with(r#""temperature":0.5"#), "temperature must be a number"),
     ];
-    for (text, want) in bad {
-        assert_eq!(refused(text, &[]), *want, "{text}");
+    for (text, head) in &bad {
+        says(&refused(text, &[]), head, Some(M));
     }
+    // Without a model there is none to name; with a bad one, the fix says
+    // how to name one.
+    for (text, head) in [
+        (
+            r#"[]"#,
+            "the request must be an object with model and messages",
+        ),
+        (
+            r#"null"#,
+            "the request must be an object with model and messages",
+        ),
+        (r#"{"x":1"#, "the request could not be read as JSON"),
+        (r#"{"model":3}"#, "model must be a model id string"),
+        (
+            r#"{"model":"","messages":{}}"#,
+            "messages must be an array of {role, content}",
+        ),
+    ] {
+        says(&refused(text, &[]), head, None);
+    }
+    assert_eq!(
+        refused(r#"{"messages":[]}"#, &[]),
+        "model is required. Name a model, e.g. model: \"qwen3-vl-plus\" (models() lists the catalog)."
+    );
 }
 
 #[test]
@@ -402,10 +463,10 @@ fn only_a_number_marker_in_range_is_a_number() {
             "another kind of marker",
         ),
     ] {
-        assert_eq!(
-            refused(text, &[0.5]),
-            "temperature must be a number",
-            "{why}"
+        let message = refused(text, &[0.5]);
+        assert!(
+            message.starts_with("temperature must be a number (model m). Pass a number"),
+            "{why}: {message}"
         );
     }
     let r = req(
@@ -471,5 +532,19 @@ fn transport_json_lists_headers_in_order_and_escapes_them() {
     assert_eq!(
         v["headers"][0],
         serde_json::json!(["Content-Type", "application/json"])
+    );
+}
+
+/// Issue 16, bug 7: a type error named neither the model nor the fix
+/// (`thinkingBudget must be a positive integer`, nothing else).
+#[test]
+fn a_string_thinking_budget_names_the_model_and_the_fix() {
+    assert_eq!(
+        refused(
+            r#"{"model":"qwen3-vl-plus","enableThinking":true,"thinkingBudget":"100","messages":[]}"#,
+            &[]
+        ),
+        "thinkingBudget must be a positive integer (a number of tokens) (model qwen3-vl-plus). \
+         Pass a number (not a string), or leave it out."
     );
 }

@@ -7,7 +7,8 @@
 
 use proptest::prelude::*;
 use visual_reasoning::protocol::Protocol;
-use visual_reasoning::stream::{Part, StreamState, Usage};
+use visual_reasoning::reply::{Part, Usage};
+use visual_reasoning::stream::StreamState;
 
 #[derive(Debug, Clone)]
 struct Transcript {

@@ -35,8 +35,9 @@ pub use conn::ConnLimits;
 pub use limit::Limits;
 pub use log::{LogSink, Outcome};
 
-pub const OPENAI_PATH: &str = "/compatible-mode/v1/chat/completions";
-pub const DASHSCOPE_PATH: &str = "/api/v1/services/aigc/multimodal-generation/generation";
+/// The two API paths, as the core defines them (the only ones forwarded).
+pub const OPENAI_PATH: &str = Protocol::OpenAi.path();
+pub const DASHSCOPE_PATH: &str = Protocol::DashScope.path();
 
 /// Where API requests go.
 #[derive(Clone)]

@@ -6,7 +6,9 @@
 //! `{"code","message","request_id"}` and the status in a `:HTTP_STATUS/NNN`
 //! comment (PROTOCOL.md §3). Non-streaming bodies have the same shape.
 
-use super::{first_choice, scan_error_body, Fail, Meta, UsageKeys};
+use super::errors::{self, scan_error_body};
+use super::event::{first_choice, Fail, Meta};
+use super::usage;
 use crate::json::Scanner;
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -38,7 +40,7 @@ pub(crate) fn decode<'a>(
                 })
             }
             "usage" => {
-                meta.usage = super::usage_text(s)?;
+                meta.usage = usage::text(s)?;
                 Ok(())
             }
             "request_id" => {
@@ -72,18 +74,10 @@ fn error_event(status: Option<u16>, data: &str) -> Fail {
         fallback.push(')');
     } else if body.message.is_none() && !data.trim().is_empty() {
         fallback.push_str(": ");
-        super::excerpt(data.trim(), 200, &mut fallback);
+        crate::text::excerpt(data.trim(), 200, &mut fallback);
     }
-    let mut e = super::api_error(status, body, None, fallback);
+    let mut e = errors::api_error(status, body, None, fallback);
     // Nothing is retried once the body has started (API.md, Errors).
     e.retryable = false;
     Fail::Api(e)
 }
-
-/// Where this protocol keeps the usage numbers.
-pub(super) const USAGE: UsageKeys = UsageKeys {
-    input: "input_tokens",
-    output: "output_tokens",
-    input_details: "input_tokens_details",
-    output_details: "output_tokens_details",
-};

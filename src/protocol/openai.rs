@@ -6,7 +6,9 @@
 //! (PROTOCOL.md §3). Non-streaming bodies have `message` where chunks have
 //! `delta`, and are read by the same code.
 
-use super::{delta, first_choice, scan_error_body, Fail, Meta, UsageKeys};
+use super::errors::{self, scan_error_body};
+use super::event::{delta, first_choice, Fail, Meta};
+use super::usage;
 use crate::json::Scanner;
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -27,7 +29,7 @@ pub(crate) fn decode<'a>(
         .object(|s, k| match &*k.text() {
             "choices" => first_choice(s, reasoning, answer, &mut meta),
             "usage" => {
-                meta.usage = super::usage_text(s)?;
+                meta.usage = usage::text(s)?;
                 Ok(())
             }
             "id" => {
@@ -63,7 +65,7 @@ pub(crate) fn decode<'a>(
             }
             None => String::from("the server sent an error in the stream"),
         };
-        return Err(Fail::Api(super::api_error(None, body, None, fallback)));
+        return Err(Fail::Api(errors::api_error(None, body, None, fallback)));
     }
     Ok(meta)
 }
@@ -115,14 +117,6 @@ pub(crate) fn decode_chunk<'a>(
     }
     Ok(meta)
 }
-
-/// Where this protocol keeps the usage numbers.
-pub(super) const USAGE: UsageKeys = UsageKeys {
-    input: "prompt_tokens",
-    output: "completion_tokens",
-    input_details: "prompt_tokens_details",
-    output_details: "completion_tokens_details",
-};
 
 #[cfg(test)]
 mod tests {

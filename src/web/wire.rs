@@ -41,8 +41,9 @@ use crate::json;
 use crate::models::{self, Family, ModelInfo, Region, Rules};
 use crate::options::{self, marker};
 use crate::protocol::{self, Protocol};
+use crate::reply::{Completion, Part};
 use crate::request::{self, Content, ContentItem, Request, Target, Transport};
-use crate::stream::{Completion, Part, StreamState};
+use crate::stream::StreamState;
 use crate::{retry, vision};
 
 // ------------------------------------------------------------ the formats
@@ -355,7 +356,7 @@ impl StreamCore {
                 Content::Text(_) => None,
             });
         if let Some(ContentItem::Image(url)) = slot {
-            *url = request::data_url(&mime_or_default(mime), bytes);
+            *url = crate::base64::data_url(&mime_or_default(mime), bytes);
         }
     }
 
@@ -364,7 +365,7 @@ impl StreamCore {
     /// retries.
     pub fn body(&mut self) -> String {
         let request = core::mem::take(&mut self.request);
-        protocol::encode::body(&request, self.protocol, self.transport)
+        request::encode(&request, self.protocol, self.transport)
     }
 
     /// Response headers of a stream: throws the StreamError unless it is an
@@ -606,5 +607,5 @@ fn mime_or_default(t: String) -> String {
 /// `data:<mime>;base64,<bytes>`.
 #[wasm_bindgen(js_name = dataUrl)]
 pub fn data_url(mime: String, bytes: &[u8]) -> String {
-    request::data_url(&mime_or_default(mime), bytes)
+    crate::base64::data_url(&mime_or_default(mime), bytes)
 }

@@ -1,5 +1,5 @@
-// Starts the relay binary in mock mode for tests (see /work/mock-contract.md
-// and relay/README.md). Builds nothing: a missing binary is a clear error,
+// Starts the relay binary in mock mode for tests (see relay/README.md, "Mock
+// mode"). Builds nothing: a missing binary is a clear error,
 // because a silent rebuild inside a test run would hide which binary ran.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";

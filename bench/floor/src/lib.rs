@@ -17,7 +17,8 @@ use visual_reasoning::models::{self, Family, CATALOG};
 use visual_reasoning::options::{self, ClientConfig};
 use visual_reasoning::protocol::{self, Protocol};
 use visual_reasoning::request::{self, Transport};
-use visual_reasoning::stream::{Completion, Part, StreamState};
+use visual_reasoning::reply::{Completion, Part};
+use visual_reasoning::stream::StreamState;
 use visual_reasoning::{retry, vision};
 
 static mut OUT: (usize, usize) = (0, 0);
@@ -332,7 +333,7 @@ pub unsafe extern "C" fn vr_backoff(
 
 #[no_mangle]
 pub unsafe extern "C" fn vr_data_url(m: *const u8, ml: usize, b: *const u8, bl: usize) -> usize {
-    out(request::data_url(text(m, ml), bytes(b, bl)))
+    out(visual_reasoning::base64::data_url(text(m, ml), bytes(b, bl)))
 }
 
 #[no_mangle]

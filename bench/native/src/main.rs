@@ -4,7 +4,8 @@
 use std::time::Instant;
 
 use visual_reasoning::protocol::Protocol;
-use visual_reasoning::stream::{Part, StreamState};
+use visual_reasoning::reply::Part;
+use visual_reasoning::stream::StreamState;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

@@ -19,6 +19,13 @@ impl InputUsage {
     }
 }
 
+/// `event` with its usage object made invalid JSON (a bare `tru` inside,
+/// which skips over as well-bracketed text), the rest untouched; an event
+/// without a usage object is returned as is.
+pub fn break_usage(event: String) -> String {
+    event.replacen("\"usage\":{", "\"usage\":{\"x\":tru,", 1)
+}
+
 /// Everything about one reply; built by the mock from the request.
 #[derive(Debug, Clone)]
 pub struct Reply {
@@ -453,5 +460,29 @@ mod tests {
         r.incremental = false;
         let all: Vec<String> = r.events().map(|e| e.bytes).collect();
         assert!(all[1].contains("\"reasoning_content\":\"The figure shows\""));
+    }
+
+    #[test]
+    fn break_usage_breaks_only_a_usage_object() {
+        for protocol in [Protocol::OpenAi, Protocol::DashScope] {
+            let r = reply(protocol);
+            let closing = r
+                .events()
+                .filter(|e| e.tokens == 0 && e.bytes.contains("\"usage\":{"));
+            let closing: Vec<Event> = closing.collect();
+            assert_eq!(
+                closing.len(),
+                1,
+                "{protocol:?}: one closing event has a usage object"
+            );
+            let broken = break_usage(closing[0].bytes.clone());
+            assert!(broken.contains("\"usage\":{\"x\":tru,\""), "{broken}");
+            let data = broken
+                .lines()
+                .find_map(|l| l.strip_prefix("data:"))
+                .unwrap();
+            assert!(serde_json::from_str::<Value>(data.trim()).is_err());
+        }
+        assert_eq!(break_usage("data: [DONE]\n\n".into()), "data: [DONE]\n\n");
     }
 }

@@ -9,12 +9,13 @@ use crate::json::{self, Value};
 #[allow(unused_imports)]
 use crate::prelude::*;
 use crate::protocol::Protocol;
-use crate::request::{Content, ContentItem, Message, Request, Role, Stop, Transport, Video};
+
+use super::{Content, ContentItem, Message, Request, Role, Stop, Transport, Video};
 
 /// The exact wire JSON for `req`. Options the caller did not set are not
 /// sent; `extra` (when it is an object) is merged last, so it can override
 /// anything, including what this function chose.
-pub fn body(req: &Request, protocol: Protocol, transport: Transport) -> String {
+pub fn encode(req: &Request, protocol: Protocol, transport: Transport) -> String {
     let mut root = match protocol {
         Protocol::OpenAi => openai(req, transport),
         Protocol::DashScope => dashscope(req, transport),
@@ -41,14 +42,6 @@ fn num(n: f64) -> Value {
 /// `data:` URL is copied once (into the tree), not once per level.
 fn obj<const N: usize>(pairs: [(&str, Value); N]) -> Value {
     Value::Object(pairs.into_iter().map(|(k, v)| (k.into(), v)).collect())
-}
-
-fn role(r: Role) -> &'static str {
-    match r {
-        Role::System => "system",
-        Role::User => "user",
-        Role::Assistant => "assistant",
-    }
 }
 
 /// An assistant turn's text: history goes back as plain text (PROTOCOL.md
@@ -130,7 +123,7 @@ fn openai_message(m: &Message) -> Value {
         (c, Role::Assistant) => s(&assistant_text(c)),
         (Content::Items(items), _) => Value::Array(items.iter().map(openai_item).collect()),
     };
-    obj([("role", s(role(m.role))), ("content", content)])
+    obj([("role", s(m.role.as_str())), ("content", content)])
 }
 
 fn openai_item(item: &ContentItem) -> Value {
@@ -190,7 +183,10 @@ fn dashscope_message(m: &Message) -> Value {
         (c, Role::Assistant) => vec![obj([("text", s(&assistant_text(c)))])],
         (Content::Items(items), _) => items.iter().map(dashscope_item).collect(),
     };
-    obj([("role", s(role(m.role))), ("content", Value::Array(items))])
+    obj([
+        ("role", s(m.role.as_str())),
+        ("content", Value::Array(items)),
+    ])
 }
 
 fn dashscope_item(item: &ContentItem) -> Value {
