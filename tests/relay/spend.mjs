@@ -179,6 +179,28 @@ export function spendConformance(target) {
       });
     }
 
+    if (target.metrics) {
+      test("--metrics-listen serves Prometheus text on its own address, with no key, token or body", async () => {
+        const r = await relay({ tokenSecrets: [NEW_SECRET], dailyTokenBudget: 100_000, metricsListen: "127.0.0.1:0" });
+        const at = /metrics on (http:\/\/[\d.:]+\/metrics)/.exec(r.output())?.[1];
+        assert.ok(at, r.output());
+        const token = await signToken({ sub: "metrics-student", exp: now() + 60 }, NEW_SECRET);
+        assert.equal((await call(r, OPENAI, { token, body: openai() })).status, 200);
+        assert.equal((await call(r, OPENAI, { token: "v1.x.y", body: openai() })).status, 401);
+        const text = await until(async () => {
+          const t = await (await fetch(at)).text();
+          return t.includes('vr_relay_tokens_total{kind="input"} 100') ? t : undefined;
+        });
+        assert.ok(text, "tokens counted");
+        assert.match(text, /^# TYPE vr_relay_requests_total counter$/m);
+        assert.match(text, /^vr_relay_requests_total\{route="openai",status="401"\} 1$/m);
+        assert.match(text, /^vr_relay_tokens_total\{kind="reasoning"\} 50$/m);
+        assert.match(text, /^vr_relay_upstream_ttfb_seconds_count 1$/m);
+        for (const secret of [KEY, NEW_SECRET, token, "metrics-student", "Find angle"]) assert.ok(!text.includes(secret), secret);
+        assert.equal((await fetch(r.url + "/metrics")).status, 404, "not on the relay's own address");
+      });
+    }
+
     test("budgets count the usage the upstream reports; spent, the next request gets 429 before the upstream", async () => {
       const r = await relay({ tokenSecrets: [NEW_SECRET], perClientDailyTokens: 1000, dailyTokenBudget: 100_000 });
       const a = await signToken({ sub: "student-a", exp: now() + 600, dailyTokens: 500 }, NEW_SECRET);

@@ -125,6 +125,7 @@ const keyEnv = (o) => ({ DASHSCOPE_API_KEY: o.apiKey ?? KEY, ...o.env });
 export const TARGETS = {
   rust: {
     name: "rust",
+    metrics: true,
     launcher: true,
     lacks: {},
     start(o) {
