@@ -73,7 +73,7 @@ async fn metrics_count_routes_tokens_refusals_streams_and_ttfb_and_hold_no_secre
     let usage = openai_json(&text)
         .into_iter()
         .filter_map(|v| v.get("usage").filter(|u| u.is_object()).cloned())
-        .last()
+        .next_back()
         .unwrap();
     // The budget (1 token) is now spent: a refusal.
     assert_eq!(send(body.clone(), OPENAI, tok.clone()).await.0, 429);
