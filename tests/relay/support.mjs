@@ -345,7 +345,7 @@ export async function startRedis() {
       child.stderr.on("data", (d) => (out += d));
       const ok = await until(() => {
         try {
-          return execFileSync("redis-cli", ["-p", String(port), "PING"], { encoding: "utf8" }).trim() === "PONG";
+          return execFileSync("redis-cli", ["-p", String(port), "PING"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() === "PONG";
         } catch {
           return false;
         }
