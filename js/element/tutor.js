@@ -135,6 +135,7 @@ export class VisualReasoningTutor extends HTMLElement {
   #r = {}; // references into the shadow DOM
   #t = strings("en");
   #headers = {};
+  #token = "";
   #system =
     "You are a patient tutor. Work through the problem step by step, then give the final answer clearly. " +
     "Write mathematics in LaTeX between $…$ (inline) or $$…$$ (display).";
@@ -222,6 +223,9 @@ export class VisualReasoningTutor extends HTMLElement {
   /** Extra request headers for the relay (not an attribute: never put secrets in HTML). */
   get headers() { return { ...this.#headers }; }
   set headers(v) { this.#headers = v && typeof v === "object" ? { ...v } : {}; }
+  /** A client token from the site's backend, sent as `Authorization: Bearer …` (relay/README.md "Client tokens"). */
+  get token() { return this.#token; }
+  set token(v) { this.#token = v ? String(v) : ""; if (this.isConnected) this.#showBudget(); }
   /** The system prompt of new conversations. */
   get system() { return this.#system; }
   set system(v) { this.#system = v == null ? "" : String(v); }
@@ -241,7 +245,7 @@ export class VisualReasoningTutor extends HTMLElement {
   connectedCallback() {
     // A property set before the element was defined is an own data property
     // shadowing our accessor: re-apply it through the accessor.
-    for (const prop of ["baseUrl", "protocol", "region", "model", "thinking", "thinkingBudget", "placeholder", "headers", "system", "question"]) {
+    for (const prop of ["baseUrl", "protocol", "region", "model", "thinking", "thinkingBudget", "placeholder", "headers", "token", "system", "question"]) {
       if (Object.prototype.hasOwnProperty.call(this, prop)) {
         const v = this[prop];
         delete this[prop];
@@ -571,6 +575,22 @@ export class VisualReasoningTutor extends HTMLElement {
     this.#r.status.textContent = text;
   }
 
+  /** "N tokens left today" when the relay reports a budget (GET /budget); nothing otherwise. */
+  async #showBudget() {
+    if (!this.#base() || this.#isModelStudio()) return;
+    try {
+      const headers = { accept: "application/json", ...this.#headers };
+      if (this.#token) headers.authorization = "Bearer " + this.#token;
+      const res = await fetch(this.#base() + "/budget", { headers });
+      const b = res.ok ? await res.json() : null;
+      if (typeof b?.remaining === "number" && !this.#active && !this.#r.status.textContent) {
+        this.#showStatus(this.#t("tokensLeft").replace("{n}", b.remaining.toLocaleString(this.getAttribute("lang") || undefined)));
+      }
+    } catch {
+      // No budget to show.
+    }
+  }
+
   #settings() {
     const info = this.#currentInfo();
     const model = this.model;
@@ -583,6 +603,7 @@ export class VisualReasoningTutor extends HTMLElement {
     if (this.#system) defaults.system = this.#system;
     const client = { baseUrl: this.#base(), protocol: this.#r.protocol.value || "openai" };
     if (Object.keys(this.#headers).length) client.headers = { ...this.#headers };
+    if (this.#token) client.headers = { ...client.headers, authorization: "Bearer " + this.#token };
     // The region only means something when talking to Model Studio directly;
     // a relay decides its own region.
     if (this.#isModelStudio() && this.getAttribute("region")) client.region = this.getAttribute("region");
@@ -651,6 +672,7 @@ export class VisualReasoningTutor extends HTMLElement {
       turn.result = result;
       this.#finishTurn(turn, null);
       this.#emit("vr-done", result);
+      this.#showBudget();
       return result;
     } catch (e) {
       const d = errorDetail(e);

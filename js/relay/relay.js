@@ -715,7 +715,9 @@ export function createRelay(options) {
    * configured. Resolves to a refusal, or to { client, daily }.
    */
   const caller = async (request, p, rid) => {
-    if (!request.headers.has("origin") && !allowNoOrigin) {
+    // A same-origin GET carries no Origin; Sec-Fetch-Site says where it came from.
+    const same = allowSameOrigin && request.headers.get("sec-fetch-site") === "same-origin";
+    if (!request.headers.has("origin") && !allowNoOrigin && !same) {
       return errorResponse(
         p,
         403,

@@ -426,7 +426,14 @@ fn caller(
     rid: &str,
 ) -> Result<Caller, Response> {
     let cfg = &state.config;
-    if !req.headers().contains_key(header::ORIGIN) && !cfg.allow_no_origin {
+    // A same-origin GET carries no Origin; the browser says where it came
+    // from in Sec-Fetch-Site, which pages cannot set either.
+    let same_origin = cfg.static_dir.is_some()
+        && req
+            .headers()
+            .get("sec-fetch-site")
+            .is_some_and(|v| v.as_bytes() == b"same-origin");
+    if !req.headers().contains_key(header::ORIGIN) && !cfg.allow_no_origin && !same_origin {
         return Err(errors::refusal(
             protocol,
             StatusCode::FORBIDDEN,

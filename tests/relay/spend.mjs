@@ -8,6 +8,8 @@
 // The shared-Redis parts are in redis.test.mjs.
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, afterEach, before, describe, test } from "node:test";
@@ -253,6 +255,18 @@ export function spendConformance(target) {
       assert.equal(codeOf(res), "client_token_missing");
       const none = await relay({});
       assert.equal((await call(none, "/budget", { method: "GET" })).status, 404);
+      // A page served by the relay's own origin sends no Origin on a GET,
+      // only Sec-Fetch-Site: same-origin.
+      const dir = mkdtempSync(path.join(tmpdir(), "vr-same-origin-"));
+      try {
+        const own = await relay({ dailyTokenBudget: 400, staticDir: dir, allowSameOrigin: true });
+        const sameOrigin = await call(own, "/budget", { method: "GET", origin: null, headers: { "sec-fetch-site": "same-origin" } });
+        assert.equal(sameOrigin.status, 200, sameOrigin.text);
+        const crossSite = await call(own, "/budget", { method: "GET", origin: null, headers: { "sec-fetch-site": "cross-site" } });
+        assert.equal(crossSite.status, 403);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     test("an OpenAI caller that did not ask for usage: the relay asks and forwards the usage chunk", async () => {
