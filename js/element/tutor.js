@@ -575,9 +575,9 @@ export class VisualReasoningTutor extends HTMLElement {
     this.#r.status.textContent = text;
   }
 
-  /** "N tokens left today" when the relay reports a budget (GET /budget); nothing otherwise. */
+  /** With a token: "N tokens left today" when the relay reports a budget (GET /budget). */
   async #showBudget() {
-    if (!this.#base() || this.#isModelStudio()) return;
+    if (!this.#token || !this.#base() || this.#isModelStudio()) return;
     try {
       const headers = { accept: "application/json", ...this.#headers };
       if (this.#token) headers.authorization = "Bearer " + this.#token;

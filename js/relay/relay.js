@@ -803,7 +803,8 @@ export function createRelay(options) {
         storeFailed(e);
         return storeDown(undefined, rid);
       }
-      if (!best) return withOutcome(errorResponse(undefined, 404, NOT_FOUND, "No token budget applies to this caller.", rid), "completed");
+      // No budget applies: nothing to say (and nothing a page logs as an error).
+      if (!best) return new Response(null, { status: 204 });
       return new Response(json(best), { headers: { "content-type": "application/json" } });
     }
     if (path === "/healthz" || path === "/config") {

@@ -691,13 +691,8 @@ async fn budget_handler(State(state): State<Arc<AppState>>, req: Request) -> Res
             "resetAt": token::iso8601(reset_at),
         }))
         .into_response(),
-        Ok(None) => errors::response(
-            None,
-            StatusCode::NOT_FOUND,
-            errors::NOT_FOUND,
-            "No token budget applies to this caller.",
-            &rid,
-        ),
+        // No budget applies: nothing to say (and nothing a page logs as an error).
+        Ok(None) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => {
             state.store_failed(&e);
             store_down(None, &rid)
