@@ -3,7 +3,8 @@
 // with Debian's redis-server on a free port: one budget and one rate limit
 // for all of them, counters that outlive a restart, the fail modes while
 // Redis is down and the recovery when it returns, the same keys and script
-// in both relays, and 200 parallel requests spread over the replicas.
+// in both relays, the JS store under Deno and Bun, and 200 parallel
+// requests spread over the replicas.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -148,6 +149,19 @@ describe("replicas sharing one Redis: two Rust relays and one JS relay (Node)", 
     assert.equal(redis.cli("EXISTS", "vr:streams:127.0.0.1"), "1");
     assert.ok(await until(() => redis.cli("GET", "vr:streams:127.0.0.1") === "0", 5000), "every stream slot given back");
     assert.equal(redis.cli("TYPE", "vr:rate:127.0.0.1"), "hash");
+  });
+
+  test("the Redis store works under Deno and Bun too, sharing the budget with the Rust relay", async () => {
+    const o = { dailyTokenBudget: 100_000 };
+    const rs = [await start(TARGETS.rust, o), await start(TARGETS.deno, o), await start(TARGETS.bun, o)];
+    let spent = 0;
+    for (const r of rs) {
+      const res = await call(r, OPENAI, { body: body() });
+      assert.equal(res.status, 200, `${r.name}: ${res.text}`);
+      spent += usageOf(res.text).total_tokens;
+    }
+    assert.ok(await until(() => Number(redis.cli("GET", relayKey())) === spent, 5000), `${redis.cli("GET", relayKey())} in Redis, ${spent} spent`);
+    for (const r of rs) assert.equal((await call(r, "/budget", { method: "GET" })).json().remaining, 100_000 - spent, r.name);
   });
 
   test("200 parallel requests spread over the replicas overshoot the shared budget by no more than the documented bound", async (t) => {

@@ -121,6 +121,8 @@ export function removeNextApp() {
 }
 
 const keyEnv = (o) => ({ DASHSCOPE_API_KEY: o.apiKey ?? KEY, ...o.env });
+/** Deno and Bun servers: redisStore from pkg/relay-redis.js when the options name a Redis. */
+const redisEnv = (o) => (o.redisUrl ? { RELAY_REDIS_URL: o.redisUrl, RELAY_REDIS_MODULE: pkgFile("relay-redis.js") } : {});
 
 export const TARGETS = {
   rust: {
@@ -151,7 +153,7 @@ export const TARGETS = {
       return spawnServer(
         DENO,
         ["run", "--quiet", "--no-prompt", "--allow-net=127.0.0.1", "--allow-env", `--allow-read=${PKG},${HERE}`, path.join(HERE, "servers", "deno.mjs")],
-        { env: { ...keyEnv(o), RELAY_OPTIONS: JSON.stringify(jsOptions(o)), RELAY_MODULE: pkgFile("relay.js"), DENO_NO_UPDATE_CHECK: "1" } },
+        { env: { ...keyEnv(o), ...redisEnv(o), RELAY_OPTIONS: JSON.stringify(jsOptions(o)), RELAY_MODULE: pkgFile("relay.js"), DENO_NO_UPDATE_CHECK: "1" } },
       );
     },
   },
@@ -163,7 +165,7 @@ export const TARGETS = {
     },
     start(o) {
       return spawnServer(BUN, [path.join(HERE, "servers", "bun.mjs")], {
-        env: { ...keyEnv(o), RELAY_OPTIONS: JSON.stringify(jsOptions(o)), RELAY_MODULE: pkgFile("relay.js"), BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0" },
+        env: { ...keyEnv(o), ...redisEnv(o), RELAY_OPTIONS: JSON.stringify(jsOptions(o)), RELAY_MODULE: pkgFile("relay.js"), BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0" },
       });
     },
   },

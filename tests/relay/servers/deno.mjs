@@ -9,7 +9,10 @@ const mint = (request) => {
   if (!mintSecret || u.pathname !== "/__test/mint") return undefined;
   return mintClientToken({ sub: u.searchParams.get("sub"), ttlSeconds: Number(u.searchParams.get("ttl")) }, mintSecret).then((t) => new Response(t));
 };
-const relay = createRelay({ ...JSON.parse(Deno.env.get("RELAY_OPTIONS") ?? "{}"), apiKey: Deno.env.get("DASHSCOPE_API_KEY") });
+// With RELAY_REDIS_URL: counters in Redis, through visual-reasoning/relay/redis.
+const redisUrl = Deno.env.get("RELAY_REDIS_URL");
+const store = redisUrl ? (await import(Deno.env.get("RELAY_REDIS_MODULE") ?? "visual-reasoning/relay/redis")).redisStore(redisUrl) : undefined;
+const relay = createRelay({ store, ...JSON.parse(Deno.env.get("RELAY_OPTIONS") ?? "{}"), apiKey: Deno.env.get("DASHSCOPE_API_KEY") });
 Deno.serve(
   {
     hostname: "127.0.0.1",
