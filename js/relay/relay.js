@@ -603,20 +603,20 @@ export function createRelay(options) {
         return errorResponse(p, 403, MODEL_ACCESS_DENIED, message, rid);
       }
       if (maxTokens !== undefined) capTokens(v, protocol, model, maxTokens);
-      if (budgets.length && v !== null && typeof v === "object") {
-        if (protocol === "openai" && v.stream === true && v.stream_options?.include_usage !== true) {
+      if (budgets.length) {
+        if (protocol === "openai" && v?.stream === true && v.stream_options?.include_usage !== true) {
           const o = v.stream_options;
           v.stream_options = { ...(o !== null && typeof o === "object" && !Array.isArray(o) ? o : {}), include_usage: true };
         }
         // The estimate: max_tokens as sent (capped), else the cap, else 4096.
         let found;
-        for (const o of [v, v.parameters]) {
+        for (const o of [v, v?.parameters]) {
           for (const k of ["max_tokens", "max_completion_tokens"]) {
             const n = o?.[k];
             if (Number.isSafeInteger(n) && n >= 0) found = Math.min(found ?? n, n);
           }
         }
-        const est = Math.max(1, found === undefined ? maxTokens ?? 4096 : Math.min(found, maxTokens ?? found));
+        const est = Math.min(1e9, Math.max(1, found === undefined ? maxTokens ?? 4096 : Math.min(found, maxTokens ?? found)));
         const now = nowSeconds();
         try {
           settle = await reserve(budgets, est, now);

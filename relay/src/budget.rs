@@ -21,6 +21,11 @@ use crate::token::iso8601;
 /// The estimate of a request that names no `max_tokens` when no
 /// `--max-tokens` cap applies.
 pub const DEFAULT_ESTIMATE: u64 = 4096;
+/// Estimates are at most this (a bigger `max_tokens` means nothing).
+pub const MAX_ESTIMATE: u64 = 1_000_000_000;
+/// JavaScript's largest safe integer: larger `max_tokens` are ignored, in
+/// both relays alike.
+const MAX_SAFE: u64 = (1 << 53) - 1;
 /// Keys outlive their window by this much, so a stream that ends after
 /// midnight still settles into the window it was admitted in.
 pub const KEY_GRACE_SECS: u64 = 3600;
@@ -118,7 +123,11 @@ pub fn estimate(body: &Value, cap: Option<u64>) -> u64 {
     let mut found = None;
     for obj in [Some(body), body.get("parameters")].into_iter().flatten() {
         for key in ["max_tokens", "max_completion_tokens"] {
-            if let Some(n) = obj.get(key).and_then(Value::as_u64) {
+            if let Some(n) = obj
+                .get(key)
+                .and_then(Value::as_u64)
+                .filter(|n| *n <= MAX_SAFE)
+            {
                 found = Some(found.map_or(n, |f: u64| f.min(n)));
             }
         }
@@ -129,7 +138,7 @@ pub fn estimate(body: &Value, cap: Option<u64>) -> u64 {
         (None, Some(c)) => c,
         (None, None) => DEFAULT_ESTIMATE,
     };
-    n.max(1)
+    n.clamp(1, MAX_ESTIMATE)
 }
 
 /// An OpenAI-protocol streaming request that did not ask for usage is
@@ -264,7 +273,9 @@ impl Reservation {
     }
 
     fn spawn_settle(&mut self, charge: u64) {
-        let delta = charge as i64 - self.estimate as i64;
+        let delta = i64::try_from(charge)
+            .unwrap_or(i64::MAX)
+            .saturating_sub(self.estimate as i64);
         if delta == 0 || self.scopes.is_empty() {
             return;
         }
@@ -334,6 +345,14 @@ mod tests {
         assert_eq!(estimate(&json!({}), Some(250)), 250);
         assert_eq!(estimate(&json!({}), None), DEFAULT_ESTIMATE);
         assert_eq!(estimate(&json!({"max_tokens": 0}), None), 1);
+        assert_eq!(
+            estimate(&json!({"max_tokens": u64::MAX}), None),
+            DEFAULT_ESTIMATE
+        );
+        assert_eq!(
+            estimate(&json!({"max_tokens": 1u64 << 50}), None),
+            MAX_ESTIMATE
+        );
     }
 
     #[test]
