@@ -95,6 +95,7 @@ if (argv[0] === "token") {
   process.exit(0);
 }
 for (const a of argv) {
+  if (a.startsWith("--metrics-listen")) die(`${a}: the Prometheus metrics are served by the Rust binary (visual-reasoning-relay --metrics-listen)`);
   if (a === "--mock" || a.startsWith("--tokens-per-second") || a === "transcript") {
     die(`${a}: the mock and transcripts live in the Rust binary (visual-reasoning-relay --mock); this launcher only relays`);
   }
