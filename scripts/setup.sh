@@ -7,7 +7,8 @@
 # headless mode), CJK fonts, and the pinned npm packages (among them the
 # Deno, Bun and workerd runtimes the relay tests run in: npm `deno`, `bun`,
 # `workerd`, whose binaries come inside their platform packages, so npm's
-# blocked install scripts are not needed).
+# blocked install scripts are not needed), and Debian's
+# redis-server for the relays' shared-store tests.
 #   VR_SETUP_BROWSER=0  skip the browsers (the demo alone does not need them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,6 +56,16 @@ if [ "${VR_SETUP_BROWSER:-1}" = 1 ]; then
     log "cargo install geckodriver $geckodriver_version"
     cargo install geckodriver --locked --version "$geckodriver_version"
   fi
+fi
+
+# The shared-store tests start Debian's redis-server themselves (on a free
+# loopback port, nothing saved); redis-tools brings redis-cli.
+if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+  log "apt-get install redis-server"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq redis-server redis-tools >/dev/null
+  # Only the tests' own servers: not the system service the package starts.
+  as_root systemctl disable --now redis-server >/dev/null 2>&1 || true
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -38,6 +38,13 @@ export declare class VisualReasoningTutor extends HTMLElement {
   placeholder: string | null;
   /** Extra request headers sent to the relay. A property, never an attribute. */
   headers: Record<string, string>;
+  /**
+   * A signed client token from the site's backend, sent to the relay as
+   * `Authorization: Bearer …`. A property, never an attribute. Setting it
+   * (and each answer) shows "N tokens left today" when the relay reports a
+   * budget (`GET /budget`).
+   */
+  token: string;
   /** System prompt for new conversations. */
   system: string;
   /** The text in the question box. */

@@ -148,6 +148,7 @@ export class VisualReasoningTutor extends Base {
   #t = strings("en");
   /** @type {Record<string, string>} */
   #headers = {};
+  #token = "";
   #system =
     "You are a patient tutor. Work through the problem step by step, then give the final answer clearly. " +
     "Write mathematics in LaTeX between $…$ (inline) or $$…$$ (display).";
@@ -262,6 +263,9 @@ export class VisualReasoningTutor extends Base {
   /** Extra request headers for the relay (not an attribute: never put secrets in HTML). */
   get headers() { return { ...this.#headers }; }
   set headers(v) { this.#headers = v && typeof v === "object" ? { ...v } : {}; }
+  /** A client token from the site's backend, sent as `Authorization: Bearer …` (relay/README.md "Client tokens"). */
+  get token() { return this.#token; }
+  set token(v) { this.#token = v ? String(v) : ""; if (this.isConnected) this.#showBudget(); }
   /** The system prompt of new conversations. */
   get system() { return this.#system; }
   set system(v) { this.#system = v == null ? "" : String(v); }
@@ -286,7 +290,7 @@ export class VisualReasoningTutor extends Base {
     // A property set before the element was defined is an own data property
     // shadowing our accessor: re-apply it through the accessor.
     const self = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (this));
-    for (const prop of ["baseUrl", "protocol", "region", "model", "thinking", "thinkingBudget", "placeholder", "headers", "system", "question"]) {
+    for (const prop of ["baseUrl", "protocol", "region", "model", "thinking", "thinkingBudget", "placeholder", "headers", "token", "system", "question"]) {
       if (Object.prototype.hasOwnProperty.call(this, prop)) {
         const v = self[prop];
         delete self[prop];
@@ -520,6 +524,22 @@ export class VisualReasoningTutor extends Base {
     this.#r.status.textContent = text;
   }
 
+  /** With a token: "N tokens left today" when the relay reports a budget (GET /budget). */
+  async #showBudget() {
+    if (!this.#token || !this.#base() || this.#isModelStudio()) return;
+    try {
+      const headers = { accept: "application/json", ...this.#headers };
+      if (this.#token) headers.authorization = "Bearer " + this.#token;
+      const res = await fetch(this.#base() + "/budget", { headers });
+      const b = res.ok ? await res.json() : null;
+      if (typeof b?.remaining === "number" && !this.#active && !this.#r.status.textContent) {
+        this.#showStatus(this.#t("tokensLeft").replace("{n}", b.remaining.toLocaleString(this.getAttribute("lang") || undefined)));
+      }
+    } catch {
+      // No budget to show.
+    }
+  }
+
   #settings() {
     const info = this.#currentInfo();
     const model = /** @type {string} */ (this.model);
@@ -534,6 +554,7 @@ export class VisualReasoningTutor extends Base {
     /** @type {ClientOptions} */
     const client = { baseUrl: this.#base(), protocol: /** @type {ClientOptions["protocol"]} */ (this.#r.protocol.value || "openai") };
     if (Object.keys(this.#headers).length) client.headers = { ...this.#headers };
+    if (this.#token) client.headers = { ...client.headers, authorization: "Bearer " + this.#token };
     // The region only means something when talking to Model Studio directly;
     // a relay decides its own region.
     const region = this.getAttribute("region");
@@ -616,6 +637,7 @@ export class VisualReasoningTutor extends Base {
       turn.finish(result, null, this.#base());
       this.#schedule();
       this.#emit("vr-done", result);
+      this.#showBudget();
       return result;
     } catch (e) {
       turn.finish(null, e, this.#base());

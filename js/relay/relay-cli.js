@@ -9,7 +9,7 @@ import { readFile, stat } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { createRelay } from "./relay.js";
+import { createRelay, mintClientToken } from "./relay.js";
 import { createNodeServer, defaultMaxConnections } from "./relay-node.js";
 
 const NAME = "visual-reasoning-relay-js";
@@ -18,6 +18,8 @@ const HELP = `${NAME}: the visual-reasoning relay on Node. It holds the Model St
 (DASHSCOPE_API_KEY, from the environment only) for browsers.
 
 Usage: ${NAME} [flags]
+       ${NAME} token --sub S --ttl SECS [--daily-tokens N]
+                              mint a client token with RELAY_TOKEN_SECRET's first secret
 
   --listen ADDR               address to listen on (default 127.0.0.1:8787; port 0: any free port)
   --region intl|us|cn         the region host to forward to (default intl)
@@ -25,6 +27,13 @@ Usage: ${NAME} [flags]
   --allow-origin ORIGIN       an origin whose pages may use the relay; repeatable ('*' refused)
   --allow-no-origin           also serve requests without an Origin header (servers, SDKs, curl)
   --client-token TOKEN        callers must send Authorization: Bearer TOKEN (also RELAY_CLIENT_TOKEN)
+  --token-secret SECRET       accept client tokens signed with it; repeatable (all accepted,
+                              for rotation); also RELAY_TOKEN_SECRET, comma-separated
+  --daily-token-budget N      tokens the whole relay may spend per window (UTC day)
+  --per-client-daily-tokens N tokens each client (token sub, else IP) may spend per window
+  --budget-window-seconds S   budget window, aligned to the Unix epoch (default 86400)
+  --redis-url URL             keep budgets and per-client limits in this Redis (redis:// or rediss://)
+  --budget-store-fail MODE    closed (default: 503) or open (serve uncounted) when Redis fails
   --allow-model ID            only these model ids; repeatable (default: any)
   --max-tokens N              cap max_tokens / thinking_budget at N
   --trust-forwarded-for       per-client limits from the right-most X-Forwarded-For entry
@@ -58,7 +67,35 @@ function die(message) {
 }
 
 const argv = process.argv.slice(2);
+const envSecrets = () =>
+  (process.env.RELAY_TOKEN_SECRET ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+if (argv[0] === "token") {
+  // The Rust binary's `token` subcommand: the secret from the environment, the token on stdout.
+  let t;
+  try {
+    ({ values: t } = parseArgs({
+      args: argv.slice(1),
+      strict: true,
+      options: { sub: { type: "string" }, ttl: { type: "string" }, "daily-tokens": { type: "string" } },
+    }));
+  } catch (e) {
+    die(`token: ${e.message}`);
+  }
+  const [secret] = envSecrets();
+  if (!secret) die("token: set RELAY_TOKEN_SECRET (the relay's first secret signs)");
+  const sub = t.sub ?? "";
+  if (!sub || Buffer.byteLength(sub) > 256) die("token: --sub must be 1 to 256 bytes");
+  if (!/^\d+$/.test(t.ttl ?? "") || Number(t.ttl) < 1 || Number(t.ttl) > 366 * 86400) die("token: --ttl must be 1 s to a year");
+  if (t["daily-tokens"] !== undefined && !/^\d+$/.test(t["daily-tokens"])) die("token: --daily-tokens must be a whole number");
+  const daily = t["daily-tokens"] === undefined ? undefined : Number(t["daily-tokens"]);
+  process.stdout.write(`${await mintClientToken({ sub, ttlSeconds: Number(t.ttl), dailyTokens: daily }, secret)}\n`);
+  process.exit(0);
+}
 for (const a of argv) {
+  if (a.startsWith("--metrics-listen")) die(`${a}: the Prometheus metrics are served by the Rust binary (visual-reasoning-relay --metrics-listen)`);
   if (a === "--mock" || a.startsWith("--tokens-per-second") || a === "transcript") {
     die(`${a}: the mock and transcripts live in the Rust binary (visual-reasoning-relay --mock); this launcher only relays`);
   }
@@ -75,6 +112,12 @@ try {
       "allow-origin": { type: "string", multiple: true, default: [] },
       "allow-no-origin": { type: "boolean", default: false },
       "client-token": { type: "string" },
+      "token-secret": { type: "string", multiple: true, default: [] },
+      "daily-token-budget": { type: "string" },
+      "per-client-daily-tokens": { type: "string" },
+      "budget-window-seconds": { type: "string", default: "86400" },
+      "redis-url": { type: "string" },
+      "budget-store-fail": { type: "string", default: "closed" },
       "allow-model": { type: "string", multiple: true, default: [] },
       "max-tokens": { type: "string" },
       "trust-forwarded-for": { type: "boolean", default: false },
@@ -177,6 +220,17 @@ async function serveStatic(request) {
   });
 }
 
+if (!["closed", "open"].includes(values["budget-store-fail"])) die(`--budget-store-fail ${values["budget-store-fail"]}: closed or open`);
+let store;
+if (values["redis-url"] !== undefined) {
+  try {
+    const { redisStore } = await import("./relay-redis.js");
+    store = redisStore(values["redis-url"]);
+  } catch (e) {
+    die(`--redis-url: ${e.message}`);
+  }
+}
+const optional = (flag) => (values[flag] === undefined ? undefined : whole(flag));
 let relay;
 try {
   relay = createRelay({
@@ -187,6 +241,12 @@ try {
     allowNoOrigin: values["allow-no-origin"],
     allowSameOrigin: staticDir !== undefined,
     clientToken: clientToken || undefined,
+    tokenSecrets: values["token-secret"].length ? values["token-secret"] : envSecrets(),
+    dailyTokenBudget: optional("daily-token-budget"),
+    perClientDailyTokens: optional("per-client-daily-tokens"),
+    budgetWindowSeconds: Math.max(1, whole("budget-window-seconds")),
+    budgetStoreFail: values["budget-store-fail"],
+    store,
     allowModels: values["allow-model"],
     maxTokens: values["max-tokens"] === undefined ? undefined : whole("max-tokens"),
     maxBodyBytes: whole("max-body-bytes"),

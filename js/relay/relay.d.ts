@@ -8,18 +8,23 @@ export type Region = "intl" | "us" | "cn";
  * {@link memoryStore}, keeps them in the memory of one process or isolate,
  * so every limit is per instance. A shared store (Redis, a Durable Object,
  * Deno KV) makes them global across replicas: implement these two atomic
- * operations on it. Keys start with `vr:` (`vr:rate:<client>`,
- * `vr:streams:<client>`); values are numbers.
+ * operations on it, or use `redisStore` from `visual-reasoning/relay/redis`.
+ * Keys start with `vr:` (`vr:rate:<client>`, `vr:streams:<client>`,
+ * `vr:budget:…`); values are numbers.
  */
 export interface RelayStore {
   /**
-   * Atomically adds `delta` (may be negative) to the number stored at `key`
-   * and resolves to the new value. A missing or expired key counts as 0.
-   * After the call the key expires `ttlSeconds` from now. Concurrent-stream
-   * counts use it (+1 on admission, -1 when the stream ends); so can
-   * budgets: reserve an estimate with `add(key, estimate, …)`, settle with
-   * `add(key, actual - estimate, …)`.
-   * Redis: `MULTI; INCRBYFLOAT key delta; EXPIRE key ttlSeconds; EXEC`.
+   * Atomically adds `delta` (a whole number, may be negative) to the
+   * integer stored at `key` and resolves to the new value. A missing or
+   * expired key counts as 0. After the call the key expires `ttlSeconds`
+   * from now. Concurrent-stream counts use it (+1 on admission, -1 when the
+   * stream ends), and so do budgets (`vr:budget:<window>:relay`,
+   * `vr:budget:<window>:sub:<sub>` or `…:ip:<address>`): an admission adds
+   * its estimate and is refused (and takes it back) when the value before
+   * was already at the limit; the real charge replaces the estimate with
+   * `add(key, charge - estimate, …)`; `add(key, 0, …)` reads.
+   * Redis: `INCRBY key delta; EXPIRE key ttlSeconds` in one script
+   * (`visual-reasoning/relay/redis`).
    */
   add(key: string, delta: number, ttlSeconds: number): Promise<number>;
   /**
@@ -91,8 +96,14 @@ export interface RelayOptions {
    */
   clientToken?: string;
   /**
-   * Signed per-student client tokens (issue 13: not enforced yet by this
-   * version; the option is reserved so configurations stay valid).
+   * Secrets (each at least 16 characters) for signed per-student client
+   * tokens, minted by the site's backend with {@link mintClientToken}:
+   * `Authorization: Bearer v1.<payload>.<signature>`. Every secret is
+   * accepted (rotation: put the new one first, keep the old one until its
+   * tokens have expired); with `clientToken` too, either kind is accepted.
+   * Missing, malformed, tampered, expired or not-yet-valid tokens get 401
+   * with a code naming why (`client_token_expired`, …). A token's `sub` is
+   * its client for the per-client budget.
    */
   tokenSecrets?: string[];
   /** Only these model ids may be requested (403 `Model.AccessDenied` otherwise); also what `/config` lists. */
@@ -117,10 +128,26 @@ export interface RelayOptions {
   rateLimit?: number;
   /** Concurrent streams per client; 0 = unlimited. Default 8. */
   maxStreamsPerClient?: number;
-  /** Daily token budget for the whole relay (reserved: this version throws when it is set). */
+  /**
+   * Tokens the whole relay may spend per window (a UTC day), counted from
+   * the usage the upstream reports (relay/README.md "Budgets"); past it,
+   * 429 `relay_budget_exhausted` with `Retry-After` until the window ends.
+   */
   dailyTokenBudget?: number;
-  /** Daily token budget per client (reserved: this version throws when it is set). */
+  /**
+   * Tokens each client (a signed token's `sub`, else the client address)
+   * may spend per window; a token's `dailyTokens` lowers it (or sets one
+   * when this is absent). Past it, 429 `client_budget_exhausted`.
+   */
   perClientDailyTokens?: number;
+  /** The budget window in seconds, aligned to the Unix epoch (default 86 400: UTC days). */
+  budgetWindowSeconds?: number;
+  /**
+   * When the store fails (Redis unreachable): `"closed"` (default) answers
+   * 503 `budget_store_unavailable`; `"open"` lets requests through
+   * uncounted. Logged at most once a minute.
+   */
+  budgetStoreFail?: "closed" | "open";
   /** Where the per-client counters live (default: {@link memoryStore}, per instance). */
   store?: RelayStore;
   /**
@@ -167,6 +194,24 @@ export function createRelay(options: RelayOptions): RelayHandler;
 
 /** The default {@link RelayStore}: this process's (or isolate's) memory, bounded under a spray of clients. */
 export function memoryStore(): RelayStore;
+
+/** What a signed client token says (see {@link mintClientToken}). */
+export interface ClientTokenClaims {
+  /** Who the token is for (a student id, 1 to 256 bytes): the per-client budget's key. */
+  sub: string;
+  /** Seconds the token is valid from now. */
+  ttlSeconds: number;
+  /** This client's daily token budget (lowers `perClientDailyTokens`, or sets one). */
+  dailyTokens?: number;
+}
+
+/**
+ * Mints a signed client token with WebCrypto (Node, Deno, Bun, Workers,
+ * Next.js): `v1.<base64url(JSON {sub, exp, nbf, dailyTokens?})>.<base64url(HMAC-SHA256 of "v1.<payload>")>`.
+ * Call it in the site's backend, for a logged-in student, with the relay's
+ * first secret; never in a page.
+ */
+export function mintClientToken(claims: ClientTokenClaims, secret: string): Promise<string>;
 
 /** `/compatible-mode/v1/chat/completions`. */
 export const OPENAI_PATH: string;

@@ -65,6 +65,7 @@ const BAD_GATEWAY = ["BadGateway", "bad_gateway", "upstream_error"];
 const GATEWAY_TIMEOUT = ["RequestTimeOut", "gateway_timeout", "upstream_error"];
 const REQUEST_TIMEOUT = ["RequestTimeOut", "request_timeout", "invalid_request_error"];
 const INTERNAL = ["InternalError", "internal_error", "internal_error"];
+const STORE_DOWN = ["budget_store_unavailable", "budget_store_unavailable", "service_unavailable"];
 
 const NOT_FOUND_MESSAGE = `Not found. The relay serves POST ${OPENAI_PATH} and POST ${DASHSCOPE_PATH}.`;
 const TOO_LARGE_MESSAGE = "The request body is larger than this relay accepts.";
@@ -144,6 +145,142 @@ function sameSecret(a, b) {
   return diff === 0;
 }
 
+const enc = new TextEncoder();
+const utf8Length = (s) => (typeof s === "string" ? enc.encode(s).length : 0);
+const b64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const unb64url = (s) => {
+  if (!/^[\w-]*$/.test(s)) throw new Error("not base64url");
+  return Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+};
+const hmacKey = (secret) =>
+  crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+const iso = (secs) => new Date(secs * 1000).toISOString().replace(".000Z", "Z");
+
+/**
+ * A signed client token for `claims.sub`, valid from now for
+ * `claims.ttlSeconds` (relay/README.md "Client tokens").
+ * @param {{ sub: string, ttlSeconds: number, dailyTokens?: number }} claims
+ * @param {string} secret
+ */
+export async function mintClientToken(claims, secret) {
+  const { sub, ttlSeconds, dailyTokens } = claims ?? {};
+  if (
+    typeof sub !== "string" ||
+    !sub ||
+    utf8Length(sub) > 256 ||
+    !(ttlSeconds >= 1 && Number.isSafeInteger(ttlSeconds)) ||
+    !(dailyTokens === undefined || (dailyTokens >= 0 && Number.isSafeInteger(dailyTokens))) ||
+    typeof secret !== "string" ||
+    !secret
+  ) {
+    throw new TypeError("mintClientToken: needs a sub of 1 to 256 bytes, whole ttlSeconds >= 1 and dailyTokens >= 0, and the secret");
+  }
+  const now = nowSeconds();
+  const payload = { sub, exp: now + ttlSeconds, nbf: now, ...(dailyTokens === undefined ? {} : { dailyTokens }) };
+  const signed = `v1.${b64url(enc.encode(json(payload)))}`;
+  return `${signed}.${b64url(await crypto.subtle.sign("HMAC", await hmacKey(secret), enc.encode(signed)))}`;
+}
+
+/**
+ * Checks a signed token against every key (all are tried: rotation);
+ * resolves to its claims, or to [code, message] naming why not.
+ */
+async function verifyToken(token, keys) {
+  const bad = (why) => ["client_token_malformed", `The client token is malformed (${why}).`];
+  if (token.length > 4096) return bad("too long");
+  if (!token.startsWith("v1.")) return bad("not a v1 token");
+  const parts = token.split(".");
+  if (parts.length !== 3) return bad("not three dot-separated parts");
+  let sig;
+  try {
+    sig = unb64url(parts[2]);
+  } catch {
+    return bad("signature is not base64url");
+  }
+  const signed = enc.encode(`v1.${parts[1]}`);
+  let ok = false;
+  for (const key of await keys) ok = (await crypto.subtle.verify("HMAC", key, sig, signed)) || ok;
+  if (!ok) return ["client_token_invalid_signature", "The client token's signature does not match (changed, or signed with a secret this relay does not accept)."];
+  let c;
+  try {
+    c = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(unb64url(parts[1])));
+  } catch {
+    return bad("payload is not JSON");
+  }
+  const secs = (v) => v === undefined || (Number.isInteger(v) && Math.abs(v) < 1e15);
+  if (typeof c?.sub !== "string" || !c.sub || utf8Length(c.sub) > 256) return bad("sub must be a non-empty string of at most 256 bytes");
+  if (c.exp === undefined) return bad("exp is missing");
+  if (!secs(c.exp) || !secs(c.nbf)) return bad("exp and nbf must be whole Unix seconds");
+  if (c.dailyTokens !== undefined && !(Number.isInteger(c.dailyTokens) && c.dailyTokens >= 0 && c.dailyTokens < 9e15)) return bad("dailyTokens must be a whole number >= 0");
+  const now = nowSeconds();
+  // A minute of clock skew either way.
+  if (now > c.exp + 60) return ["client_token_expired", `The client token expired at ${iso(c.exp)}; fetch a fresh one.`];
+  if (c.nbf !== undefined && now + 60 < c.nbf) return ["client_token_not_yet_valid", `The client token is not valid before ${iso(c.nbf)}.`];
+  return c;
+}
+
+/**
+ * Reads the usage the upstream reports in a reply as it is forwarded (an
+ * SSE stream, or a JSON body copied up to 4 MiB), and the UTF-8 bytes of
+ * reasoning and answer text, for the budget (relay/src/meter.rs).
+ */
+function meter(protocol, sse) {
+  const decoder = new TextDecoder();
+  let rest = "";
+  let data;
+  let name = "";
+  let total;
+  let text = 0;
+  const event = (d) => {
+    let v;
+    try {
+      v = JSON.parse(d);
+    } catch {
+      return;
+    }
+    if (v === null || typeof v !== "object") return;
+    const u = v.usage;
+    if (u !== null && typeof u === "object" && !Array.isArray(u)) {
+      const n = (x) => (Number.isSafeInteger(x) && x >= 0 ? x : undefined);
+      const [i, o] = protocol === "openai" ? [u.prompt_tokens, u.completion_tokens] : [u.input_tokens, u.output_tokens];
+      total = n(u.total_tokens) ?? (n(i) ?? 0) + (n(o) ?? 0);
+    }
+    const c = (protocol === "openai" ? v.choices : v.output?.choices)?.[0];
+    for (const m of [c?.delta, c?.message]) {
+      for (const t of [m?.reasoning_content, m?.content]) {
+        if (Array.isArray(t)) for (const x of t) text += utf8Length(typeof x === "string" ? x : x?.text);
+        else text += utf8Length(t);
+      }
+    }
+  };
+  return {
+    feed(chunk) {
+      if (rest.length > 16 << 20) return;
+      rest += decoder.decode(chunk, { stream: true });
+      if (!sse) return;
+      // Complete lines only; a CR at the end may be half of a CRLF.
+      const lines = rest.split(/\r\n|\r(?!$)|\n/);
+      rest = lines.pop();
+      for (const line of lines) {
+        if (line === "") {
+          if (data !== undefined && data !== "[DONE]" && name !== "error") event(data);
+          data = undefined;
+          name = "";
+        } else if (line.startsWith("data:")) {
+          const v = line.slice(line[5] === " " ? 6 : 5);
+          data = data === undefined ? v : `${data}\n${v}`;
+        } else if (line.startsWith("event:")) name = line.slice(line[6] === " " ? 7 : 6);
+      }
+    },
+    end(complete) {
+      if (!sse && complete && rest.length <= 4 << 20) event(rest);
+      rest = "";
+      return [total, text];
+    },
+  };
+}
+
 const IPV4 = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 const isIp = (s) => IPV4.test(s) || (/^[\da-f:.]+$/i.test(s) && s.split(":").length > 2);
 
@@ -210,10 +347,6 @@ export function createRelay(options) {
   const apiKey = typeof options.apiKey === "string" ? options.apiKey.trim() : "";
   if (!apiKey) fail("apiKey is required: the Model Studio key the relay adds to every request (read it from the environment)");
   if (/[\r\n\0]/.test(apiKey)) fail("apiKey is not a valid header value");
-  for (const later of ["tokenSecrets", "dailyTokenBudget", "perClientDailyTokens"]) {
-    // Silently ignoring a spending control would be worse than refusing it.
-    if (options[later] !== undefined) fail(`${later} is not supported by this version yet; remove it`);
-  }
   const region = options.region ?? "intl";
   if (!(region in HOSTS)) fail(`region must be "intl", "us" or "cn" (got ${json(region)})`);
   let upstream = HOSTS[region];
@@ -240,6 +373,30 @@ export function createRelay(options) {
   const allowNoOrigin = options.allowNoOrigin === true;
   const allowSameOrigin = options.allowSameOrigin === true;
   const clientToken = options.clientToken || undefined;
+  const tokenSecrets = list("tokenSecrets");
+  if (tokenSecrets.some((t) => t.length < 16)) fail("tokenSecrets: each secret needs at least 16 characters (use a long random string)");
+  // Imported once, lazily (importKey is async; createRelay is not).
+  let keys;
+  const tokenKeys = () => (keys ??= Promise.all(tokenSecrets.map(hmacKey)));
+  const relayBudget = options.dailyTokenBudget === undefined ? undefined : count(options, "dailyTokenBudget", 0);
+  const clientBudget = options.perClientDailyTokens === undefined ? undefined : count(options, "perClientDailyTokens", 0);
+  const windowSeconds = count(options, "budgetWindowSeconds", 86400) || 86400;
+  const failOpen = options.budgetStoreFail === "open";
+  if (![undefined, "open", "closed"].includes(options.budgetStoreFail)) fail('budgetStoreFail must be "closed" or "open"');
+  let storeLogged = 0;
+  /** A store call failed: log it at most once a minute; true when failing open. */
+  const storeFailed = (e) => {
+    if (Date.now() - storeLogged >= 60000) {
+      storeLogged = Date.now();
+      log(`${new Date().toISOString()} budget store unreachable: ${e?.message ?? e}; failing ${failOpen ? "open" : "closed"} (logged at most once a minute)`);
+    }
+    return failOpen;
+  };
+  const storeDown = (p, rid) => {
+    const res = errorResponse(p, 503, STORE_DOWN, "The relay cannot reach its budget store; try again shortly.", rid);
+    res.headers.set("retry-after", "5");
+    return res;
+  };
   const allowModels = list("allowModels");
   const maxTokens = options.maxTokens === undefined ? undefined : count(options, "maxTokens", 0);
   const maxBodyBytes = count(options, "maxBodyBytes", 20 * 1024 * 1024);
@@ -252,6 +409,19 @@ export function createRelay(options) {
   const log = options.log === false ? () => {} : options.log ?? ((line) => console.error(line));
   const { clientId, trustForwardedFor, fallback } = options;
   const rewrite = allowModels.length > 0 || maxTokens !== undefined;
+
+  /** The budgets that apply to a caller, client first: [kind, key, limit]. */
+  const scopes = (client, daily, now) => {
+    const w = Math.floor(now / windowSeconds);
+    const limit = clientBudget === undefined ? daily : daily === undefined ? clientBudget : Math.min(clientBudget, daily);
+    const out = [];
+    if (limit !== undefined) out.push(["client", `vr:budget:${w}:${client}`, limit]);
+    if (relayBudget !== undefined) out.push(["relay", `vr:budget:${w}:relay`, relayBudget]);
+    return out;
+  };
+  const windowEnd = (now) => (Math.floor(now / windowSeconds) + 1) * windowSeconds;
+  // Keys outlive their window by an hour: a stream that ends after it still settles there.
+  const keyTtl = (now) => windowEnd(now) - now + 3600;
   const models = allowModels.length
     ? allowModels
     : CATALOG.filter((m) => m[2] & REGION_BIT[region]).map((m) => m[0]);
@@ -368,7 +538,36 @@ export function createRelay(options) {
     );
   };
 
-  const forward = async (request, protocol, path, rid) => {
+  /**
+   * Reserves `est` tokens in every scope, or says which is used up
+   * ([kind, limit]), taking back what it had reserved. A reservation is a
+   * function that replaces it with the real charge.
+   */
+  const reserve = async (list, est, now) => {
+    const ttl = keyTtl(now);
+    const done = [];
+    const undo = () => Promise.all(done.map((k) => store.add(k, -est, ttl))).catch(() => {});
+    for (const [kind, key, limit] of list) {
+      let after;
+      try {
+        after = await store.add(key, est, ttl);
+      } catch (e) {
+        await undo();
+        throw e;
+      }
+      if (after - est >= limit) {
+        await store.add(key, -est, ttl).catch(() => {});
+        await undo();
+        return [kind, limit];
+      }
+      done.push(key);
+    }
+    return (charge) => {
+      if (charge !== est) for (const k of done) store.add(k, charge - est, keyTtl(nowSeconds())).catch(() => {});
+    };
+  };
+
+  const forward = async (request, protocol, path, rid, budgets) => {
     const p = protocol;
     const url = upstream + path;
     const headers = new Headers();
@@ -380,8 +579,12 @@ export function createRelay(options) {
     headers.set("accept-encoding", "identity");
     const state = {};
     const abort = new AbortController();
-    let body = request.body && limitedBody(request, state, !rewrite && (() => abort.abort(new Error(state.error))));
-    if (rewrite) {
+    // A budget needs the request's max_tokens (its estimate) and, from an
+    // OpenAI caller, usage in the stream.
+    const read = rewrite || budgets.length > 0;
+    let settle;
+    let body = request.body && limitedBody(request, state, !read && (() => abort.abort(new Error(state.error))));
+    if (read) {
       let text;
       try {
         text = await new Response(body).text();
@@ -400,6 +603,41 @@ export function createRelay(options) {
         return errorResponse(p, 403, MODEL_ACCESS_DENIED, message, rid);
       }
       if (maxTokens !== undefined) capTokens(v, protocol, model, maxTokens);
+      if (budgets.length) {
+        if (protocol === "openai" && v?.stream === true && v.stream_options?.include_usage !== true) {
+          const o = v.stream_options;
+          v.stream_options = { ...(o !== null && typeof o === "object" && !Array.isArray(o) ? o : {}), include_usage: true };
+        }
+        // The estimate: max_tokens as sent (capped), else the cap, else 4096.
+        let found;
+        for (const o of [v, v?.parameters]) {
+          for (const k of ["max_tokens", "max_completion_tokens"]) {
+            const n = o?.[k];
+            if (Number.isSafeInteger(n) && n >= 0) found = Math.min(found ?? n, n);
+          }
+        }
+        const est = Math.min(1e9, Math.max(1, found === undefined ? maxTokens ?? 4096 : Math.min(found, maxTokens ?? found)));
+        const now = nowSeconds();
+        try {
+          settle = await reserve(budgets, est, now);
+        } catch (e) {
+          if (!storeFailed(e)) return storeDown(p, rid);
+        }
+        if (Array.isArray(settle)) {
+          const [kind, limit] = settle;
+          const reset = windowEnd(now);
+          const code = `${kind}_budget_exhausted`;
+          const res = errorResponse(
+            p,
+            429,
+            [code, code, "insufficient_quota"],
+            `${kind === "client" ? "Your" : "This site's"} daily token budget (${limit} tokens) is used up; it resets at ${iso(reset)}.`,
+            rid,
+          );
+          res.headers.set("retry-after", String(Math.max(1, reset - now)));
+          return res;
+        }
+      }
       body = json(v);
     }
     const onClientGone = () => abort.abort(request.signal.reason);
@@ -422,6 +660,8 @@ export function createRelay(options) {
       });
     } catch (e) {
       request.signal?.removeEventListener("abort", onClientGone);
+      // Nothing was generated: the reservation is taken back.
+      settle?.(0);
       if (state.error) return bodyFailed(p, state, rid);
       if (timedOut) {
         return withOutcome(errorResponse(p, 504, GATEWAY_TIMEOUT, "The upstream service did not answer in time.", rid), "timeout upstream");
@@ -441,6 +681,7 @@ export function createRelay(options) {
       // The upstream answered before the body failed: it is not the answer.
       request.signal?.removeEventListener("abort", onClientGone);
       res.body?.cancel().catch(() => {});
+      settle?.(0);
       return bodyFailed(p, state, rid);
     }
     const out = new Headers();
@@ -451,17 +692,32 @@ export function createRelay(options) {
     // Tell intermediaries (nginx, CDNs) not to hold events back.
     out.set("cache-control", "no-cache");
     out.set("x-accel-buffering", "no");
-    const upstreamBody = res.body;
+    const ok = res.status === 200;
+    const m = ok && settle ? meter(p, /^text\/event-stream/i.test(res.headers.get("content-type") ?? "")) : undefined;
     return {
-      response: new Response(upstreamBody, { status: res.status, headers: out }),
-      done: () => request.signal?.removeEventListener("abort", onClientGone),
+      response: new Response(res.body, { status: res.status, headers: out }),
+      meter: m,
+      done: (outcome) => {
+        request.signal?.removeEventListener("abort", onClientGone);
+        // The usage reported, else one token per 3 bytes of text forwarded;
+        // not a 200: nothing was generated.
+        if (m) {
+          const [total, text] = m.end(outcome === "completed");
+          settle(total ?? Math.ceil(text / 3));
+        } else settle?.(0);
+      },
     };
   };
 
-  const api = async (request, info, protocol, path, rid) => {
-    const p = protocol;
-    if (request.method !== "POST") return errorResponse(undefined, 404, NOT_FOUND, NOT_FOUND_MESSAGE, rid);
-    if (!request.headers.has("origin") && !allowNoOrigin) {
+  /**
+   * The checks of the API paths and GET /budget: an Origin (unless
+   * allowNoOrigin), then the static or a signed client token when either is
+   * configured. Resolves to a refusal, or to { client, daily }.
+   */
+  const caller = async (request, p, rid) => {
+    // A same-origin GET carries no Origin; Sec-Fetch-Site says where it came from.
+    const same = allowSameOrigin && request.headers.get("sec-fetch-site") === "same-origin";
+    if (!request.headers.has("origin") && !allowNoOrigin && !same) {
       return errorResponse(
         p,
         403,
@@ -470,20 +726,35 @@ export function createRelay(options) {
         rid,
       );
     }
-    if (clientToken !== undefined) {
-      const auth = request.headers.get("authorization") ?? "";
-      const sent = auth.startsWith("Bearer ") ? auth.slice(7) : "";
-      if (!sameSecret(sent, clientToken)) {
-        return errorResponse(
-          p,
-          401,
-          INVALID_API_KEY,
-          "This relay needs `Authorization: Bearer <client token>`; the one sent is missing or wrong.",
-          rid,
-        );
+    if (clientToken === undefined && !tokenSecrets.length) return {};
+    const auth = request.headers.get("authorization") ?? "";
+    const sent = auth.startsWith("Bearer ") ? auth.slice(7).trim() : undefined;
+    if (sent !== undefined && clientToken !== undefined && sameSecret(sent, clientToken)) return {};
+    if (!tokenSecrets.length) {
+      return errorResponse(p, 401, INVALID_API_KEY, "This relay needs `Authorization: Bearer <client token>`; the one sent is missing or wrong.", rid);
+    }
+    const c =
+      sent === undefined
+        ? ["client_token_missing", "This relay needs `Authorization: Bearer <client token>`; none was sent."]
+        : await verifyToken(sent, tokenKeys());
+    if (Array.isArray(c)) return errorResponse(p, 401, [c[0], c[0], "invalid_request_error"], c[1], rid);
+    return { sub: c.sub, daily: c.dailyTokens };
+  };
+
+  const api = async (request, info, protocol, path, rid) => {
+    const p = protocol;
+    if (request.method !== "POST") return errorResponse(undefined, 404, NOT_FOUND, NOT_FOUND_MESSAGE, rid);
+    const who = await caller(request, p, rid);
+    if (who instanceof Response) return who;
+    const ip = await clientOf(request, info);
+    let permit = { release() {} };
+    if (rateLimit || maxStreams) {
+      try {
+        permit = await admit(ip);
+      } catch (e) {
+        if (!storeFailed(e)) return storeDown(p, rid);
       }
     }
-    const permit = rateLimit || maxStreams ? await admit(await clientOf(request, info)) : { release() {} };
     if (permit.refused) {
       const res = errorResponse(p, 429, THROTTLING, permit.refused, rid);
       res.headers.set("retry-after", String(permit.retryAfter));
@@ -493,7 +764,8 @@ export function createRelay(options) {
     if (declared > maxBodyBytes) return { response: errorResponse(p, 413, TOO_LARGE, TOO_LARGE_MESSAGE, rid), done: permit.release };
     let r;
     try {
-      r = await forward(request, protocol, path, rid);
+      const client = who.sub === undefined ? `ip:${ip}` : `sub:${who.sub}`;
+      r = await forward(request, protocol, path, rid, scopes(client, who.daily, nowSeconds()));
     } catch (e) {
       permit.release();
       throw e;
@@ -501,8 +773,9 @@ export function createRelay(options) {
     if (r === null || r instanceof Response) return { response: r, done: permit.release };
     return {
       response: r.response,
-      done: () => {
-        r.done();
+      meter: r.meter,
+      done: (outcome) => {
+        r.done(outcome);
         permit.release();
       },
     };
@@ -514,6 +787,26 @@ export function createRelay(options) {
     const head = request.method === "HEAD";
     const protocol = protocolOf(path);
     if (protocol) return api(request, info, protocol, path, rid);
+    if (path === "/budget" && get) {
+      // The tighter of the budgets that apply to the caller, after the API's checks.
+      const who = await caller(request, undefined, rid);
+      if (who instanceof Response) return who;
+      const now = nowSeconds();
+      const client = who.sub === undefined ? `ip:${await clientOf(request, info)}` : `sub:${who.sub}`;
+      let best;
+      try {
+        for (const [scope, key, limit] of scopes(client, who.daily, now)) {
+          const remaining = Math.max(0, limit - (await store.add(key, 0, keyTtl(now))));
+          if (!best || remaining < best.remaining) best = { scope, limit, remaining, resetAt: iso(windowEnd(now)) };
+        }
+      } catch (e) {
+        storeFailed(e);
+        return storeDown(undefined, rid);
+      }
+      // No budget applies: nothing to say (and nothing a page logs as an error).
+      if (!best) return new Response(null, { status: 204 });
+      return new Response(json(best), { headers: { "content-type": "application/json" } });
+    }
     if (path === "/healthz" || path === "/config") {
       if (!get) return new Response(null, { status: 405, headers: { allow: "GET,HEAD" } });
       return path === "/healthz"
@@ -537,6 +830,7 @@ export function createRelay(options) {
     const logPath = target.startsWith("/") ? target.split("?")[0] : path;
     let response;
     let done = () => {};
+    let meterOf;
     const why = suspiciousTarget(target);
     if (basePath && !why) {
       path = path === basePath ? "/" : path.startsWith(`${basePath}/`) ? path.slice(basePath.length) : "/\0";
@@ -566,6 +860,7 @@ export function createRelay(options) {
         }
         if (r && !(r instanceof Response)) {
           done = r.done;
+          meterOf = r.meter;
           response = r.response;
         } else {
           response = r;
@@ -580,8 +875,8 @@ export function createRelay(options) {
         response = withHeaders(response, h);
       }
     }
-    return logged(response, OUTCOMES.get(response), (outcome, bytes) => {
-      done();
+    return logged(response, OUTCOMES.get(response), meterOf, (outcome, bytes) => {
+      done(outcome);
       const id = response.headers.get("x-request-id") ?? response.headers.get("x-dashscope-request-id") ?? "-";
       log(line(request, logPath, response.status, started, bytes, id, outcome));
     }, request);
@@ -616,7 +911,7 @@ function line(request, path, status, started, bytes, rid, outcome) {
  * "upstream-error". Pulls one chunk per read and reads nothing ahead, so a
  * slow reader slows the upstream instead of filling memory.
  */
-function logged(response, made, end, request) {
+function logged(response, made, meter, end, request) {
   let reported = false;
   let bytes = 0;
   const report = (outcome) => {
@@ -639,6 +934,7 @@ function logged(response, made, end, request) {
             report(finished);
           } else {
             bytes += value.byteLength;
+            meter?.feed(value);
             controller.enqueue(value);
           }
         } catch (e) {

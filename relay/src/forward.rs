@@ -15,8 +15,10 @@ use visual_reasoning::models::{self, Thinking};
 use visual_reasoning::protocol::Protocol;
 
 use crate::body::{self, BodyError, BodyState};
+use crate::budget::{self, Reservation};
 use crate::log::Outcome;
-use crate::{errors, AppState, Mode, DASHSCOPE_PATH, OPENAI_PATH};
+use crate::meter::{Meter, Metered};
+use crate::{errors, token, AppState, Mode, DASHSCOPE_PATH, OPENAI_PATH};
 
 /// Request headers that go upstream; everything else (cookies, the
 /// client's Authorization, Origin, tracing and client-hint headers) stays.
@@ -32,7 +34,13 @@ const RESPONSE_HEADERS: [&str; 4] = [
     "retry-after",
 ];
 
-pub async fn forward(state: &AppState, protocol: Protocol, req: Request, rid: &str) -> Response {
+pub async fn forward(
+    state: &AppState,
+    protocol: Protocol,
+    req: Request,
+    rid: &str,
+    scopes: Vec<budget::Scope>,
+) -> Response {
     let cfg = &state.config;
     let p = Some(protocol);
     let Mode::Relay { upstream, api_key } = &cfg.mode else {
@@ -71,7 +79,10 @@ pub async fn forward(state: &AppState, protocol: Protocol, req: Request, rid: &s
     headers.insert(header::AUTHORIZATION, auth);
 
     let too_large = Arc::new(AtomicBool::new(false));
-    let rewrite = !cfg.allow_models.is_empty() || cfg.max_tokens.is_some();
+    // A budget needs the request's max_tokens (its estimate) and, from an
+    // OpenAI caller, usage in the stream.
+    let rewrite = !cfg.allow_models.is_empty() || cfg.max_tokens.is_some() || !scopes.is_empty();
+    let mut reservation: Option<Reservation> = None;
     let upstream_body = if rewrite {
         // Checking the model and capping tokens needs the whole JSON; the
         // body is bounded by the size cap, so buffering it is safe.
@@ -119,6 +130,41 @@ pub async fn forward(state: &AppState, protocol: Protocol, req: Request, rid: &s
         if let Some(cap) = cfg.max_tokens {
             cap_tokens(&mut v, protocol, &model, cap);
         }
+        if !scopes.is_empty() {
+            budget::ask_for_usage(&mut v, protocol);
+            let now = token::unix_now();
+            let estimate = budget::estimate(&v, cfg.max_tokens);
+            let store = &state.store;
+            match budget::admit(store, scopes, estimate, now, cfg.budget.window_secs).await {
+                Ok(r) => reservation = Some(r),
+                Err(budget::Refusal::Exhausted {
+                    kind,
+                    limit,
+                    reset_at,
+                    retry_after,
+                }) => {
+                    cfg.metrics.refused(kind == budget::Kind::Relay);
+                    let code = budget::Refusal::code(kind);
+                    let res = errors::refusal(
+                        p,
+                        StatusCode::TOO_MANY_REQUESTS,
+                        errors::Kind {
+                            dashscope: code,
+                            openai: code,
+                            openai_type: "insufficient_quota",
+                        },
+                        &budget::Refusal::message(kind, limit, reset_at),
+                        rid,
+                    );
+                    return errors::with_retry_after(res, retry_after);
+                }
+                Err(budget::Refusal::Store(e)) => {
+                    if !state.store_failed(&e) {
+                        return crate::store_down(p, rid);
+                    }
+                }
+            }
+        }
         headers.remove(header::CONTENT_LENGTH);
         reqwest::Body::from(v.to_string())
     } else {
@@ -142,9 +188,13 @@ pub async fn forward(state: &AppState, protocol: Protocol, req: Request, rid: &s
         .headers(headers)
         .body(upstream_body)
         .send();
+    let sent_at = std::time::Instant::now();
     let upstream_res = match upstream_wait(send, cfg.upstream_timeout, body_state.as_deref()).await
     {
-        Ok(Ok(r)) => r,
+        Ok(Ok(r)) => {
+            cfg.metrics.ttfb(sent_at.elapsed());
+            r
+        }
         Ok(Err(e)) => {
             // The body this request streamed may be what failed: the
             // client's, not the upstream's.
@@ -203,7 +253,34 @@ pub async fn forward(state: &AppState, protocol: Protocol, req: Request, rid: &s
     }
     // Each chunk is passed on as it arrives; dropping this body (the client
     // went away) drops the upstream response, which closes that connection.
-    let body = Body::from_stream(upstream_res.bytes_stream());
+    let ok = upstream_res.status() == reqwest::StatusCode::OK;
+    let count = ok && (reservation.is_some() || cfg.count_all_tokens);
+    let meter = count.then(|| {
+        let ct = upstream_res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        Meter::new(protocol, ct)
+    });
+    let metrics = std::sync::Arc::clone(&cfg.metrics);
+    metrics.stream_started();
+    let done = Box::new(move |c: crate::meter::Counted| {
+        metrics.stream_ended();
+        if let Some(u) = &c.usage {
+            metrics.tokens(
+                u.input_tokens,
+                u.output_tokens,
+                u.reasoning_tokens.unwrap_or(0),
+            );
+        } else if count {
+            metrics.estimated(budget::charge(None, c.text_bytes));
+        }
+        // Not a 200: nothing was generated, the reservation is taken back.
+        if let (Some(r), true) = (reservation, ok) {
+            r.settle(budget::charge(c.total(), c.text_bytes));
+        }
+    });
+    let body = Body::from_stream(Metered::new(upstream_res.bytes_stream(), meter, done));
     res.body(body).unwrap_or_else(|_| {
         errors::response(
             p,

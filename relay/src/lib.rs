@@ -8,13 +8,19 @@
 //! [`serve`] on port 0.
 
 pub mod body;
+pub mod budget;
 pub mod conn;
 pub mod errors;
 mod forward;
 mod guard;
 pub mod limit;
 pub mod log;
+pub mod meter;
+pub mod metrics;
 pub mod mock;
+pub mod redis;
+pub mod store;
+pub mod token;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -76,6 +82,20 @@ pub struct Config {
     pub allow_origins: Vec<String>,
     pub allow_no_origin: bool,
     pub client_token: Option<String>,
+    /// Secrets signed client tokens may be made with (README "Client
+    /// tokens"); empty: none accepted.
+    pub token_secrets: Vec<String>,
+    /// Token budgets (README "Budgets").
+    pub budget: budget::BudgetConfig,
+    /// Counters shared with other replicas (`--redis-url`); `None`: in memory.
+    pub redis: Option<redis::Target>,
+    /// How long one call to Redis may take, connecting included.
+    pub store_timeout: Duration,
+    /// Counted here; served by `--metrics-listen`.
+    pub metrics: Arc<metrics::Metrics>,
+    /// Read the usage of every reply (for the metrics), not only of those
+    /// a budget counts.
+    pub count_all_tokens: bool,
     /// Empty: every model may be requested.
     pub allow_models: Vec<String>,
     pub max_tokens: Option<u64>,
@@ -108,6 +128,12 @@ impl Config {
             allow_origins: Vec::new(),
             allow_no_origin: false,
             client_token: None,
+            token_secrets: Vec::new(),
+            budget: budget::BudgetConfig::default(),
+            redis: None,
+            store_timeout: Duration::from_millis(1000),
+            metrics: Arc::default(),
+            count_all_tokens: false,
             allow_models: Vec::new(),
             max_tokens: None,
             trust_forwarded_for: false,
@@ -173,6 +199,30 @@ pub(crate) struct AppState {
     pub limiter: Arc<limit::Limiter>,
     pub client: reqwest::Client,
     pub mock: Option<Arc<mock::MockState>>,
+    pub secrets: token::Secrets,
+    pub store: Arc<store::Store>,
+    /// When a store failure was last logged (at most once a minute).
+    pub store_logged: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+impl AppState {
+    /// A store call failed: count it, log it at most once a minute, and
+    /// say whether to go on uncounted (`--budget-store-fail open`).
+    pub fn store_failed(&self, e: &store::StoreError) -> bool {
+        self.config.metrics.store_error();
+        let open = self.config.budget.fail_open;
+        let mut last = self.store_logged.lock().unwrap_or_else(|p| p.into_inner());
+        if last.map_or(true, |t| t.elapsed() >= Duration::from_secs(60)) {
+            *last = Some(std::time::Instant::now());
+            self.config.log.write(format!(
+                "{} budget store unreachable: {}; failing {} (logged at most once a minute)",
+                log::timestamp(),
+                log::one_line(&e.0),
+                if open { "open" } else { "closed" },
+            ));
+        }
+        open
+    }
 }
 
 /// The whole service.
@@ -190,10 +240,20 @@ pub fn app(config: Config) -> Router {
         Mode::Mock { tokens_per_second } => Some(Arc::new(mock::MockState::new(tokens_per_second))),
         Mode::Relay { .. } => None,
     };
+    let store = match &config.redis {
+        Some(t) => store::Store::Redis(Arc::new(redis::Client::new(
+            t.clone(),
+            config.store_timeout,
+        ))),
+        None => store::Store::Memory(store::MemoryCounters::default()),
+    };
     let state = Arc::new(AppState {
         limiter: limit::Limiter::new(config.limits),
         client,
         mock,
+        secrets: token::Secrets::new(&config.token_secrets),
+        store: Arc::new(store),
+        store_logged: std::sync::Mutex::new(None),
         config,
     });
 
@@ -201,7 +261,8 @@ pub fn app(config: Config) -> Router {
         .route(OPENAI_PATH, any(api_openai))
         .route(DASHSCOPE_PATH, any(api_dashscope))
         .route("/healthz", get(|| async { "ok\n" }))
-        .route("/config", get(config_handler));
+        .route("/config", get(config_handler))
+        .route("/budget", get(budget_handler));
     if state.mock.is_some() {
         router = router.route("/__mock/requests", get(mock_requests).delete(mock_clear));
     }
@@ -214,6 +275,7 @@ pub fn app(config: Config) -> Router {
         None => router.fallback(not_found),
     };
     let sink = state.config.log.clone();
+    let metrics = Arc::clone(&state.config.metrics);
     router
         .layer(guard::cors(&state))
         .layer(middleware::from_fn_with_state(
@@ -221,8 +283,43 @@ pub fn app(config: Config) -> Router {
             guard::origin_policy,
         ))
         .layer(middleware::from_fn(guard::path_guard))
+        .layer(middleware::from_fn_with_state(metrics, count_request))
         .layer(middleware::from_fn_with_state(sink, log::access_log))
         .with_state(state)
+}
+
+/// Counts each request by route and status for the metrics.
+async fn count_request(
+    State(metrics): State<Arc<metrics::Metrics>>,
+    req: Request,
+    next: middleware::Next,
+) -> Response {
+    let route = metrics::route(req.uri().path());
+    let res = next.run(req).await;
+    metrics.request(route, res.status().as_u16());
+    res
+}
+
+/// `GET /metrics` in the Prometheus text format, for `--metrics-listen`
+/// (its own address: not for browsers, and nothing else is served there).
+pub fn metrics_app(metrics: Arc<metrics::Metrics>) -> Router {
+    Router::new()
+        .route(
+            "/metrics",
+            get(move || {
+                let m = Arc::clone(&metrics);
+                async move {
+                    (
+                        [(
+                            header::CONTENT_TYPE,
+                            "text/plain; version=0.0.4; charset=utf-8",
+                        )],
+                        m.render(),
+                    )
+                }
+            }),
+        )
+        .fallback(|| async { (StatusCode::NOT_FOUND, "GET /metrics\n") })
 }
 
 /// Serves `config`'s [`app`] on `listener` (bind it with [`conn::bind`]
@@ -310,6 +407,194 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
     diff == 0
 }
 
+/// Who a request is from, once its credentials passed.
+pub(crate) struct Caller {
+    /// The budget's client: `sub:<sub>` for a signed token, else `ip:<address>`.
+    pub client: String,
+    pub ip: IpAddr,
+    /// The token's `dailyTokens`.
+    pub daily_tokens: Option<u64>,
+}
+
+/// The checks every API path and `GET /budget` make: an `Origin` (unless
+/// `--allow-no-origin`), then the static client token or a signed one when
+/// either is configured. `Err` is the refusal to send (a cold path: not boxed).
+#[allow(clippy::result_large_err)]
+fn caller(
+    state: &AppState,
+    protocol: Option<Protocol>,
+    req: &Request,
+    rid: &str,
+) -> Result<Caller, Response> {
+    let cfg = &state.config;
+    // A same-origin GET carries no Origin; the browser says where it came
+    // from in Sec-Fetch-Site, which pages cannot set either.
+    let same_origin = cfg.static_dir.is_some()
+        && req
+            .headers()
+            .get("sec-fetch-site")
+            .is_some_and(|v| v.as_bytes() == b"same-origin");
+    if !req.headers().contains_key(header::ORIGIN) && !cfg.allow_no_origin && !same_origin {
+        return Err(errors::refusal(
+            protocol,
+            StatusCode::FORBIDDEN,
+            errors::ACCESS_DENIED,
+            "Requests without an Origin header are refused: only pages from allowed origins may use this relay (start it with --allow-no-origin to serve servers and SDKs).",
+            rid,
+        ));
+    }
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    let ip = client_ip(cfg, req.headers(), peer);
+    let by_ip = Caller {
+        client: format!("ip:{ip}"),
+        ip,
+        daily_tokens: None,
+    };
+    if cfg.client_token.is_none() && state.secrets.is_empty() {
+        return Ok(by_ip);
+    }
+    let sent = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    if let (Some(sent), Some(token)) = (sent, &cfg.client_token) {
+        if same_secret(sent.as_bytes(), token.as_bytes()) {
+            return Ok(by_ip);
+        }
+    }
+    let refuse = |code: &'static str, message: &str| {
+        errors::refusal(
+            protocol,
+            StatusCode::UNAUTHORIZED,
+            errors::Kind {
+                dashscope: code,
+                openai: code,
+                openai_type: "invalid_request_error",
+            },
+            message,
+            rid,
+        )
+    };
+    match sent {
+        Some(sent) if !state.secrets.is_empty() => {
+            match state.secrets.verify(sent, token::unix_now()) {
+                Ok(claims) => Ok(Caller {
+                    client: format!("sub:{}", claims.sub),
+                    ip,
+                    daily_tokens: claims.daily_tokens,
+                }),
+                Err(e) => Err(refuse(e.code(), &e.message())),
+            }
+        }
+        _ if state.secrets.is_empty() => Err(errors::refusal(
+            protocol,
+            StatusCode::UNAUTHORIZED,
+            errors::INVALID_API_KEY,
+            "This relay needs `Authorization: Bearer <client token>`; the one sent is missing or wrong.",
+            rid,
+        )),
+        _ => Err(refuse(
+            "client_token_missing",
+            "This relay needs `Authorization: Bearer <client token>`; none was sent.",
+        )),
+    }
+}
+
+/// A concurrent-stream slot counted in the shared store; given back when
+/// the response body ends.
+struct SharedPermit {
+    store: Arc<store::Store>,
+    key: String,
+}
+
+impl Drop for SharedPermit {
+    fn drop(&mut self) {
+        let store = Arc::clone(&self.store);
+        let key = std::mem::take(&mut self.key);
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                let _ = store.add(&key, -1, STREAM_COUNT_TTL).await;
+            });
+        }
+    }
+}
+
+/// How long a client's shared stream count outlives its last change.
+const STREAM_COUNT_TTL: u64 = 3600;
+
+enum Permit {
+    Local(#[allow(dead_code)] limit::Permit),
+    Shared(#[allow(dead_code)] Option<SharedPermit>),
+}
+
+/// The per-IP limits: in this process, or with `--redis-url` in the shared
+/// store under the JavaScript relay's keys (`vr:rate:<ip>`, `vr:streams:<ip>`).
+async fn acquire(
+    state: &AppState,
+    ip: IpAddr,
+) -> Result<Permit, Result<limit::Refusal, store::StoreError>> {
+    let store::Store::Redis(_) = &*state.store else {
+        return state.limiter.acquire(ip).map(Permit::Local).map_err(Ok);
+    };
+    let limits = state.config.limits;
+    let rate_key = format!("vr:rate:{ip}");
+    let rpm = limits.requests_per_minute;
+    if rpm > 0 {
+        let wait = state
+            .store
+            .take(&rate_key, 1, rpm, rpm)
+            .await
+            .map_err(Err)?;
+        if !wait.is_zero() {
+            return Err(Ok(limit::Refusal::RateLimited {
+                retry_after: wait.as_secs_f64().ceil().max(1.0) as u64,
+            }));
+        }
+    }
+    let max = limits.max_streams_per_ip;
+    if max == 0 {
+        return Ok(Permit::Shared(None));
+    }
+    let key = format!("vr:streams:{ip}");
+    let n = state
+        .store
+        .add(&key, 1, STREAM_COUNT_TTL)
+        .await
+        .map_err(Err)?;
+    if n > max as i64 {
+        let _ = state.store.add(&key, -1, STREAM_COUNT_TTL).await;
+        if rpm > 0 {
+            let _ = state.store.take(&rate_key, -1, rpm, rpm).await;
+        }
+        return Err(Ok(limit::Refusal::TooManyStreams { retry_after: 2 }));
+    }
+    Ok(Permit::Shared(Some(SharedPermit {
+        store: Arc::clone(&state.store),
+        key,
+    })))
+}
+
+/// The 503 of a store that is down, under `--budget-store-fail closed`.
+pub(crate) fn store_down(p: Option<Protocol>, rid: &str) -> Response {
+    let res = errors::refusal(
+        p,
+        StatusCode::SERVICE_UNAVAILABLE,
+        errors::Kind {
+            dashscope: "budget_store_unavailable",
+            openai: "budget_store_unavailable",
+            openai_type: "service_unavailable",
+        },
+        "The relay cannot reach its budget store; try again shortly.",
+        rid,
+    );
+    errors::with_retry_after(res, 5)
+}
+
 async fn api(state: Arc<AppState>, protocol: Protocol, req: Request) -> Response {
     let cfg = &state.config;
     let rid = errors::new_request_id();
@@ -317,40 +602,13 @@ async fn api(state: Arc<AppState>, protocol: Protocol, req: Request) -> Response
     if req.method() != Method::POST {
         return not_found().await;
     }
-    if !req.headers().contains_key(header::ORIGIN) && !cfg.allow_no_origin {
-        return errors::refusal(
-            p,
-            StatusCode::FORBIDDEN,
-            errors::ACCESS_DENIED,
-            "Requests without an Origin header are refused: only pages from allowed origins may use this relay (start it with --allow-no-origin to serve servers and SDKs).",
-            &rid,
-        );
-    }
-    if let Some(token) = &cfg.client_token {
-        let sent = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or("");
-        if !same_secret(sent.as_bytes(), token.as_bytes()) {
-            return errors::refusal(
-                p,
-                StatusCode::UNAUTHORIZED,
-                errors::INVALID_API_KEY,
-                "This relay needs `Authorization: Bearer <client token>`; the one sent is missing or wrong.",
-                &rid,
-            );
-        }
-    }
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0);
-    let ip = client_ip(cfg, req.headers(), peer);
-    let permit = match state.limiter.acquire(ip) {
+    let who = match caller(&state, p, &req, &rid) {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
+    let permit = match acquire(&state, who.ip).await {
         Ok(p) => p,
-        Err(limit::Refusal::RateLimited { retry_after }) => {
+        Err(Ok(limit::Refusal::RateLimited { retry_after })) => {
             let res = errors::refusal(
                 p,
                 StatusCode::TOO_MANY_REQUESTS,
@@ -360,7 +618,7 @@ async fn api(state: Arc<AppState>, protocol: Protocol, req: Request) -> Response
             );
             return errors::with_retry_after(res, retry_after);
         }
-        Err(limit::Refusal::TooManyStreams { retry_after }) => {
+        Err(Ok(limit::Refusal::TooManyStreams { retry_after })) => {
             let res = errors::refusal(
                 p,
                 StatusCode::TOO_MANY_REQUESTS,
@@ -369,6 +627,12 @@ async fn api(state: Arc<AppState>, protocol: Protocol, req: Request) -> Response
                 &rid,
             );
             return errors::with_retry_after(res, retry_after);
+        }
+        Err(Err(e)) => {
+            if !state.store_failed(&e) {
+                return store_down(p, &rid);
+            }
+            Permit::Shared(None)
         }
     };
     let declared = req
@@ -396,9 +660,45 @@ async fn api(state: Arc<AppState>, protocol: Protocol, req: Request) -> Response
                 Err(e) => body::error_response(p, e, &rid),
             }
         }
-        None => forward::forward(&state, protocol, req, &rid).await,
+        None => {
+            let scopes = budget::scopes(
+                &cfg.budget,
+                &who.client,
+                who.daily_tokens,
+                token::unix_now(),
+            );
+            forward::forward(&state, protocol, req, &rid, scopes).await
+        }
     };
     hold(res, permit)
+}
+
+/// `GET /budget`: the tighter budget that applies to the caller, after the
+/// same checks as the API paths.
+async fn budget_handler(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let rid = errors::new_request_id();
+    let who = match caller(&state, None, &req, &rid) {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
+    let cfg = &state.config;
+    let now = token::unix_now();
+    let scopes = budget::scopes(&cfg.budget, &who.client, who.daily_tokens, now);
+    match budget::status(&state.store, &scopes, now, cfg.budget.window_secs).await {
+        Ok(Some((kind, limit, remaining, reset_at))) => Json(json!({
+            "scope": kind.as_str(),
+            "limit": limit,
+            "remaining": remaining,
+            "resetAt": token::iso8601(reset_at),
+        }))
+        .into_response(),
+        // No budget applies: nothing to say (and nothing a page logs as an error).
+        Ok(None) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => {
+            state.store_failed(&e);
+            store_down(None, &rid)
+        }
+    }
 }
 
 /// Keeps `guard` alive until the response body is finished or dropped.

@@ -140,7 +140,7 @@ pub fn connection_line(
 }
 
 /// An error text on one line, bounded.
-fn one_line(s: &str) -> String {
+pub fn one_line(s: &str) -> String {
     s.chars()
         .take(300)
         .map(|c| if c.is_control() { ' ' } else { c })

@@ -10,7 +10,9 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use visual_reasoning::models::Region;
 use visual_reasoning::protocol::Protocol;
-use visual_reasoning_relay::{conn, mock, serve, Config, Limits, Mode};
+use visual_reasoning_relay::{
+    budget, conn, metrics_app, mock, redis, serve, token, Config, Limits, Mode,
+};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -30,6 +32,28 @@ struct Cli {
 enum Command {
     /// Write one mock reply as SSE bytes to stdout (for benchmarks).
     Transcript(TranscriptArgs),
+    /// Mint a signed client token with the first secret of
+    /// RELAY_TOKEN_SECRET (comma-separated) and print it.
+    Token(TokenArgs),
+}
+
+#[derive(Args, Debug)]
+struct TokenArgs {
+    /// Who the token is for (a student id): the per-client budget's key.
+    #[arg(long)]
+    sub: String,
+    /// Seconds the token is valid from now.
+    #[arg(long, value_name = "SECS")]
+    ttl: u64,
+    /// This client's daily token budget (lowers --per-client-daily-tokens).
+    #[arg(long, value_name = "N")]
+    daily_tokens: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum FailMode {
+    Closed,
+    Open,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -77,6 +101,30 @@ struct ServeArgs {
         value_name = "TOKEN"
     )]
     client_token: Option<String>,
+    /// A secret signed client tokens may be made with; repeatable (all are
+    /// accepted, for rotation). Also RELAY_TOKEN_SECRET, comma-separated.
+    #[arg(long = "token-secret", value_name = "SECRET")]
+    token_secrets: Vec<String>,
+    /// Tokens the whole relay may spend per window (UTC day).
+    #[arg(long, value_name = "N")]
+    daily_token_budget: Option<u64>,
+    /// Tokens each client (token sub, else IP) may spend per window.
+    #[arg(long, value_name = "N")]
+    per_client_daily_tokens: Option<u64>,
+    /// Budget window length, aligned to the Unix epoch (default: a UTC day).
+    #[arg(long, default_value_t = 86_400, value_name = "SECS")]
+    budget_window_seconds: u64,
+    /// Keep budgets and per-client limits in this Redis, shared by replicas
+    /// (redis://[user:password@]host[:port][/db]).
+    #[arg(long, value_name = "URL")]
+    redis_url: Option<String>,
+    /// When Redis cannot be reached: refuse with 503 (closed) or serve
+    /// uncounted (open).
+    #[arg(long, value_enum, default_value = "closed")]
+    budget_store_fail: FailMode,
+    /// Serve GET /metrics (Prometheus text) on this separate address.
+    #[arg(long, value_name = "ADDR")]
+    metrics_listen: Option<SocketAddr>,
     /// Only these model ids may be requested; repeatable (default: any).
     #[arg(long = "allow-model", value_name = "ID")]
     allow_models: Vec<String>,
@@ -185,6 +233,39 @@ fn config(a: ServeArgs) -> Result<Config, String> {
     cfg.allow_origins = a.allow_origins;
     cfg.allow_no_origin = a.allow_no_origin;
     cfg.client_token = a.client_token.filter(|t| !t.is_empty());
+    cfg.token_secrets = if a.token_secrets.is_empty() {
+        env_secrets()
+    } else {
+        a.token_secrets
+    };
+    if cfg.token_secrets.iter().any(|s| s.len() < 16) {
+        return Err(
+            "--token-secret: each secret needs at least 16 characters (use a long random string)"
+                .into(),
+        );
+    }
+    cfg.budget = budget::BudgetConfig {
+        relay: a.daily_token_budget,
+        per_client: a.per_client_daily_tokens,
+        window_secs: a.budget_window_seconds.max(1),
+        fail_open: a.budget_store_fail == FailMode::Open,
+    };
+    cfg.redis = a
+        .redis_url
+        .as_deref()
+        .map(redis::Target::parse)
+        .transpose()?;
+    cfg.count_all_tokens = a.metrics_listen.is_some();
+    let spending = cfg.budget.relay.is_some()
+        || cfg.budget.per_client.is_some()
+        || !cfg.token_secrets.is_empty()
+        || cfg.redis.is_some();
+    if a.mock && spending {
+        return Err(
+            "client tokens, budgets and --redis-url are for relay mode (the mock spends nothing)"
+                .into(),
+        );
+    }
     cfg.allow_models = a.allow_models;
     cfg.max_tokens = a.max_tokens;
     cfg.trust_forwarded_for = a.trust_forwarded_for;
@@ -240,8 +321,44 @@ async fn shutdown_signal() {
     }
 }
 
+/// RELAY_TOKEN_SECRET, comma-separated, blanks dropped.
+fn env_secrets() -> Vec<String> {
+    std::env::var("RELAY_TOKEN_SECRET")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn mint(a: TokenArgs) -> Result<(), String> {
+    let secrets = env_secrets();
+    let Some(secret) = secrets.first() else {
+        return Err("token: set RELAY_TOKEN_SECRET (the relay's first secret signs)".into());
+    };
+    if a.sub.is_empty() || a.sub.len() > 256 {
+        return Err("token: --sub must be 1 to 256 bytes".into());
+    }
+    if a.ttl == 0 || a.ttl > 366 * 86_400 {
+        return Err("token: --ttl must be 1 s to a year".into());
+    }
+    println!(
+        "{}",
+        token::mint(
+            &a.sub,
+            token::unix_now(),
+            a.ttl as i64,
+            a.daily_tokens,
+            secret
+        )
+    );
+    Ok(())
+}
+
 async fn run(a: ServeArgs) -> Result<(), String> {
     let grace = Duration::from_secs(a.shutdown_grace);
+    let metrics_listen = a.metrics_listen;
     let listen = a.listen;
     let backlog = a.backlog.max(1);
     // Before `config`: the default connection cap follows this limit.
@@ -264,6 +381,18 @@ async fn run(a: ServeArgs) -> Result<(), String> {
     let listener =
         conn::bind(listen, backlog).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    if let Some(m) = metrics_listen {
+        let l = tokio::net::TcpListener::bind(m)
+            .await
+            .map_err(|e| format!("cannot listen on {m} (--metrics-listen): {e}"))?;
+        let at = l.local_addr().map_err(|e| e.to_string())?;
+        let app = metrics_app(std::sync::Arc::clone(&cfg.metrics));
+        tokio::spawn(async move {
+            let _ = axum::serve(l, app).await;
+        });
+        eprintln!("metrics on http://{at}/metrics");
+        println!("metrics on http://{at}/metrics");
+    }
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let mut server = tokio::spawn(serve(listener, cfg, async {
         let _ = stop_rx.await;
@@ -322,6 +451,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Transcript(t)) => transcript(t),
+        Some(Command::Token(t)) => mint(t),
         None => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()

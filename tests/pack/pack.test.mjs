@@ -50,13 +50,14 @@ test("npm pack produces a tarball with the module, the wasm, the types and packa
     assert.ok(files.includes(f), `the tarball has ${f} (has ${files.join(", ")})`);
   }
   assert.equal(info.name, "visual-reasoning");
-  // The relay entries (visual-reasoning/relay, /relay/node) and the bin.
-  for (const f of ["relay.js", "relay.d.ts", "relay-node.js", "relay-node.d.ts", "relay-cli.js"]) {
+  // The relay entries (visual-reasoning/relay, /relay/node, /relay/redis) and the bin.
+  for (const f of ["relay.js", "relay.d.ts", "relay-node.js", "relay-node.d.ts", "relay-redis.js", "relay-redis.d.ts", "relay-cli.js"]) {
     assert.ok(files.includes(f), `the tarball has ${f}`);
   }
   const manifest = JSON.parse(readFileSync(path.join(PKG, "package.json"), "utf8"));
   assert.deepEqual(manifest.exports["./relay"], { types: "./relay.d.ts", default: "./relay.js" });
   assert.deepEqual(manifest.exports["./relay/node"], { types: "./relay-node.d.ts", default: "./relay-node.js" });
+  assert.deepEqual(manifest.exports["./relay/redis"], { types: "./relay-redis.d.ts", default: "./relay-redis.js" });
   assert.equal(manifest.bin["visual-reasoning-relay-js"], "./relay-cli.js");
   assert.match(readFileSync(path.join(PKG, "relay-cli.js"), "utf8"), /^#!\/usr\/bin\/env node\n/, "the bin starts with a shebang");
   const wasm = info.files.find((f) => f.path === "visual_reasoning_bg.wasm");

@@ -60,13 +60,33 @@ test("createRelay counts the per-client limits in the store it is given", async 
   assert.equal(await inner.add("vr:streams:10.1.2.3", 0, 3600), 0, "no slot left held");
 });
 
-test("spending controls that are not implemented yet are refused, not ignored", () => {
-  for (const option of [{ tokenSecrets: ["s"] }, { dailyTokenBudget: 1000 }, { perClientDailyTokens: 100 }]) {
-    assert.throws(() => createRelay({ apiKey: "k", ...option }), /not supported by this version/);
-  }
+test("spending options are checked: short secrets, bad budgets and fail modes are refused", () => {
+  assert.throws(() => createRelay({ apiKey: "k", tokenSecrets: ["short"] }), /at least 16 characters/);
+  assert.throws(() => createRelay({ apiKey: "k", tokenSecrets: "one-long-secret-0123456789" }), /array/);
+  assert.throws(() => createRelay({ apiKey: "k", dailyTokenBudget: -1 }), /dailyTokenBudget/);
+  assert.throws(() => createRelay({ apiKey: "k", perClientDailyTokens: 1.5 }), /perClientDailyTokens/);
+  assert.throws(() => createRelay({ apiKey: "k", budgetStoreFail: "maybe" }), /budgetStoreFail/);
+  assert.ok(createRelay({ apiKey: "k", tokenSecrets: ["a-long-secret-0123456789"], dailyTokenBudget: 10, perClientDailyTokens: 5 }));
   assert.throws(() => createRelay({ apiKey: " " }), /apiKey is required/);
   assert.throws(() => createRelay({ apiKey: "k", allowOrigins: ["*"] }), /\*/);
   assert.throws(() => createRelay({ apiKey: "k", upstream: "ftp://x" }), /http\(s\)/);
   assert.throws(() => createRelay({ apiKey: "k", maxTokens: -1 }), /maxTokens/);
   assert.throws(() => createRelay({ apiKey: "k", region: "eu" }), /region/);
+});
+
+test("a store that fails: 503 by default (logged once a minute), uncounted with budgetStoreFail: open", async () => {
+  const broken = { add: () => Promise.reject(new Error("store down")), take: () => Promise.reject(new Error("store down")) };
+  const lines = [];
+  const req = () => new Request("http://relay.test/compatible-mode/v1/chat/completions", { method: "POST", body: JSON.stringify({ model: "m", stream: true }) });
+  const closed = createRelay({ apiKey: "sk-store", upstream: "http://127.0.0.1:1", allowNoOrigin: true, dailyTokenBudget: 100, store: broken, log: (l) => lines.push(l) });
+  for (let i = 0; i < 3; i++) {
+    const res = await closed(req(), { remoteAddress: "10.0.0.1" });
+    assert.equal(res.status, 503);
+    assert.equal((await res.json()).error.code, "budget_store_unavailable");
+  }
+  assert.equal(lines.filter((l) => l.includes("budget store unreachable: store down; failing closed")).length, 1, lines.join("\n"));
+  const open = createRelay({ apiKey: "sk-store", upstream: "http://127.0.0.1:1", allowNoOrigin: true, dailyTokenBudget: 100, budgetStoreFail: "open", store: broken, log: false });
+  const res = await open(req(), { remoteAddress: "10.0.0.1" });
+  await res.text();
+  assert.equal(res.status, 502, "went on to the (unreachable) upstream");
 });

@@ -214,3 +214,155 @@ export function events(text) {
     .filter((l) => l.startsWith("data:") && !l.includes("[DONE]"))
     .map((l) => JSON.parse(l.slice(5)));
 }
+
+/**
+ * An upstream whose replies the test scripts: for either path, a 200 SSE
+ * stream of the given reasoning and answer pieces in the path's protocol,
+ * then usage (openai: only when the request asked, as the service does;
+ * dashscope: cumulative, in every event), unless `stall` keeps the stream
+ * open after the text until the client leaves. It records each request's
+ * parsed body; `set(script)` changes the next replies.
+ */
+export async function scriptedUpstream() {
+  const seen = [];
+  let script = { reasoning: ["thinking "], answer: ["x = 70"], usage: { input: 100, output: 200, reasoning: 50 }, stall: false };
+  const sockets = new Set();
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      let body;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      } catch {
+        body = null;
+      }
+      seen.push({ target: req.url, body });
+      const s = script;
+      res.writeHead(200, { "content-type": "text/event-stream", "x-request-id": `scripted-${seen.length}` });
+      const pieces = [...s.reasoning.map((t) => ["reasoning_content", t]), ...s.answer.map((t) => ["content", t])];
+      const { input, output, reasoning } = s.usage;
+      if (req.url.startsWith("/api/")) {
+        pieces.forEach(([field, text], i) => {
+          // Cumulative usage, growing with each event; the last carries the totals.
+          const out = Math.round((output * (i + 1)) / pieces.length);
+          const message = field === "content" ? { content: [{ text }], reasoning_content: "" } : { content: [], reasoning_content: text };
+          const last = i === pieces.length - 1 && !s.stall;
+          res.write(
+            `data:${JSON.stringify({
+              output: { choices: [{ message: { ...message, role: "assistant" }, finish_reason: last ? "stop" : "null" }] },
+              usage: { input_tokens: input, output_tokens: out, output_tokens_details: { reasoning_tokens: Math.min(reasoning, out) }, total_tokens: input + out },
+              request_id: "scripted",
+            })}\n\n`,
+          );
+        });
+      } else {
+        for (const [field, text] of pieces) {
+          res.write(`data: ${JSON.stringify({ id: "chatcmpl-s", choices: [{ delta: { [field]: text }, finish_reason: null }], usage: null })}\n\n`);
+        }
+        if (!s.stall) {
+          res.write(`data: ${JSON.stringify({ id: "chatcmpl-s", choices: [{ delta: {}, finish_reason: "stop" }], usage: null })}\n\n`);
+          if (body?.stream_options?.include_usage === true) {
+            res.write(
+              `data: ${JSON.stringify({
+                id: "chatcmpl-s",
+                choices: [],
+                usage: { prompt_tokens: input, completion_tokens: output, total_tokens: input + output, completion_tokens_details: { reasoning_tokens: reasoning } },
+              })}\n\n`,
+            );
+          }
+          res.write("data: [DONE]\n\n");
+        }
+      }
+      if (!s.stall) res.end();
+      else stalled.add(res);
+      res.on("close", () => stalled.delete(res));
+    });
+  });
+  const stalled = new Set();
+  server.on("connection", (c) => {
+    sockets.add(c);
+    c.on("close", () => sockets.delete(c));
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    seen,
+    set(next) {
+      script = { ...script, ...next };
+    },
+    /** Writes a comment (no text) to every stalled stream. */
+    poke() {
+      for (const res of stalled) res.write(": keep-alive\n\n");
+    },
+    async stop() {
+      for (const c of sockets) c.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/** A v1 client token signed with node:crypto (independently of the relays' code), with any payload. */
+export async function signToken(payload, secret) {
+  const { createHmac } = await import("node:crypto");
+  const p = Buffer.from(JSON.stringify(payload)).toString("base64url");
+  return `v1.${p}.${createHmac("sha256", secret).update(`v1.${p}`).digest("base64url")}`;
+}
+
+/** The usage object of an SSE reply (openai's last chunk or dashscope's last event), or undefined. */
+export function usageOf(text) {
+  let usage;
+  for (const e of events(text)) if (e.usage) usage = e.usage;
+  return usage;
+}
+
+/**
+ * Debian's redis-server on 127.0.0.1 at a free port, nothing saved to
+ * disk; `stop()` and `start()` again on the same port (the data is gone,
+ * as after a crash without persistence); `cli(...args)` runs redis-cli.
+ */
+export async function startRedis() {
+  const { execFileSync } = await import("node:child_process");
+  const port = await new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port: p } = s.address();
+      s.close(() => resolve(p));
+    });
+  });
+  let child;
+  const redis = {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    async start() {
+      if (child && child.exitCode === null && child.signalCode === null) return;
+      child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let out = "";
+      child.stdout.on("data", (d) => (out += d));
+      child.stderr.on("data", (d) => (out += d));
+      const ok = await until(() => {
+        try {
+          return execFileSync("redis-cli", ["-p", String(port), "PING"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() === "PONG";
+        } catch {
+          return false;
+        }
+      }, 10_000);
+      if (!ok) throw new Error(`redis-server did not start on ${port}:\n${out}`);
+    },
+    async stop() {
+      if (child && child.exitCode === null && child.signalCode === null) {
+        const gone = new Promise((r) => child.once("exit", r));
+        child.kill("SIGKILL");
+        await gone;
+      }
+    },
+    cli(...args) {
+      return execFileSync("redis-cli", ["-p", String(port), ...args.map(String)], { encoding: "utf8" }).trim();
+    },
+  };
+  await redis.start();
+  return redis;
+}

@@ -28,6 +28,13 @@ export function flags(o) {
   for (const x of o.allowOrigins ?? []) a.push("--allow-origin", x);
   if (o.allowNoOrigin) a.push("--allow-no-origin");
   if (o.clientToken) a.push("--client-token", o.clientToken);
+  for (const x of o.tokenSecrets ?? []) a.push("--token-secret", x);
+  if (o.dailyTokenBudget !== undefined) a.push("--daily-token-budget", String(o.dailyTokenBudget));
+  if (o.perClientDailyTokens !== undefined) a.push("--per-client-daily-tokens", String(o.perClientDailyTokens));
+  if (o.budgetWindowSeconds !== undefined) a.push("--budget-window-seconds", String(o.budgetWindowSeconds));
+  if (o.budgetStoreFail !== undefined) a.push("--budget-store-fail", o.budgetStoreFail);
+  if (o.redisUrl !== undefined) a.push("--redis-url", o.redisUrl);
+  if (o.metricsListen !== undefined) a.push("--metrics-listen", o.metricsListen);
   for (const m of o.allowModels ?? []) a.push("--allow-model", m);
   if (o.maxTokens !== undefined) a.push("--max-tokens", String(o.maxTokens));
   if (o.maxBodyBytes !== undefined) a.push("--max-body-bytes", String(o.maxBodyBytes));
@@ -45,7 +52,7 @@ export function flags(o) {
 
 /** The options the JS servers get (the key travels separately, in the environment). */
 function jsOptions(o) {
-  const { apiKey, headerTimeoutMs, maxConnectionsPerIp, shutdownGraceSeconds, ...rest } = o;
+  const { apiKey, headerTimeoutMs, maxConnectionsPerIp, shutdownGraceSeconds, redisUrl, metricsListen, env, ...rest } = o;
   return { rateLimit: 0, maxStreamsPerClient: 0, ...rest };
 }
 
@@ -113,11 +120,14 @@ export function removeNextApp() {
   nextApp = undefined;
 }
 
-const keyEnv = (o) => ({ DASHSCOPE_API_KEY: o.apiKey ?? KEY });
+const keyEnv = (o) => ({ DASHSCOPE_API_KEY: o.apiKey ?? KEY, ...o.env });
+/** Deno and Bun servers: redisStore from pkg/relay-redis.js when the options name a Redis. */
+const redisEnv = (o) => (o.redisUrl ? { RELAY_REDIS_URL: o.redisUrl, RELAY_REDIS_MODULE: pkgFile("relay-redis.js") } : {});
 
 export const TARGETS = {
   rust: {
     name: "rust",
+    metrics: true,
     launcher: true,
     lacks: {},
     start(o) {
@@ -135,6 +145,7 @@ export const TARGETS = {
   },
   deno: {
     name: "deno",
+    mintPath: "/__test/mint",
     lacks: {
       rawTarget: "Deno.serve hands the handler a parsed URL: dot segments and encoded dots are already resolved, so they cannot be refused with 400",
     },
@@ -142,27 +153,31 @@ export const TARGETS = {
       return spawnServer(
         DENO,
         ["run", "--quiet", "--no-prompt", "--allow-net=127.0.0.1", "--allow-env", `--allow-read=${PKG},${HERE}`, path.join(HERE, "servers", "deno.mjs")],
-        { env: { ...keyEnv(o), RELAY_OPTIONS: JSON.stringify(jsOptions(o)), RELAY_MODULE: pkgFile("relay.js"), DENO_NO_UPDATE_CHECK: "1" } },
+        { env: { ...keyEnv(o), ...redisEnv(o), RELAY_OPTIONS: JSON.stringify(jsOptions(o)), RELAY_MODULE: pkgFile("relay.js"), DENO_NO_UPDATE_CHECK: "1" } },
       );
     },
   },
   bun: {
     name: "bun",
+    mintPath: "/__test/mint",
     lacks: {
       rawTarget: "Bun.serve hands the handler a parsed URL: dot segments and encoded dots are already resolved, so they cannot be refused with 400",
     },
     start(o) {
       return spawnServer(BUN, [path.join(HERE, "servers", "bun.mjs")], {
-        env: { ...keyEnv(o), RELAY_OPTIONS: JSON.stringify(jsOptions(o)), RELAY_MODULE: pkgFile("relay.js"), BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0" },
+        env: { ...keyEnv(o), ...redisEnv(o), RELAY_OPTIONS: JSON.stringify(jsOptions(o)), RELAY_MODULE: pkgFile("relay.js"), BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0" },
       });
     },
   },
   workerd: {
     name: "workerd",
+    mintPath: "/__test/mint",
     lacks: {
       rawTarget: "workerd hands the Worker a parsed URL: dot segments and encoded dots are already resolved, so they cannot be refused with 400",
       earlyCancel:
         "does not tell a Worker that its client left while the Worker awaits the upstream's response headers (request.signal does not fire): the upstream request runs until upstreamTimeoutMs; once the reply streams, a client that leaves cancels it",
+      silentCancel:
+        "tells a Worker that its client left only when the response is next written: a stream whose upstream is silent (a model thinking quietly) is settled against the budget when the upstream next sends something (even a keep-alive comment) or ends",
       peerAddress:
         "a Worker is given no peer address (on Cloudflare the CF-Connecting-IP header carries it; the relay's clientId option reads it): without clientId or trustForwardedFor all callers share one limit",
     },
@@ -192,6 +207,7 @@ const relay :Workerd.Worker = (
   bindings = [
     (name = "DASHSCOPE_API_KEY", fromEnvironment = "DASHSCOPE_API_KEY"),
     (name = "RELAY_OPTIONS", text = ${JSON.stringify(JSON.stringify(jsOptions(o)))}),
+    (name = "VR_TEST_MINT_SECRET", text = ${JSON.stringify(o.env?.VR_TEST_MINT_SECRET ?? "")}),
   ],
   globalOutbound = "upstream",
 );

@@ -1,4 +1,4 @@
-// pkg/relay.d.ts and pkg/relay-node.d.ts: a strict consumer compiles (and
+// pkg/relay.d.ts, pkg/relay-node.d.ts and pkg/relay-redis.d.ts: a strict consumer compiles (and
 // misuse fails where it should), no `any`, and a /** */ comment on every
 // option of RelayOptions and every method of RelayStore.
 import assert from "node:assert/strict";
@@ -20,7 +20,7 @@ test("a strict TypeScript consumer compiles against the relay's .d.ts", () => {
   }
 });
 
-for (const file of ["relay.d.ts", "relay-node.d.ts"]) {
+for (const file of ["relay.d.ts", "relay-node.d.ts", "relay-redis.d.ts"]) {
   test(`${file}: no \`any\`, and every member documented`, () => {
     const text = readFileSync(path.join(PKG, file), "utf8");
     const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/[^\n]*/g, "");

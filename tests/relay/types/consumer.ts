@@ -1,6 +1,7 @@
 // A strict TypeScript consumer of visual-reasoning/relay and /relay/node:
 // every documented way of calling them type-checks, and misuse does not.
-import { createRelay, memoryStore, type RelayHandler, type RelayOptions, type RelayStore } from "../../../pkg/relay.js";
+import { createRelay, memoryStore, mintClientToken, type ClientTokenClaims, type RelayHandler, type RelayOptions, type RelayStore } from "../../../pkg/relay.js";
+import { redisStore, STORE_SCRIPT, type RedisStore } from "../../../pkg/relay-redis.js";
 import { createNodeServer, defaultMaxConnections, toNodeListener } from "../../../pkg/relay-node.js";
 
 const options: RelayOptions = {
@@ -23,6 +24,11 @@ const options: RelayOptions = {
   log: (line: string) => void line,
   fallback: async () => undefined,
   store: memoryStore(),
+  tokenSecrets: ["a-long-secret-0123456789", "the-old-secret-0123456789"],
+  dailyTokenBudget: 2_000_000,
+  perClientDailyTokens: 20_000,
+  budgetWindowSeconds: 86_400,
+  budgetStoreFail: "closed",
 };
 const relay: RelayHandler = createRelay(options);
 const response: Promise<Response> = relay(new Request("https://relay.example/healthz"));
@@ -52,3 +58,18 @@ createRelay({ region: "intl" });
 createRelay({ apiKey: "k", region: "eu" });
 // @ts-expect-error allowOrigins is a list
 createRelay({ apiKey: "k", allowOrigins: "https://a.example" });
+
+// Spending control: minting, and a shared store.
+const claims: ClientTokenClaims = { sub: "student-7", ttlSeconds: 600, dailyTokens: 5000 };
+const minted: Promise<string> = mintClientToken(claims, "a-long-secret-0123456789");
+void minted;
+const shared: RedisStore = redisStore("redis://127.0.0.1:6379/0", { timeoutMs: 500 });
+const sharedAsStore: RelayStore = shared;
+void sharedAsStore;
+shared.close();
+const script: string = STORE_SCRIPT;
+void script;
+// @ts-expect-error budgetStoreFail is "closed" or "open"
+createRelay({ apiKey: "k", budgetStoreFail: "maybe" });
+// @ts-expect-error a token needs a sub
+void mintClientToken({ ttlSeconds: 60 }, "secret");

@@ -6,6 +6,8 @@
 //   VR_REGION           intl | us | cn (default intl)
 //   VR_ALLOW_ORIGINS    other origins allowed, space-separated (the site's own is allowed)
 //   VR_CLIENT_TOKEN     a static token pages must send (optional)
+//   RELAY_TOKEN_SECRET  secrets of signed client tokens, comma-separated
+//                       (optional; app/api/relay-token mints them)
 //   VR_TRUST_FORWARDED_FOR  1 to count clients by X-Forwarded-For (default: on
 //                       Vercel, whose proxy overwrites it; `next start` passes
 //                       on whatever the client sent, so only behind a proxy)
@@ -27,6 +29,7 @@ function handle(request) {
     allowOrigins: (process.env.VR_ALLOW_ORIGINS ?? "").split(/\s+/).filter(Boolean),
     allowSameOrigin: true,
     clientToken: process.env.VR_CLIENT_TOKEN || undefined,
+    tokenSecrets: (process.env.RELAY_TOKEN_SECRET ?? "").split(",").map((s) => s.trim()).filter(Boolean),
     basePath: "/api/relay",
     // A route handler gets no peer address: the per-client limits count
     // callers by X-Forwarded-For where a proxy in front sets it.
