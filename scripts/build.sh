@@ -66,7 +66,8 @@ fi
 # budget below counts every byte of JS. Names are not kept: the error
 # classes set theirs on their prototypes, and the exports keep theirs.
 node_modules/.bin/esbuild src/web/js/index.js --bundle --format=esm --minify \
-  --platform=neutral --outfile=pkg/visual_reasoning.js --log-level=warning
+  --platform=neutral --outfile=pkg/visual_reasoning.js --log-level=warning \
+  --metafile=target/client.metafile.json
 cp src/web/js/public.d.ts pkg/visual_reasoning.d.ts
 # visual-reasoning/auto: the main module, initialised by a top-level await
 # (auto-workerd.js for Cloudflare Workers, which import the .wasm instead).
@@ -120,6 +121,10 @@ if [ -f scripts/build-element.mjs ]; then
 fi
 
 node scripts/build-relay.mjs pkg
+
+# The licences of what the bundles and the wasm include (the metafiles of
+# the two esbuild runs above, cargo metadata), as pkg/THIRD_PARTY_NOTICES.
+node scripts/build-notices.mjs pkg
 
 node --input-type=module - "$BUDGET_GZ" "${VR_ENFORCE_SIZE:-0}" <<'JS'
 import { existsSync, readFileSync } from "node:fs";

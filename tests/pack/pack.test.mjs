@@ -46,7 +46,10 @@ test("npm pack produces a tarball with the module, the wasm, the types and packa
   tarball = path.join(tmp, info.filename);
   assert.ok(existsSync(tarball));
   const files = info.files.map((f) => f.path);
-  for (const f of ["package.json", "visual_reasoning.js", "visual_reasoning_bg.wasm", "visual_reasoning.d.ts"]) {
+  for (const f of [
+    "package.json", "visual_reasoning.js", "visual_reasoning_bg.wasm", "visual_reasoning.d.ts",
+    "visual_reasoning_nosimd_bg.wasm", "auto.js", "auto-workerd.js", "auto.d.ts", "THIRD_PARTY_NOTICES", "README.md", "LICENSE-MIT", "LICENSE-APACHE",
+  ]) {
     assert.ok(files.includes(f), `the tarball has ${f} (has ${files.join(", ")})`);
   }
   assert.equal(info.name, "visual-reasoning");
@@ -57,6 +60,8 @@ test("npm pack produces a tarball with the module, the wasm, the types and packa
   const manifest = JSON.parse(readFileSync(path.join(PKG, "package.json"), "utf8"));
   assert.deepEqual(manifest.exports["./relay"], { types: "./relay.d.ts", default: "./relay.js" });
   assert.deepEqual(manifest.exports["./relay/node"], { types: "./relay-node.d.ts", default: "./relay-node.js" });
+  assert.deepEqual(manifest.exports["./auto"], { types: "./auto.d.ts", workerd: "./auto-workerd.js", default: "./auto.js" });
+  assert.ok(manifest.sideEffects.includes("./auto.js") && manifest.sideEffects.includes("./auto-workerd.js"), "the auto entries run init() on import: not droppable");
   assert.equal(manifest.bin["visual-reasoning-relay-js"], "./relay-cli.js");
   assert.match(readFileSync(path.join(PKG, "relay-cli.js"), "utf8"), /^#!\/usr\/bin\/env node\n/, "the bin starts with a shebang");
   const wasm = info.files.find((f) => f.path === "visual_reasoning_bg.wasm");
