@@ -112,9 +112,10 @@ const text = readFileSync("pkg.json.template", "utf8").replace(/@([A-Z]+)@/g, (a
 JSON.parse(text); // fail here, not at npm publish, if the template is broken
 writeFileSync("pkg/package.json", text);
 JS
-for f in README.md LICENSE-MIT LICENSE-APACHE; do
-  if [ -f "$f" ]; then cp "$f" pkg/; fi
-done
+# The npm page is written for npm users (docs/npm-README.md); the
+# repository README is the contributors'.
+cp docs/npm-README.md pkg/README.md
+cp LICENSE-MIT LICENSE-APACHE pkg/
 
 if [ -f scripts/build-element.mjs ]; then
   node scripts/build-element.mjs --outdir pkg

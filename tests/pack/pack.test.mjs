@@ -277,3 +277,31 @@ test("visual-reasoning/auto from a plain <script type=\"module\">, the package s
     await s.stop();
   }
 });
+
+test("the packed README is the npm page (docs/npm-README.md), with absolute links only", () => {
+  assert.ok(tarball, "the pack step ran");
+  const dir = path.join(tmp, "readme");
+  mkdirSync(dir, { recursive: true });
+  run("tar", ["-xzf", tarball, "-C", dir, "package/README.md"]);
+  const readme = readFileSync(path.join(dir, "package", "README.md"), "utf8");
+  assert.equal(readme, readFileSync(path.join(ROOT, "docs", "npm-README.md"), "utf8"));
+  for (const section of ["## Quick start", "## Get a relay", "## Errors", "## From a CDN", "## Frameworks", "## Supported engines", "## Compared with"]) {
+    assert.ok(readme.includes(section), `it has ${section}`);
+  }
+  // Markdown links and images, and HTML href/src: each absolute (https:) or a link within the page (#…).
+  const targets = [...readme.matchAll(/\]\(([^)\s]+)[^)]*\)|(?:href|src)="([^"]+)"/g)].map((m) => m[1] ?? m[2]);
+  assert.ok(targets.length > 5, `links found: ${targets.join(" ")}`);
+  const relative = targets.filter((t) => !/^https:\/\//.test(t) && !t.startsWith("#"));
+  assert.deepEqual(relative, [], "relative links (they break on npmjs.com)");
+  const repo = "https://github.com/visual-reasoning/visual-reasoning";
+  assert.ok(readFileSync(path.join(ROOT, "Cargo.toml"), "utf8").includes(`repository = "${repo}"`), "the repository URL the links use");
+  for (const t of targets.filter((t) => t.startsWith("https://github.com/"))) assert.ok(t.startsWith(repo), `${t} points into the repository`);
+  // Anchors within the page resolve to its headings (GitHub's slugs).
+  const slugs = new Set([...readme.matchAll(/^#+ (.+)$/gm)].map((m) => m[1].toLowerCase().replace(/[^\w\- ]/g, "").replace(/ /g, "-")));
+  for (const t of targets.filter((t) => t.startsWith("#"))) assert.ok(slugs.has(t.slice(1)), `${t} is a heading (have ${[...slugs].join(", ")})`);
+  // And every repository file it links to exists.
+  for (const t of targets.filter((t) => t.startsWith(`${repo}/blob/main/`) || t.startsWith(`${repo}/tree/main/`))) {
+    const file = t.replace(/^.*?\/(blob|tree)\/main\//, "").replace(/#.*$/, "");
+    assert.ok(existsSync(path.join(ROOT, file)), `${t}: ${file} is in the repository`);
+  }
+});

@@ -7,6 +7,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(HERE, "..", "..");
@@ -34,7 +35,7 @@ export function installPacked(label) {
   );
   run(["install", "--offline", "--no-package-lock"]);
   for (const f of ["scenarios.mjs", "cli.mjs", "worker-auto.mjs", "worker-plain.mjs"]) copyFileSync(path.join(HERE, f), path.join(dir, f));
-  return { dir, remove: () => process.env.KEEP_RUNTIME_TMP || rmSync(dir, { recursive: true, force: true }) };
+  return { dir, tarball: info.filename, remove: () => process.env.KEEP_RUNTIME_TMP || rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** The mock's records for one X-Mock-Id, once none is pending (or after `timeoutMs`). */
@@ -91,3 +92,41 @@ export async function checkScenarios(r, { mock, tag, runtime }) {
   assert.match(v.message, /enableThinking|thinking/i);
 }
 
+
+/**
+ * Bundles the Worker `entry` (in `dir`) as wrangler does: esbuild with the
+ * export conditions ["workerd", "worker", "browser"], every imported
+ * `.wasm` left as a module of its own (workerd hands it over as a compiled
+ * WebAssembly.Module). Returns the bundle's file name and the .wasm
+ * modules it imports (module name -> file).
+ */
+export async function bundleWorker(entry, dir) {
+  const wasm = new Map();
+  const out = `${path.basename(entry, ".mjs")}.bundle.js`;
+  await build({
+    entryPoints: [path.join(dir, entry)],
+    outfile: path.join(dir, out),
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    conditions: ["workerd", "worker", "browser"],
+    logLevel: "warning",
+    plugins: [
+      {
+        name: "wasm-modules",
+        setup(b) {
+          b.onResolve({ filter: /\.wasm$/ }, async (args) => {
+            if (args.pluginData?.inner) return undefined;
+            const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: { inner: true } });
+            if (r.errors.length) return { errors: r.errors };
+            const name = path.basename(r.path);
+            wasm.set(name, r.path);
+            return { path: `./${name}`, external: true };
+          });
+        },
+      },
+    ],
+  });
+  return { out, wasm };
+}

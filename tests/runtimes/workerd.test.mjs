@@ -9,48 +9,15 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { build } from "esbuild";
 import { startMock } from "../support/mock.mjs";
 import { spawnServer } from "../relay/support.mjs";
 import { WORKERD, freePort } from "../relay/targets.mjs";
-import { checkScenarios, installPacked } from "./support.mjs";
+import { bundleWorker as bundle, checkScenarios, installPacked } from "./support.mjs";
 
 let project;
 let mock;
 let server;
 const workers = {};
-
-/** Bundles `entry` as wrangler does; returns the bundle's name and the .wasm modules it imports. */
-async function bundle(entry, dir) {
-  const wasm = new Map(); // module name -> file
-  const out = `${path.basename(entry, ".mjs")}.bundle.js`;
-  await build({
-    entryPoints: [path.join(dir, entry)],
-    outfile: path.join(dir, out),
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    logLevel: "warning",
-    plugins: [
-      {
-        name: "wasm-modules",
-        setup(b) {
-          b.onResolve({ filter: /\.wasm$/ }, async (args) => {
-            if (args.pluginData?.inner) return undefined;
-            const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: { inner: true } });
-            if (r.errors.length) return { errors: r.errors };
-            const name = path.basename(r.path);
-            wasm.set(name, r.path);
-            return { path: `./${name}`, external: true };
-          });
-        },
-      },
-    ],
-  });
-  return { out, wasm };
-}
 
 before(async () => {
   project = installPacked("workerd");
