@@ -154,8 +154,7 @@ function defaultWasm() {
   } catch (e) {
     throw new Error(
       `visual-reasoning cannot tell where its .wasm is (this module's import.meta.url is ${String(import.meta.url)}): ` +
-        "pass it to init({ module_or_path }) (a URL, the bytes, a Response or a WebAssembly.Module), " +
-        'or in a Cloudflare Worker import "visual-reasoning/auto"',
+        'pass it to init({ module_or_path }) as a URL, bytes or a WebAssembly.Module (in a Cloudflare Worker: import "visual-reasoning/auto")',
       { cause: e },
     );
   }
