@@ -237,3 +237,16 @@ test("before init(), the package says what to do (and names the auto entry)", as
     },
   );
 });
+
+test("an uncaught error from the package prints a short source line in Node (the bundle is not one 28 KB line)", () => {
+  const script = `import { Client } from ${JSON.stringify(pathToFileURL(path.join(PKG_DIR, "visual_reasoning.js")).href)};\nnew Client();\n`;
+  let stderr = "";
+  try {
+    execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", stdio: "pipe" });
+  } catch (e) {
+    stderr = e.stderr;
+  }
+  assert.match(stderr, /Error: visual-reasoning is not initialised yet: `await init\(\)`/);
+  const before = stderr.slice(0, stderr.indexOf("Error: visual-reasoning"));
+  assert.ok(before.length < 600, `what Node prints above the error is short (${before.length} characters):\n${before.slice(0, 300)}…`);
+});
