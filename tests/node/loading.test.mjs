@@ -250,3 +250,15 @@ test("an uncaught error from the package prints a short source line in Node (the
   const before = stderr.slice(0, stderr.indexOf("Error: visual-reasoning"));
   assert.ok(before.length < 600, `what Node prints above the error is short (${before.length} characters):\n${before.slice(0, 300)}…`);
 });
+
+test("init() called again while it loads shares that load (the same module); after a failed load, the next call tries again", async () => {
+  const dir = copyPkg();
+  const vr = await fresh(dir);
+  const [a, b] = await Promise.all([vr.default(), vr.default()]);
+  assert.equal(a, b);
+  // A failed load lets the next call try again.
+  const broken = await fresh(copyPkg([SIMD]));
+  await assert.rejects(broken.default(), WebAssembly.CompileError);
+  const exports = await broken.default({ module_or_path: readFileSync(path.join(PKG_DIR, SIMD)) });
+  assert.ok(exports.memory instanceof WebAssembly.Memory);
+});

@@ -190,6 +190,8 @@ async function local(wasm) {
 let ready = false;
 /** @type {WebAssembly.Exports | undefined} */
 let loaded;
+/** @type {Promise<WebAssembly.Exports> | undefined} */
+let loading;
 
 /**
  * The `init()` argument's wasm, or undefined for the default (the
@@ -208,15 +210,21 @@ function given(input) {
  * run unless the caller gave one), then the contract check.
  * @param {Parameters<typeof initCore>[0]} [input]
  */
-export async function load(input) {
-  if (loaded) return loaded;
-  checkEngine();
-  const wasm = await local(given(input) ?? defaultWasm());
-  const exports = await initCore({ module_or_path: /** @type {import("../../../target/wasm-core/visual_reasoning.js").InitInput} */ (wasm) });
-  checkContract();
-  ready = true;
-  loaded = /** @type {WebAssembly.Exports} */ (/** @type {unknown} */ (exports));
-  return loaded;
+export function load(input) {
+  if (loaded) return Promise.resolve(loaded);
+  // Calls while one loads share it (one fetch or read); a failure lets the next try again.
+  loading ??= (async () => {
+    checkEngine();
+    const wasm = await local(given(input) ?? defaultWasm());
+    const exports = await initCore({ module_or_path: /** @type {import("../../../target/wasm-core/visual_reasoning.js").InitInput} */ (wasm) });
+    checkContract();
+    ready = true;
+    loaded = /** @type {WebAssembly.Exports} */ (/** @type {unknown} */ (exports));
+    return loaded;
+  })().finally(() => {
+    loading = undefined;
+  });
+  return loading;
 }
 
 /** @param {Parameters<typeof initCoreSync>[0]} input */
