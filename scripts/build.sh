@@ -5,17 +5,21 @@
 #      rustc emits): the core API of src/web/wire.rs and wasm-bindgen's JS
 #      for it, which is internal,
 #   2. wasm-opt from the npm `binaryen` package (level: VR_WASM_OPT, default
-#      -O3) into pkg/visual_reasoning_bg.wasm,
+#      -O3) into pkg/visual_reasoning_bg.wasm; the same crate again without
+#      simd128 into pkg/visual_reasoning_nosimd_bg.wasm (init() picks one),
 #   3. esbuild: the package's JavaScript (src/web/js/index.js and what it
 #      imports, wasm-bindgen's JS included) bundled and minified into one
 #      module, pkg/visual_reasoning.js; its types are src/web/js/public.d.ts
-#      (pkg/visual_reasoning.d.ts); the .wasm subpath keeps wasm-bindgen's
-#      raw-ABI types, `any` -> `unknown`,
+#      (pkg/visual_reasoning.d.ts); the .wasm subpaths keep wasm-bindgen's
+#      raw-ABI types, `any` -> `unknown`; the `visual-reasoning/auto`
+#      entries (src/web/auto/),
 #   4. pkg/package.json from pkg.json.template (version etc. from Cargo.toml),
+#      pkg/README.md from docs/npm-README.md, the licences,
 #   5. the `visual-reasoning/element` entry, if scripts/build-element.mjs exists,
 #   6. the `visual-reasoning/relay` entries (scripts/build-relay.mjs: the fetch
 #      handler, its Node adapter and the `visual-reasoning-relay-js` bin; it
 #      prints their sizes and fails when relay.js is over 8 KB gzip),
+#   7. pkg/THIRD_PARTY_NOTICES (scripts/build-notices.mjs),
 # then prints raw / gzip -9 / brotli sizes of the wasm and its JS glue, and
 # checks wasm + glue against the 36 KB gzip budget: over it, a loud warning,
 # and a failure when VR_ENFORCE_SIZE=1 (make that the default once the
