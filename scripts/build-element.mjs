@@ -80,6 +80,10 @@ const result = await build({
   plugins: [vrPlugin],
 });
 
+// What the bundles include, for pkg/THIRD_PARTY_NOTICES (scripts/build-notices.mjs).
+mkdirSync(path.join(ROOT, "target"), { recursive: true });
+writeFileSync(path.join(ROOT, "target", "element.metafile.json"), JSON.stringify(result.metafile));
+
 const fontOut = path.join(outdir, FONT_DIR);
 rmSync(fontOut, { recursive: true, force: true });
 mkdirSync(fontOut, { recursive: true });

@@ -5,17 +5,21 @@
 #      rustc emits): the core API of src/web/wire.rs and wasm-bindgen's JS
 #      for it, which is internal,
 #   2. wasm-opt from the npm `binaryen` package (level: VR_WASM_OPT, default
-#      -O3) into pkg/visual_reasoning_bg.wasm,
+#      -O3) into pkg/visual_reasoning_bg.wasm; the same crate again without
+#      simd128 into pkg/visual_reasoning_nosimd_bg.wasm (init() picks one),
 #   3. esbuild: the package's JavaScript (src/web/js/index.js and what it
 #      imports, wasm-bindgen's JS included) bundled and minified into one
 #      module, pkg/visual_reasoning.js; its types are src/web/js/public.d.ts
-#      (pkg/visual_reasoning.d.ts); the .wasm subpath keeps wasm-bindgen's
-#      raw-ABI types, `any` -> `unknown`,
+#      (pkg/visual_reasoning.d.ts); the .wasm subpaths keep wasm-bindgen's
+#      raw-ABI types, `any` -> `unknown`; the `visual-reasoning/auto`
+#      entries (src/web/auto/),
 #   4. pkg/package.json from pkg.json.template (version etc. from Cargo.toml),
+#      pkg/README.md from docs/npm-README.md, the licences,
 #   5. the `visual-reasoning/element` entry, if scripts/build-element.mjs exists,
 #   6. the `visual-reasoning/relay` entries (scripts/build-relay.mjs: the fetch
 #      handler, its Node adapter and the `visual-reasoning-relay-js` bin; it
 #      prints their sizes and fails when relay.js is over 8 KB gzip),
+#   7. pkg/THIRD_PARTY_NOTICES (scripts/build-notices.mjs),
 # then prints raw / gzip -9 / brotli sizes of the wasm and its JS glue, and
 # checks wasm + glue against the 36 KB gzip budget: over it, a loud warning,
 # and a failure when VR_ENFORCE_SIZE=1 (make that the default once the
@@ -37,17 +41,20 @@ rm -rf pkg/snippets
 # target_features section (kept because we do not strip).
 node_modules/.bin/wasm-opt "$OPT_LEVEL" "$CORE/visual_reasoning_bg.wasm" -o pkg/visual_reasoning_bg.wasm
 
-# VR_BUILD_NOSIMD=1: also pkg/visual_reasoning_nosimd_bg.wasm, the same crate
-# without simd128, for engines without wasm SIMD (Safari < 16.4). Not
-# shipped yet: init() does not choose it (issue 15, phase 2); the browser
-# tests load it with VR_WASM=nosimd. RUSTFLAGS replaces .cargo/config.toml's
-# flags, so the others are repeated; its own target dir keeps the SIMD
-# build's artifacts. Both must share one JS glue, which is checked.
-if [ "${VR_BUILD_NOSIMD:-0}" = 1 ]; then
+# pkg/visual_reasoning_nosimd_bg.wasm: the same crate without simd128, for
+# engines without wasm SIMD (Safari 15-16.3: iPhones left on iOS 15 or
+# 16.3). wire.load chooses it by feature detection, so an engine fetches
+# one of the two. RUSTFLAGS replaces .cargo/config.toml's flags, so the
+# others are repeated; its own target dir keeps the SIMD build's artifacts
+# (it adds a second full compile: about 2 minutes on a busy 2-core machine).
+# Both must share one JS glue, which is checked. VR_BUILD_NOSIMD=0 skips it
+# for a quicker local build: that package is incomplete (no fallback) and
+# says so below.
+if [ "${VR_BUILD_NOSIMD:-1}" = 1 ]; then
   nosimd=$(mktemp -d)
   RUSTFLAGS="-C llvm-args=-inline-threshold=75" CARGO_TARGET_DIR=target/nosimd \
     wasm-pack build --target web --release --no-pack --no-opt --out-dir "$nosimd" -- --features bare
-  cmp -s "$nosimd/visual_reasoning.js" pkg/visual_reasoning.js \
+  cmp -s "$nosimd/visual_reasoning.js" "$CORE/visual_reasoning.js" \
     || { echo "build.sh: the no-SIMD build's JS glue differs from the SIMD build's" >&2; exit 1; }
   node_modules/.bin/wasm-opt "$OPT_LEVEL" "$nosimd/visual_reasoning_bg.wasm" -o pkg/visual_reasoning_nosimd_bg.wasm
   if node_modules/.bin/wasm-opt --print-features pkg/visual_reasoning_nosimd_bg.wasm -o /dev/null | grep -q -- --enable-simd; then
@@ -56,27 +63,42 @@ if [ "${VR_BUILD_NOSIMD:-0}" = 1 ]; then
   rm -rf "$nosimd"
 else
   rm -f pkg/visual_reasoning_nosimd_bg.wasm # never a stale one from an earlier build
+  echo "build.sh: VR_BUILD_NOSIMD=0: no pkg/visual_reasoning_nosimd_bg.wasm; engines without wasm SIMD cannot load this build" >&2
 fi
 
 # One minified module, so the package ships no snippets/ folder and the
-# budget below counts every byte of JS. Names are not kept: the error
+# budget below counts every byte of JS. Lines of at most 200 characters
+# (+250 B gzip): Node prints the source line of an uncaught error's throw
+# site, and in a one-line bundle that is all 28 KB. Names are not kept: the error
 # classes set theirs on their prototypes, and the exports keep theirs.
-node_modules/.bin/esbuild src/web/js/index.js --bundle --format=esm --minify \
-  --platform=neutral --outfile=pkg/visual_reasoning.js --log-level=warning
+node_modules/.bin/esbuild src/web/js/index.js --bundle --format=esm --minify --line-limit=200 \
+  --platform=neutral --outfile=pkg/visual_reasoning.js --log-level=warning \
+  --metafile=target/client.metafile.json
 cp src/web/js/public.d.ts pkg/visual_reasoning.d.ts
+# visual-reasoning/auto: the main module, initialised by a top-level await
+# (auto-workerd.js for Cloudflare Workers, which import the .wasm instead).
+cp src/web/auto/auto.js src/web/auto/auto-workerd.js src/web/auto/auto.d.ts pkg/
 
 # wasm-bindgen types the raw exports with `any`; API.md promises no `any`.
 node --input-type=module - "$CORE" <<'JS'
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 const core = process.argv[2];
 const text = readFileSync(`${core}/visual_reasoning_bg.wasm.d.ts`, "utf8");
 writeFileSync("pkg/visual_reasoning_bg.wasm.d.ts", text.replace(/\bany\b/g, "unknown"));
-// One module: nothing may be left for the bundle to import at run time.
+if (existsSync("pkg/visual_reasoning_nosimd_bg.wasm")) {
+  writeFileSync("pkg/visual_reasoning_nosimd_bg.wasm.d.ts", text.replace(/\bany\b/g, "unknown"));
+} else rmSync("pkg/visual_reasoning_nosimd_bg.wasm.d.ts", { force: true });
+// One module: nothing may be left for the bundle to import at run time,
+// but node:fs/promises where there is a disk (wire.js `local`), through a
+// specifier no bundler can read.
 const js = readFileSync("pkg/visual_reasoning.js", "utf8");
-if (/\bimport\s*[\w{*]|\bimport\s*\(|\bfrom\s*["']/.test(js)) {
-  console.error("build.sh: pkg/visual_reasoning.js still imports a module");
+const dynamic = js.match(/\bimport\s*\(/g) ?? [];
+if (/\bimport\s*[\w{*]|\bimport\s*\(\s*["'`]|\bfrom\s*["']|node:/.test(js) || dynamic.length !== 1) {
+  console.error("build.sh: pkg/visual_reasoning.js imports a module (only the hidden node:fs/promises is allowed)");
   process.exit(1);
 }
+// esbuild drops comments: tell webpack and Vite again not to resolve it.
+writeFileSync("pkg/visual_reasoning.js", js.replace(/\bimport\s*\(/, "import(/* webpackIgnore: true */ /* @vite-ignore */ "));
 JS
 
 node --input-type=module - <<'JS'
@@ -96,15 +118,20 @@ const text = readFileSync("pkg.json.template", "utf8").replace(/@([A-Z]+)@/g, (a
 JSON.parse(text); // fail here, not at npm publish, if the template is broken
 writeFileSync("pkg/package.json", text);
 JS
-for f in README.md LICENSE-MIT LICENSE-APACHE; do
-  if [ -f "$f" ]; then cp "$f" pkg/; fi
-done
+# The npm page is written for npm users (docs/npm-README.md); the
+# repository README is the contributors'.
+cp docs/npm-README.md pkg/README.md
+cp LICENSE-MIT LICENSE-APACHE pkg/
 
 if [ -f scripts/build-element.mjs ]; then
   node scripts/build-element.mjs --outdir pkg
 fi
 
 node scripts/build-relay.mjs pkg
+
+# The licences of what the bundles and the wasm include (the metafiles of
+# the two esbuild runs above, cargo metadata), as pkg/THIRD_PARTY_NOTICES.
+node scripts/build-notices.mjs pkg
 
 node --input-type=module - "$BUDGET_GZ" "${VR_ENFORCE_SIZE:-0}" <<'JS'
 import { existsSync, readFileSync } from "node:fs";
@@ -126,8 +153,10 @@ console.log("package sizes (raw / gzip -9 / brotli):");
 for (const [name, s] of rows) console.log(`  ${name.padEnd(6)}${kb(s.raw)} /${kb(s.gz)} /${kb(s.br)}`);
 if (existsSync("pkg/visual_reasoning_nosimd_bg.wasm")) {
   const s = sizes("pkg/visual_reasoning_nosimd_bg.wasm");
-  console.log(`  (no-SIMD wasm${kb(s.raw)} /${kb(s.gz)} /${kb(s.br)}: not in the total, not shipped yet)`);
+  console.log(`  no-SIMD wasm${kb(s.raw)} /${kb(s.gz)} /${kb(s.br)}  (fetched instead of the wasm where SIMD is missing)`);
 }
+const auto = sizes("pkg/auto.js");
+console.log(`  auto.js${kb(auto.raw)} /${kb(auto.gz)} /${kb(auto.br)}  (visual-reasoning/auto: + the total above)`);
 if (total.gz > budget) {
   console.error(`SIZE: wasm + glue is ${total.gz} bytes gzipped, OVER the ${budget}-byte budget`);
   if (enforce) process.exit(1);

@@ -1,6 +1,6 @@
 // Throughput of the package's stream parsing in each browser engine, with the
-// shipped wasm (simd128) and the fallback built without SIMD
-// (VR_BUILD_NOSIMD=1 bash scripts/build.sh): the same OpenAI-protocol reply
+// wasm built with simd128 and the fallback built without SIMD (both made by
+// scripts/build.sh; init() picks one per engine): the same OpenAI-protocol reply
 // (from the mock: `--tokens` reasoning tokens) handed to the client by a
 // stubbed fetch in 64 KiB chunks, so the network stays out of it; each
 // variant in its own page; a sample streams it `--repeat` times, the median
@@ -24,7 +24,7 @@ const runs = Number(arg("runs", "7"));
 const repeat = Number(arg("repeat", "10"));
 const variants = { simd: "/pkg/visual_reasoning_bg.wasm", nosimd: "/pkg/visual_reasoning_nosimd_bg.wasm" };
 for (const file of Object.values(variants)) {
-  if (!existsSync(path.join(ROOT, file))) throw new Error(`${file} is missing: VR_BUILD_NOSIMD=1 bash scripts/build.sh`);
+  if (!existsSync(path.join(ROOT, file))) throw new Error(`${file} is missing: bash scripts/build.sh`);
 }
 
 // The input: one reply of the mock, as the browser would receive it.

@@ -47,6 +47,8 @@ step "binding: wasm-bindgen tests in WebKitGTK" bash tests/web/run.sh webkit
 step "www: vite build" node_modules/.bin/vite build --config www/vite.config.js --logLevel warn
 step "node + browser + types + pack + e2e tests" \
   node --test --test-concurrency=1 tests/node/ tests/types/ tests/browser/ tests/pack/ tests/e2e/
+step "client in Deno, Bun and workerd (the packed package: auto and main entries)" \
+  node --test --test-concurrency=1 tests/runtimes/
 # The same page, Worker and end-to-end tests in the other two engines (WebDriver).
 step "browser + e2e tests in Firefox ESR" env VR_ENGINE=firefox node --test --test-concurrency=1 tests/browser/ tests/e2e/
 step "browser + e2e tests in WebKitGTK" env VR_ENGINE=webkit node --test --test-concurrency=1 tests/browser/ tests/e2e/

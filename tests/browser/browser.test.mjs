@@ -19,12 +19,15 @@ import { ENGINE, ENGINE_NAME, launchBrowser, newPage, startStatic } from "./harn
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "..", "..");
-// VR_WASM=nosimd: every scenario runs on the build without wasm SIMD
-// (VR_BUILD_NOSIMD=1 bash scripts/build.sh), loaded through init()'s
-// module_or_path, until init() chooses it itself.
-const WASM = { simd: null, nosimd: "/pkg/visual_reasoning_nosimd_bg.wasm" }[process.env.VR_WASM || "simd"];
+const SIMD_WASM = "/pkg/visual_reasoning_bg.wasm";
+const NOSIMD_WASM = "/pkg/visual_reasoning_nosimd_bg.wasm";
+// VR_WASM=nosimd: every scenario runs on the build without wasm SIMD, which
+// init() chooses itself, as in an engine without SIMD: the pages' (and
+// their Workers') WebAssembly.validate say SIMD is missing (?nosimd,
+// fixtures/page.mjs).
+const WASM = { simd: SIMD_WASM, nosimd: NOSIMD_WASM }[process.env.VR_WASM || "simd"];
 if (WASM === undefined) throw new Error(`VR_WASM=${process.env.VR_WASM}: simd or nosimd`);
-const PAGE = "/index.html" + (WASM ? `?wasm=${encodeURIComponent(WASM)}` : "");
+const PAGE = "/index.html" + (WASM === NOSIMD_WASM ? "?nosimd" : "");
 
 let site; // the page's origin
 let otherSite; // an origin the mock does not allow
@@ -106,8 +109,8 @@ async function inPage(name, args, p = page) {
 }
 
 /** Runs a scenario in a fresh module Web Worker of the page. */
-async function inWorker(name, args) {
-  const reply = await page.evaluate(
+async function inWorker(name, args, p = page) {
+  const reply = await p.evaluate(
     ([name, args]) =>
       new Promise((resolve) => {
         const w = new Worker("/worker.mjs", { type: "module" });
@@ -119,11 +122,11 @@ async function inWorker(name, args) {
           resolve({ ok: false, error: `worker error: ${e.message}` });
           w.terminate();
         };
-        w.postMessage({ name, args, wasm: window.vrWasm });
+        w.postMessage({ name, args, wasm: window.vrWasm, nosimd: window.vrNoSimd });
       }),
     [name, args],
   );
-  assert.ok(reply.ok, `worker: ${reply.error}\npage log:\n${page.log.join("\n")}`);
+  assert.ok(reply.ok, `worker: ${reply.error}\npage log:\n${p.log.join("\n")}`);
   return reply.value;
 }
 
@@ -161,7 +164,62 @@ function assertStreamed(r, protocol) {
 test(`${ENGINE_NAME}: the page compiles the wasm VR_WASM names (${process.env.VR_WASM || "simd"})`, async () => {
   await inPage("guard", { api: mock.url });
   const loaded = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname).filter((p) => p.endsWith(".wasm")));
-  assert.deepEqual(loaded, [WASM ?? "/pkg/visual_reasoning_bg.wasm"]);
+  assert.deepEqual(loaded, [WASM]);
+});
+
+describe(`${ENGINE_NAME}: the .wasm init() fetches (the SIMD build, or the fallback without SIMD)`, () => {
+  /** A fresh page at `query`; `run(p)`'s value and the .wasm files the site served meanwhile. */
+  async function served(query, run) {
+    const p = await newPage(browser);
+    try {
+      await p.goto(`${site.url}/index.html${query}`);
+      site.requests.length = 0;
+      const value = await run(p);
+      return { value, wasm: site.requests.filter((r) => r.endsWith(".wasm")) };
+    } finally {
+      await p.close();
+    }
+  }
+  const stream = (p) => inPage("streamToEnd", { api: mock.url, protocol: "dashscope" }, p);
+  const streamInWorker = (p) => inWorker("streamToEnd", { api: mock.url, protocol: "openai" }, p);
+
+  test("where wasm SIMD is missing, a page fetches only the build without it, and streams to the end", async () => {
+    const r = await served("?nosimd", stream);
+    assertStreamed(r.value, "dashscope");
+    assert.deepEqual(r.wasm, [NOSIMD_WASM]);
+  });
+
+  test("where wasm SIMD is missing, so does a module Worker", async () => {
+    const r = await served("?nosimd", streamInWorker);
+    assertStreamed(r.value, "openai");
+    assert.equal(r.value.scope, "worker");
+    assert.deepEqual(r.wasm, [NOSIMD_WASM]);
+  });
+
+  test("with SIMD, page and Worker fetch only the SIMD build", async () => {
+    const r = await served("", async (p) => [await stream(p), await streamInWorker(p)]);
+    assertStreamed(r.value[0], "dashscope");
+    assertStreamed(r.value[1], "openai");
+    assert.deepEqual(r.wasm, [SIMD_WASM, SIMD_WASM], "one per scope");
+  });
+
+  test("init({ module_or_path }) fetches what the caller gave, whatever the engine supports", async () => {
+    const chosen = await served(`?nosimd&wasm=${encodeURIComponent(SIMD_WASM)}`, stream);
+    assertStreamed(chosen.value, "dashscope");
+    assert.deepEqual(chosen.wasm, [SIMD_WASM]);
+    const fallback = await served(`?wasm=${encodeURIComponent(NOSIMD_WASM)}`, stream);
+    assertStreamed(fallback.value, "dashscope");
+    assert.deepEqual(fallback.wasm, [NOSIMD_WASM]);
+  });
+
+  test("without WebAssembly (as iOS Lockdown Mode turns it off), init() rejects with an Error naming it and the engines that have it", async () => {
+    const r = await served("?nowasm", (p) => inPage("initError", {}, p));
+    assert.equal(r.value.error?.isError, true, JSON.stringify(r.value));
+    assert.equal(r.value.error.name, "Error");
+    assert.match(r.value.error.message, /^visual-reasoning cannot run here: it needs WebAssembly, which this engine lacks or has turned off/);
+    assert.match(r.value.error.message, /Chrome 96, Firefox 90, Safari 15 \(iOS 15\)/);
+    assert.deepEqual(r.wasm, [], "nothing fetched");
+  });
 });
 
 for (const protocol of ["openai", "dashscope"]) {
@@ -221,7 +279,7 @@ for (const protocol of ["openai", "dashscope"]) {
               w.terminate();
               resolve({ transferred: readable instanceof ReadableStream, parts });
             };
-            w.postMessage({ name: "readableStream", args, wasm: window.vrWasm });
+            w.postMessage({ name: "readableStream", args, wasm: window.vrWasm, nosimd: window.vrNoSimd });
           }),
         args,
       );
@@ -283,7 +341,10 @@ describe(`${ENGINE_NAME}: Content-Security-Policy (docs/usage.md)`, () => {
   test("script-src 'wasm-unsafe-eval' + connect-src naming the relay is enough; without either it fails", async () => {
     const CSP = "content-security-policy";
     const headers = {}; // read per response, so the policy can name the mock started after the site
-    const strict = await startStatic({ "/pkg/": path.join(ROOT, "pkg") + "/", "/": path.join(HERE, "fixtures") + "/" }, { headers });
+    const strict = await startStatic(
+      { "/pkg/": path.join(ROOT, "pkg") + "/", "/support/": path.join(ROOT, "tests", "support") + "/", "/": path.join(HERE, "fixtures") + "/" },
+      { headers },
+    );
     const relay = await startMock({ origins: [strict.url] });
     const p = await newPage(browser);
     try {

@@ -21,11 +21,14 @@ const TYPES = {
 
 /**
  * Serves `mounts` ({ "/url/prefix/": "/dir" }) on 127.0.0.1:0. `headers` are
- * added to every response (e.g. a Content-Security-Policy).
+ * added to every response (e.g. a Content-Security-Policy). `requests`
+ * lists the paths asked for, in order.
  */
 export async function startStatic(mounts, { headers = {} } = {}) {
+  const requests = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, "http://x");
+    requests.push(url.pathname);
     let pathname = decodeURIComponent(url.pathname);
     if (pathname.endsWith("/")) pathname += "index.html";
     const prefix = Object.keys(mounts).sort((a, b) => b.length - a.length).find((p) => pathname.startsWith(p));
@@ -43,6 +46,7 @@ export async function startStatic(mounts, { headers = {} } = {}) {
   const url = `http://127.0.0.1:${server.address().port}`;
   return {
     url,
+    requests,
     stop: () => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r()); }),
   };
 }

@@ -5,7 +5,6 @@
 // upstream (the relay in --mock mode) over 127.0.0.1; fetch is never mocked,
 // so what the mock records in /__mock/requests is what went over the wire.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -22,11 +21,11 @@ export const PATHS = {
 let pkgPromise;
 /** The loaded package, once loadPkg() has run (assertLibError checks its classes). */
 let loaded;
-/** The built package, initialised synchronously from the wasm bytes (API.md "Package": Node passes the bytes). */
+/** The built package, initialised as docs/usage.md says for Node: `await init()`, which reads the .wasm from disk. */
 export function loadPkg() {
   pkgPromise ??= (async () => {
     const mod = await import(pathToFileURL(path.join(PKG_DIR, "visual_reasoning.js")).href);
-    mod.initSync({ module: readFileSync(path.join(PKG_DIR, "visual_reasoning_bg.wasm")) });
+    await mod.default();
     loaded = mod;
     return mod;
   })();

@@ -46,7 +46,10 @@ test("npm pack produces a tarball with the module, the wasm, the types and packa
   tarball = path.join(tmp, info.filename);
   assert.ok(existsSync(tarball));
   const files = info.files.map((f) => f.path);
-  for (const f of ["package.json", "visual_reasoning.js", "visual_reasoning_bg.wasm", "visual_reasoning.d.ts"]) {
+  for (const f of [
+    "package.json", "visual_reasoning.js", "visual_reasoning_bg.wasm", "visual_reasoning.d.ts",
+    "visual_reasoning_nosimd_bg.wasm", "auto.js", "auto-workerd.js", "auto.d.ts", "THIRD_PARTY_NOTICES", "README.md", "LICENSE-MIT", "LICENSE-APACHE",
+  ]) {
     assert.ok(files.includes(f), `the tarball has ${f} (has ${files.join(", ")})`);
   }
   assert.equal(info.name, "visual-reasoning");
@@ -58,6 +61,9 @@ test("npm pack produces a tarball with the module, the wasm, the types and packa
   assert.deepEqual(manifest.exports["./relay"], { types: "./relay.d.ts", default: "./relay.js" });
   assert.deepEqual(manifest.exports["./relay/node"], { types: "./relay-node.d.ts", default: "./relay-node.js" });
   assert.deepEqual(manifest.exports["./relay/redis"], { types: "./relay-redis.d.ts", default: "./relay-redis.js" });
+
+  assert.deepEqual(manifest.exports["./auto"], { types: "./auto.d.ts", workerd: "./auto-workerd.js", default: "./auto.js" });
+  assert.ok(manifest.sideEffects.includes("./auto.js") && manifest.sideEffects.includes("./auto-workerd.js"), "the auto entries run init() on import: not droppable");
   assert.equal(manifest.bin["visual-reasoning-relay-js"], "./relay-cli.js");
   assert.match(readFileSync(path.join(PKG, "relay-cli.js"), "utf8"), /^#!\/usr\/bin\/env node\n/, "the bin starts with a shebang");
   const wasm = info.files.find((f) => f.path === "visual_reasoning_bg.wasm");
@@ -128,23 +134,27 @@ window.result = (async () => {
   }
 
   // docs/usage.md "In Node": the installed package, loaded the documented
-  // ways (initSync with the bytes; init with the bytes), streams from the mock.
+  // ways (the auto entry; a bare init(), which reads the .wasm from disk;
+  // initSync or init with the bytes), streams from the mock.
   writeFileSync(
     path.join(app, "node-check.mjs"),
     `import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import init, { initSync, Client } from "visual-reasoning";
 
+const how = process.argv[3];
 const require = createRequire(import.meta.url);
-const bytes = readFileSync(require.resolve("visual-reasoning/visual_reasoning_bg.wasm"));
-if (process.argv[3] === "async") await init({ module_or_path: bytes });
-else initSync({ module: bytes });
+const bytes = () => readFileSync(require.resolve("visual-reasoning/visual_reasoning_bg.wasm"));
+if (how === "auto") await import("visual-reasoning/auto");
+else if (how === "bare") await init();
+else if (how === "async") await init({ module_or_path: bytes() });
+else initSync({ module: bytes() });
 const r = await new Client({ baseUrl: process.argv[2], protocol: "dashscope" })
   .complete({ model: "qvq-max", messages: [{ role: "user", content: "x" }] });
 console.log(JSON.stringify({ answer: r.answer, finishReason: r.finishReason }));
 `,
   );
-  for (const how of ["sync", "async"]) {
+  for (const how of ["auto", "bare", "sync", "async"]) {
     const out = JSON.parse(run(process.execPath, ["node-check.mjs", mock.url, how], app));
     assert.equal(out.finishReason, "stop", `Node (${how} init)`);
     assert.ok(out.answer.length > 0);
@@ -168,4 +178,132 @@ console.log(JSON.stringify({ status: res.status, done: text.endsWith("data: [DON
 `,
   );
   assert.deepEqual(JSON.parse(run(process.execPath, ["relay-check.mjs", mock.url], app)), { status: 200, done: true });
+});
+
+/** A fresh project with the tarball installed and these files; its directory. */
+function project(name, files) {
+  const dir = path.join(tmp, name);
+  for (const [f, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+    writeFileSync(path.join(dir, f), text);
+  }
+  writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify({ name: `vr-${name}`, private: true, type: "module", dependencies: { "visual-reasoning": `file:${tarball}` } }, null, 2),
+  );
+  run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--no-package-lock"], dir);
+  return dir;
+}
+
+/** JS files under `dir` (recursively) and their text. */
+function jsFiles(dir) {
+  return readdirSync(dir, { recursive: true })
+    .filter((f) => /\.m?js$/.test(f))
+    .map((f) => [f, readFileSync(path.join(dir, f), "utf8")]);
+}
+
+// The page code of both checks below: the auto entry, no init() call.
+const AUTO_PAGE = (from) => `import { Client, models } from "${from}";
+const q = new URL(location.href).searchParams;
+window.result = (async () => {
+  const stream = new Client({ baseUrl: q.get("api"), protocol: "dashscope" })
+    .stream({ model: "qvq-max", messages: [{ role: "user", content: "x" }] });
+  let parts = 0;
+  for await (const p of stream) parts += p ? 1 : 0;
+  return { parts, answer: stream.answer.length, finishReason: stream.finishReason, models: models().length };
+})().catch((e) => ({ error: e.name + ": " + e.message }));
+`;
+
+async function streamsIn(url, served) {
+  browser ??= await launchBrowser();
+  const page = await newPage(browser);
+  try {
+    served.length = 0;
+    await page.goto(url);
+    // The load event does not wait for a module's top-level await.
+    await page.waitForFunction(() => window.result !== undefined, undefined, { timeout: 20_000 });
+    const r = await page.evaluate(() => window.result);
+    assert.equal(r.error, undefined, `${r.error}\n${page.log.join("\n")}`);
+    assert.ok(r.parts > 0 && r.answer > 0 && r.models > 0);
+    assert.equal(r.finishReason, "stop");
+    return served.filter((p) => p.endsWith(".wasm"));
+  } finally {
+    await page.close();
+  }
+}
+
+test("visual-reasoning/auto in a fresh Vite 7 project: builds (top-level await), no node: import in the output, one .wasm fetched, streams", async () => {
+  assert.ok(tarball, "the pack step ran");
+  const app = project("auto", {
+    "index.html": `<!doctype html><meta charset="utf-8"><title>auto</title><script type="module" src="/src/main.js"></script>\n`,
+    "src/main.js": AUTO_PAGE("visual-reasoning/auto"),
+  });
+  const warnings = run(process.execPath, [VITE, "build", "--logLevel", "warn"], app);
+  const dist = path.join(app, "dist");
+  const assets = readdirSync(path.join(dist, "assets"));
+  // Both builds are assets (the module names both); the page fetches one.
+  assert.equal(assets.filter((f) => f.endsWith(".wasm")).length, 2, `assets: ${assets.join(", ")}`);
+  for (const [f, text] of jsFiles(dist)) {
+    assert.doesNotMatch(text, /\bfrom\s*["']node:|\bimport\s*\(\s*["'`]node:|require\(\s*["']node:/, `${f} imports a node: module`);
+    assert.doesNotMatch(text, /__vite-browser-external/, `${f}: Vite stubbed a Node module for the browser`);
+  }
+  assert.doesNotMatch(warnings, /externalized|node:|dynamic import cannot be analyzed/i, `Vite warned:\n${warnings}`);
+  const s = await startStatic({ "/": dist + "/" });
+  const m = await startMock({ origins: [s.url] });
+  try {
+    const wasm = await streamsIn(`${s.url}/index.html?api=${encodeURIComponent(m.url)}`, s.requests);
+    assert.equal(wasm.length, 1, `one .wasm fetched: ${wasm}`);
+    assert.doesNotMatch(wasm[0], /nosimd/, "Chromium has SIMD: the SIMD build");
+  } finally {
+    await m.stop();
+    await s.stop();
+  }
+});
+
+test("visual-reasoning/auto from a plain <script type=\"module\">, the package served as unpacked (a CDN's layout)", async () => {
+  assert.ok(tarball, "the pack step ran");
+  const dir = path.join(tmp, "cdn");
+  mkdirSync(dir, { recursive: true });
+  run("tar", ["-xzf", tarball, "-C", dir]);
+  writeFileSync(
+    path.join(dir, "index.html"),
+    `<!doctype html><meta charset="utf-8"><title>cdn</title>\n<script type="module">\n${AUTO_PAGE("/npm/visual-reasoning@0.1.0/auto.js")}</script>\n`,
+  );
+  const s = await startStatic({ "/npm/visual-reasoning@0.1.0/": path.join(dir, "package") + "/", "/": dir + "/" });
+  const m = await startMock({ origins: [s.url] });
+  try {
+    const wasm = await streamsIn(`${s.url}/index.html?api=${encodeURIComponent(m.url)}`, s.requests);
+    assert.deepEqual(wasm, ["/npm/visual-reasoning@0.1.0/visual_reasoning_bg.wasm"], "the .wasm next to the module, found through import.meta.url");
+  } finally {
+    await m.stop();
+    await s.stop();
+  }
+});
+
+test("the packed README is the npm page (docs/npm-README.md), with absolute links only", () => {
+  assert.ok(tarball, "the pack step ran");
+  const dir = path.join(tmp, "readme");
+  mkdirSync(dir, { recursive: true });
+  run("tar", ["-xzf", tarball, "-C", dir, "package/README.md"]);
+  const readme = readFileSync(path.join(dir, "package", "README.md"), "utf8");
+  assert.equal(readme, readFileSync(path.join(ROOT, "docs", "npm-README.md"), "utf8"));
+  for (const section of ["## Quick start", "## Get a relay", "## Errors", "## From a CDN", "## Frameworks", "## Supported engines", "## Compared with"]) {
+    assert.ok(readme.includes(section), `it has ${section}`);
+  }
+  // Markdown links and images, and HTML href/src: each absolute (https:) or a link within the page (#…).
+  const targets = [...readme.matchAll(/\]\(([^)\s]+)[^)]*\)|(?:href|src)="([^"]+)"/g)].map((m) => m[1] ?? m[2]);
+  assert.ok(targets.length > 5, `links found: ${targets.join(" ")}`);
+  const relative = targets.filter((t) => !/^https:\/\//.test(t) && !t.startsWith("#"));
+  assert.deepEqual(relative, [], "relative links (they break on npmjs.com)");
+  const repo = "https://github.com/visual-reasoning/visual-reasoning";
+  assert.ok(readFileSync(path.join(ROOT, "Cargo.toml"), "utf8").includes(`repository = "${repo}"`), "the repository URL the links use");
+  for (const t of targets.filter((t) => t.startsWith("https://github.com/"))) assert.ok(t.startsWith(repo), `${t} points into the repository`);
+  // Anchors within the page resolve to its headings (GitHub's slugs).
+  const slugs = new Set([...readme.matchAll(/^#+ (.+)$/gm)].map((m) => m[1].toLowerCase().replace(/[^\w\- ]/g, "").replace(/ /g, "-")));
+  for (const t of targets.filter((t) => t.startsWith("#"))) assert.ok(slugs.has(t.slice(1)), `${t} is a heading (have ${[...slugs].join(", ")})`);
+  // And every repository file it links to exists.
+  for (const t of targets.filter((t) => t.startsWith(`${repo}/blob/main/`) || t.startsWith(`${repo}/tree/main/`))) {
+    const file = t.replace(/^.*?\/(blob|tree)\/main\//, "").replace(/#.*$/, "");
+    assert.ok(existsSync(path.join(ROOT, file)), `${t}: ${file} is in the repository`);
+  }
 });

@@ -31,6 +31,13 @@ import type {
   Result,
   ModelInfo,
   ErrorName,
+  FinishReason,
+  PreparedImage,
+  CompleteOptions,
+  ConversationOptions,
+  PrepareImageOptions,
+  ImageTokenOptions,
+  InitOptions,
 } from "../../pkg/visual_reasoning.js";
 
 // Exact type equality (distinguishes any, unknown, optional and readonly-less variants).
@@ -84,7 +91,7 @@ expectTrue<
       model: string;
       reasoning: string;
       answer: string;
-      finishReason: string;
+      finishReason: FinishReason;
       usage?: Usage;
       requestId?: string;
     }
@@ -146,7 +153,22 @@ expectTrue<Equal<ReasoningStream["reasoning"], string>>();
 expectTrue<Equal<ReasoningStream["answer"], string>>();
 expectTrue<Equal<ReasoningStream["usage"], Usage | undefined>>();
 expectTrue<Equal<ReasoningStream["requestId"], string | undefined>>();
-expectTrue<Equal<ReasoningStream["finishReason"], string | undefined>>();
+expectTrue<Equal<ReasoningStream["finishReason"], FinishReason | undefined>>();
+// finishReason: the known values (editors complete them), and any other string.
+expectTrue<Equal<FinishReason, "stop" | "length" | "tool_calls" | (string & {})>>();
+const knownReason: FinishReason = "length";
+const otherReason: FinishReason = "content_filter";
+const asString: string = knownReason;
+void [otherReason, asString];
+// Every parameter and result has a name.
+expectTrue<Equal<Parameters<Client["complete"]>, [request: CompleteOptions]>>();
+expectTrue<Equal<Parameters<Client["conversation"]>, [defaults: ConversationOptions]>>();
+expectTrue<Equal<CompleteOptions["transport"], "stream" | "json" | undefined>>();
+expectTrue<Equal<ConversationOptions["system"], string | undefined>>();
+expectTrue<Equal<Awaited<ReturnType<typeof prepareImage>>, PreparedImage>>();
+expectTrue<Equal<Parameters<typeof prepareImage>[1], PrepareImageOptions | undefined>>();
+expectTrue<Equal<Parameters<typeof estimateImageTokens>[3], ImageTokenOptions | undefined>>();
+expectTrue<Equal<Parameters<typeof init>[0], InitOptions | undefined>>();
 expectTrue<Equal<ReturnType<ReasoningStream["result"]>, Promise<Result>>>();
 expectTrue<Equal<ReturnType<ReasoningStream["abort"]>, void>>();
 expectTrue<Equal<ReturnType<ReasoningStream["toReadableStream"]>, ReadableStream<Part>>>();

@@ -4,7 +4,8 @@
 // not sneak classes into the public surface).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -27,7 +28,11 @@ const EXTRA_VALUES_ALLOWED = [];
 const API_TYPES = ["Region", "Protocol", "ClientOptions", "ContentItem", "Message", "RequestOptions", "Usage", "Part", "Result", "ModelInfo", "ErrorName"];
 // Named types of the package's own: what init() takes, what prepareImage
 // resolves, what an error class's constructor takes.
-const OWN_TYPES = ["InitInput", "PreparedImage", "VisualReasoningErrorOptions"];
+// (Every parameter and result type has a name, so editors show its docs.)
+const OWN_TYPES = [
+  "InitInput", "InitOptions", "InitSyncOptions", "PreparedImage", "PrepareImageOptions", "ImageTokenOptions",
+  "CompleteOptions", "ConversationOptions", "FinishReason", "VisualReasoningErrorOptions",
+];
 
 /** Strips comments so that prose ("any text") is not mistaken for the `any` type. */
 function stripComments(src) {
@@ -131,5 +136,117 @@ test("pkg/package.json: name, module type, exports, types, files, sideEffects", 
   assert.ok(pj.sideEffects === false || Array.isArray(pj.sideEffects), `sideEffects is false or a list: ${JSON.stringify(pj.sideEffects)}`);
   if (Array.isArray(pj.sideEffects)) {
     assert.ok(!pj.sideEffects.some((p) => p.includes("visual_reasoning.js")), "the main module is side-effect free");
+  }
+});
+
+// The text of a node's doc comment ("" when it has none).
+function docText(node) {
+  return ts
+    .getJSDocCommentsAndTags(node)
+    .filter((d) => ts.isJSDoc(d))
+    .map((d) => ts.getTextOfJSDocComment(d.comment) ?? "")
+    .join("")
+    .trim();
+}
+
+/**
+ * Every exported declaration of `file` and every member in it (interface
+ * and class members, the fields of object types inside type aliases and
+ * members, at any depth) that has no doc comment, as "Owner.member".
+ */
+function undocumented(file) {
+  const sf = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+  const missing = [];
+  const seen = new Set();
+  const name = (n) => (n.name ? n.name.getText(sf) : ts.isConstructorDeclaration(n) ? "constructor" : ts.SyntaxKind[n.kind]);
+  const typeMembers = (owner, type) => {
+    if (!type) return;
+    if (ts.isTypeLiteralNode(type)) members(owner, type.members);
+    else if (ts.isUnionTypeNode(type) || ts.isIntersectionTypeNode(type)) type.types.forEach((t) => typeMembers(owner, t));
+    else if (ts.isArrayTypeNode(type)) typeMembers(owner, type.elementType);
+    else if (ts.isParenthesizedTypeNode(type)) typeMembers(owner, type.type);
+  };
+  const members = (owner, list) => {
+    for (const m of list) {
+      const path = `${owner}.${name(m)}`;
+      seen.add(path);
+      if (!docText(m)) missing.push(path);
+      typeMembers(path, m.type);
+    }
+  };
+  for (const n of sf.statements) {
+    if (!n.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
+    const owner = n.name?.text ?? "default";
+    seen.add(owner);
+    if (!docText(n)) missing.push(owner);
+    if (ts.isInterfaceDeclaration(n) || ts.isClassDeclaration(n)) members(owner, n.members);
+    else if (ts.isTypeAliasDeclaration(n)) typeMembers(owner, n.type);
+  }
+  return { missing, seen };
+}
+
+test("a doc comment on every declaration, option, field, method and class of the public .d.ts (editors show them on hover)", () => {
+  const { missing, seen } = undocumented(DTS);
+  // The ones issue 14 names, so that a rename cannot make this vacuous.
+  for (const required of [
+    "ClientOptions.apiKey", "ClientOptions.dangerouslyAllowBrowser", "RequestOptions.model", "RequestOptions.extra",
+    "Part.type", "Part.text", "Part.usage", "Usage.inputTokens", "Usage.raw", "Result.finishReason", "Result.requestId",
+    "ReasoningStream.reasoning", "ReasoningStream.result", "ReasoningStream.abort", "ReasoningStream.tee",
+    "ReasoningStream.[Symbol.asyncIterator]", "Conversation.messages", "Conversation.send", "Client.stream",
+  ]) {
+    assert.ok(seen.has(required), `${required} is among the checked members (have ${[...seen].join(", ")})`);
+  }
+  assert.deepEqual(missing, [], "declarations and members without a /** */ doc comment");
+});
+
+test("the check above fails on an undocumented member (it is not vacuous)", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "vr-types-"));
+  try {
+    const file = path.join(dir, "x.d.ts");
+    writeFileSync(
+      file,
+      `/** A. */
+export interface A {
+  /** b */
+  b: string;
+  c: number;
+  d: {
+    /** e */
+    e: 1;
+    f: 2;
+  };
+}
+/** P. */
+export type P =
+  | {
+      /** t */
+      t: "x";
+      u: string;
+    }
+  | {
+      /** v */
+      v: 1;
+    };
+/** C. */
+export class C {
+  /** m */
+  m(): void;
+  n(): void;
+  private constructor();
+}
+export function g(): void;`,
+    );
+    assert.deepEqual(undocumented(file).missing.sort(), ["A.c", "A.d", "A.d.f", "C.constructor", "C.n", "P.u", "g"].sort());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("visual-reasoning/auto's declarations are the main module's (a strict consumer compiles against pkg/auto.d.ts)", () => {
+  const tsc = path.join(ROOT, "node_modules", ".bin", "tsc");
+  try {
+    execFileSync(tsc, ["-p", path.join(HERE, "tsconfig.auto.json")], { encoding: "utf8", stdio: "pipe" });
+  } catch (e) {
+    assert.fail(`tsc failed:\n${e.stdout}${e.stderr}`);
   }
 });

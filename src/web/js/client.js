@@ -35,10 +35,12 @@ function encoded(value, what) {
 }
 
 /**
- * Whether this is a page or a Worker, where an API key is readable by
- * anyone who opens the developer tools. Node has neither global.
+ * Whether this is a page or a browser's Worker, where an API key is
+ * readable by anyone who opens the developer tools. Node, Deno and Bun have
+ * neither global; Cloudflare's workerd has WorkerGlobalScope but is a
+ * server: only a browser's Worker has a WorkerLocation (its script's URL).
  */
-const browserScope = () => "window" in globalThis || "WorkerGlobalScope" in globalThis;
+const browserScope = () => "window" in globalThis || ("WorkerGlobalScope" in globalThis && "WorkerLocation" in globalThis);
 
 /** A Model Studio client. */
 export class Client {

@@ -65,12 +65,21 @@ export async function prepareImage(image, options) {
         (image.type || "application/octet-stream") +
         "); convert it to JPEG, PNG or WebP first (HEIC photos are not decodable in Chromium or Firefox)",
     );
+  // Phone photos carry their rotation in EXIF; without this they arrive sideways.
+  /** @param {Blob} blob */
+  const decode = (blob) => createImageBitmap(blob, { imageOrientation: "from-image" });
   let bitmap;
   try {
-    // Phone photos carry their rotation in EXIF; without this they arrive sideways.
-    bitmap = await createImageBitmap(image, { imageOrientation: "from-image" });
+    bitmap = await decode(image);
   } catch {
-    throw undecodable();
+    // Firefox sniffs the format from a Blob's first part alone: a Blob
+    // spliced from parts (the first shorter than 3 bytes) is "undecodable"
+    // there. Once more as one part.
+    try {
+      bitmap = await decode(new Blob([await image.arrayBuffer()], { type: image.type }));
+    } catch {
+      throw undecodable();
+    }
   }
   const { width, height, tokens } = wire.fit(bitmap.width, bitmap.height, model, maxPixels);
   let canvas, ctx;

@@ -27,9 +27,11 @@ export {
 export { estimateImageTokens, prepareImage } from "./image.js";
 
 /**
- * Loads the wasm: fetched next to this module by default, or from
- * `{ module_or_path }` (a URL, a Response, the bytes, a compiled Module).
- * Resolves once the package is usable; again: the same module.
+ * Loads the wasm: by default the build this engine can run (with wasm SIMD,
+ * or without where SIMD is missing), from next to this module — read from
+ * disk in Node, Deno and Bun, fetched elsewhere; or what `{ module_or_path }`
+ * gives (a URL, a Response, the bytes, a compiled Module). Resolves once the
+ * package is usable; again: the same module.
  * @param {Parameters<typeof wire.load>[0]} [options]
  */
 export default function init(options) {

@@ -100,30 +100,147 @@ function checkContract() {
 
 // ------------------------------------------------------------ loading
 
-let ready = false;
+// Tiny modules that validate only where the engine has a wasm feature:
+// SIMD (i8x16.popcnt of a splat), and reference types (ref.null func).
+const SIMD_PROBE = [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11];
+const REFTYPES_PROBE = [0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 7, 1, 5, 0, 208, 112, 26, 11];
+
+/** @param {number[]} bytes */
+const validates = (bytes) => WebAssembly.validate(new Uint8Array(bytes));
+
+/** The engines the package runs in (README "Supported engines"). */
+const MINIMUM = "Chrome 96, Firefox 90, Safari 15 (iOS 15), Node 20, Deno 2, Bun 1.1 or later";
 
 /**
- * wasm-bindgen's init, then the contract check.
+ * The first feature the package needs that this scope lacks, named for
+ * the error; undefined when everything is there. Engines new enough to
+ * parse this module have all but wasm's (old Chromium lacks reference
+ * types; iOS Lockdown Mode, `node --jitless` and some policies turn wasm
+ * off); other runtimes may lack the rest. (TextDecoder and TextEncoder
+ * are not checked: wasm-bindgen's glue makes one as the module loads, so
+ * a runtime without them fails at import, with a ReferenceError naming it.)
+ */
+function missingFeature() {
+  const g = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (globalThis));
+  if (typeof g.WebAssembly !== "object" || g.WebAssembly === null)
+    return "WebAssembly, which this engine lacks or has turned off (iOS Lockdown Mode and some enterprise policies do)";
+  if (!validates(REFTYPES_PROBE)) return "WebAssembly reference types (Chrome 96, Firefox 79, Safari 15)";
+  if (typeof g.fetch !== "function") return "fetch";
+  const R = g.Response;
+  if (typeof R !== "function" || !("body" in R.prototype) || typeof g.ReadableStream !== "function")
+    return "streamed fetch responses (Response.body, a ReadableStream)";
+  if (typeof g.AbortController !== "function") return "AbortController";
+  return undefined;
+}
+
+/** Throws an Error naming the first missing feature and the engines that have it. */
+function checkEngine() {
+  const feature = missingFeature();
+  if (feature) throw new Error(`visual-reasoning cannot run here: it needs ${feature}. It runs in ${MINIMUM}`);
+}
+
+/**
+ * The .wasm this engine can run, next to this module: the SIMD build, or
+ * where wasm SIMD is missing (Safari before 16.4) the build without it, so
+ * that an engine downloads only the one it compiles. Each
+ * `new URL(literal, import.meta.url)` is a pattern bundlers (Vite,
+ * webpack, Rollup) recognise and copy as an asset.
+ */
+function defaultWasm() {
+  try {
+    return validates(SIMD_PROBE)
+      ? new URL("visual_reasoning_bg.wasm", import.meta.url)
+      : new URL("visual_reasoning_nosimd_bg.wasm", import.meta.url);
+  } catch (e) {
+    throw new Error(
+      `visual-reasoning cannot tell where its .wasm is (this module's import.meta.url is ${String(import.meta.url)}): ` +
+        'pass it to init({ module_or_path }) as a URL, bytes or a WebAssembly.Module (in a Cloudflare Worker: import "visual-reasoning/auto")',
+      { cause: e },
+    );
+  }
+}
+
+// Hidden from bundlers (a specifier they cannot read): only Node, Deno and
+// Bun reach this import, and browser bundles must not try to resolve it.
+const NODE_FS = ["node", "fs/promises"].join(":");
+
+/**
+ * A `file:` URL's bytes, read from disk where there is a disk (Node, Deno,
+ * Bun: their fetch cannot read `file:` URLs, or needs a permission for
+ * it); anything else as it is, for wasm-bindgen to fetch.
+ * @param {unknown} wasm
+ */
+async function local(wasm) {
+  const url = wasm instanceof URL ? wasm : typeof wasm === "string" && wasm.startsWith("file:") ? new URL(wasm) : undefined;
+  if (url?.protocol !== "file:") return wasm;
+  /** @type {{ readFile(path: URL): Promise<Uint8Array> }} */
+  let fs;
+  try {
+    fs = await import(/* @vite-ignore */ /* webpackIgnore: true */ NODE_FS);
+  } catch {
+    return url; // no node:fs (an Electron page, say): the engine's fetch may read file: URLs
+  }
+  try {
+    return await fs.readFile(url);
+  } catch (e) {
+    throw new Error(`visual-reasoning could not read its .wasm at ${url.href}: ${/** @type {Error} */ (e)?.message}`, { cause: e });
+  }
+}
+
+let ready = false;
+/** @type {WebAssembly.Exports | undefined} */
+let loaded;
+/** @type {Promise<WebAssembly.Exports> | undefined} */
+let loading;
+
+/**
+ * The `init()` argument's wasm, or undefined for the default (the
+ * wasm-bindgen forms: `{ module_or_path }`, or the value itself).
+ * @param {unknown} input
+ */
+function given(input) {
+  if (input !== null && typeof input === "object" && Object.getPrototypeOf(input) === Object.prototype) {
+    return /** @type {{ module_or_path?: unknown }} */ (input).module_or_path;
+  }
+  return input;
+}
+
+/**
+ * The engine check, wasm-bindgen's init (with the .wasm the engine can
+ * run unless the caller gave one), then the contract check.
  * @param {Parameters<typeof initCore>[0]} [input]
  */
-export async function load(input) {
-  const exports = await initCore(input);
-  checkContract();
-  ready = true;
-  return /** @type {WebAssembly.Exports} */ (/** @type {unknown} */ (exports));
+export function load(input) {
+  if (loaded) return Promise.resolve(loaded);
+  // Calls while one loads share it (one fetch or read); a failure lets the next try again.
+  loading ??= (async () => {
+    checkEngine();
+    const wasm = await local(given(input) ?? defaultWasm());
+    const exports = await initCore({ module_or_path: /** @type {import("../../../target/wasm-core/visual_reasoning.js").InitInput} */ (wasm) });
+    checkContract();
+    ready = true;
+    loaded = /** @type {WebAssembly.Exports} */ (/** @type {unknown} */ (exports));
+    return loaded;
+  })().finally(() => {
+    loading = undefined;
+  });
+  return loading;
 }
 
 /** @param {Parameters<typeof initCoreSync>[0]} input */
 export function loadSync(input) {
+  if (loaded) return loaded;
+  checkEngine();
   const exports = initCoreSync(input);
   checkContract();
   ready = true;
-  return /** @type {WebAssembly.Exports} */ (/** @type {unknown} */ (exports));
+  loaded = /** @type {WebAssembly.Exports} */ (/** @type {unknown} */ (exports));
+  return loaded;
 }
 
 const NOT_READY =
   "visual-reasoning is not initialised yet: `await init()` (the package's default export) before using it, " +
-  "or call initSync({ module }) with the .wasm's bytes";
+  'or import "visual-reasoning/auto", which does that itself';
 
 /** Throws the "call init() first" Error before the module is loaded. */
 export function assertReady() {
