@@ -15,8 +15,8 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use futures_util::Stream;
 use visual_reasoning::protocol::{decode_json_response, Protocol};
-use visual_reasoning::sse::{self, Event, Parser};
 use visual_reasoning::reply::Usage;
+use visual_reasoning::sse::{self, Event, Parser};
 
 /// JSON replies longer than this are not decoded (their usage is lost and
 /// the text rule applies).
