@@ -97,8 +97,18 @@ if (/\bimport\s*[\w{*]|\bimport\s*\(\s*["'`]|\bfrom\s*["']|node:/.test(js) || dy
   console.error("build.sh: pkg/visual_reasoning.js imports a module (only the hidden node:fs/promises is allowed)");
   process.exit(1);
 }
+// Bundlers find the .wasm files only by the literal text
+// `new URL("<file>", import.meta.url)`; --line-limit may break a line inside
+// it (`import.meta.\nurl`), which JavaScript reads but Vite's scan does not.
+const joined = js.replace(/new\s+URL\(\s*("[\w.]+\.wasm")\s*,\s*import\s*\.\s*meta\s*\.\s*url\s*\)/g, "new URL($1,import.meta.url)");
+for (const file of ["visual_reasoning_bg.wasm", "visual_reasoning_nosimd_bg.wasm"]) {
+  if (!joined.includes(`new URL("${file}",import.meta.url)`)) {
+    console.error(`build.sh: pkg/visual_reasoning.js has no literal new URL("${file}", import.meta.url): bundlers would not emit the file`);
+    process.exit(1);
+  }
+}
 // esbuild drops comments: tell webpack and Vite again not to resolve it.
-writeFileSync("pkg/visual_reasoning.js", js.replace(/\bimport\s*\(/, "import(/* webpackIgnore: true */ /* @vite-ignore */ "));
+writeFileSync("pkg/visual_reasoning.js", joined.replace(/\bimport\s*\(/, "import(/* webpackIgnore: true */ /* @vite-ignore */ "));
 JS
 
 node --input-type=module - <<'JS'

@@ -58,7 +58,9 @@ test("the element sends its token and shows the tokens left today", async () => 
       () =>
         new Promise((resolve) => {
           const el = document.querySelector("visual-reasoning-tutor");
-          el.addEventListener("vr-error", (e) => resolve(e.detail), { once: true });
+          // The detail is an ApiError: its fields, not the instance,
+          // cross into the test (Playwright sends an Error as its message).
+          el.addEventListener("vr-error", (e) => resolve({ status: e.detail.status, code: e.detail.code }), { once: true });
           el.ask("Find the angle x in the triangle.");
         }),
     );
