@@ -528,8 +528,7 @@ export class VisualReasoningTutor extends Base {
   async #showBudget() {
     if (!this.#token || !this.#base() || this.#isModelStudio()) return;
     try {
-      const headers = { accept: "application/json", ...this.#headers };
-      if (this.#token) headers.authorization = "Bearer " + this.#token;
+      const headers = { accept: "application/json", ...this.#headers, authorization: "Bearer " + this.#token };
       const res = await fetch(this.#base() + "/budget", { headers });
       const b = res.ok ? await res.json() : null;
       if (typeof b?.remaining === "number" && !this.#active && !this.#r.status.textContent) {
