@@ -100,7 +100,12 @@ if (/\bimport\s*[\w{*]|\bimport\s*\(\s*["'`]|\bfrom\s*["']|node:/.test(js) || dy
 // Bundlers find the .wasm files only by the literal text
 // `new URL("<file>", import.meta.url)`; --line-limit may break a line inside
 // it (`import.meta.\nurl`), which JavaScript reads but Vite's scan does not.
-const joined = js.replace(/new\s+URL\(\s*("[\w.]+\.wasm")\s*,\s*import\s*\.\s*meta\s*\.\s*url\s*\)/g, "new URL($1,import.meta.url)");
+// The whitespace moves after the `)` (same length: the metafile still
+// describes the file; a line break after `)` changes no meaning).
+const joined = js.replace(/new\s+URL\(\s*("[\w.]+\.wasm")\s*,\s*import\s*\.\s*meta\s*\.\s*url\s*\)/g, (m, file) => {
+  const tidy = `new URL(${file},import.meta.url)`;
+  return tidy + m.replace(/\S/g, "").slice(0, m.length - tidy.length);
+});
 for (const file of ["visual_reasoning_bg.wasm", "visual_reasoning_nosimd_bg.wasm"]) {
   if (!joined.includes(`new URL("${file}",import.meta.url)`)) {
     console.error(`build.sh: pkg/visual_reasoning.js has no literal new URL("${file}", import.meta.url): bundlers would not emit the file`);
