@@ -98,18 +98,7 @@ if (/\bimport\s*[\w{*]|\bimport\s*\(\s*["'`]|\bfrom\s*["']|node:/.test(js) || dy
   process.exit(1);
 }
 // esbuild drops comments: tell webpack and Vite again not to resolve it.
-// --line-limit may break a line inside `import.meta.url` (`import.meta.\nurl`):
-// Vite finds the .wasm assets by the text `new URL("…", import.meta.url)`,
-// and left the one it could not read to 404 in every app it bundled.
-let out = js.replace(/\bimport\s*\(/, "import(/* webpackIgnore: true */ /* @vite-ignore */ ");
-out = out.replace(/\bimport\s*\.\s*meta\s*\.\s*url\b/g, "import.meta.url");
-const urls = out.match(/\bnew\s+URL\s*\(\s*"[^"]*"\s*,\s*[^)]*\)/g) ?? [];
-const readable = urls.filter((u) => /^new\s+URL\s*\(\s*"[^"]+"\s*,\s*import\.meta\.url\s*\)$/.test(u));
-if (readable.length !== urls.length || !urls.some((u) => u.includes('"visual_reasoning_bg.wasm"')) || !urls.some((u) => u.includes('"visual_reasoning_nosimd_bg.wasm"'))) {
-  console.error(`build.sh: pkg/visual_reasoning.js: a .wasm URL bundlers cannot read: ${urls.join(" | ")}`);
-  process.exit(1);
-}
-writeFileSync("pkg/visual_reasoning.js", out);
+writeFileSync("pkg/visual_reasoning.js", js.replace(/\bimport\s*\(/, "import(/* webpackIgnore: true */ /* @vite-ignore */ "));
 JS
 
 node --input-type=module - <<'JS'
