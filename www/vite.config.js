@@ -13,7 +13,7 @@ const pkg = path.resolve(here, process.env.VR_PKG_DIR ?? "../pkg");
 // Also publish the unbundled package under dist/pkg/, so any page can embed
 // the element straight from the relay that serves this site:
 //   <script type="module" src="http://127.0.0.1:8787/pkg/element.js"></script>
-const PACKAGE_FILES = /^(element(-[\w-]+)?\.js|element\.d\.ts|visual_reasoning(_bg)?\.(js|wasm|d\.ts)|package\.json)$/;
+const PACKAGE_FILES = /^(element(-[\w-]+)?\.js|element\.d\.ts|visual_reasoning(_nosimd)?(_bg)?\.(js|wasm|d\.ts)|package\.json)$/;
 function copyPackage() {
   return {
     name: "copy-package",

@@ -127,7 +127,11 @@ textarea { width: 100%; min-height: 4.5rem; resize: vertical; }
 .options .check { display: flex; gap: 0.4rem; align-items: center; min-height: 2.5rem; }
 .options .check input { width: 1.1rem; height: 1.1rem; }
 .options input[type=number] { width: 8rem; }
-.options select { max-width: 100%; }
+/* WebKit lays a select's text out at full width whatever the select's
+   width (overflow does not apply to it) and the page then scrolls
+   sideways by the rest of a long model id: paint containment keeps that
+   overflow inside the select. */
+.options select { max-width: 100%; contain: paint; }
 .reason { color: var(--_muted); font-size: 0.85em; flex-basis: 100%; }
 .reason:empty { display: none; }
 .region { color: var(--_muted); align-self: center; }

@@ -465,7 +465,7 @@ describe(`${ENGINE_NAME}: prepareImage`, () => {
   });
 });
 
-describe("Chromium: the boundary formats (docs/boundary.md)", () => {
+describe(`${ENGINE_NAME}: the boundary formats (docs/boundary.md)`, () => {
   /** A contract round trip (tests/support/contract.mjs) in the page. */
   const roundTrip = (name) =>
     page.evaluate(
@@ -520,7 +520,7 @@ describe("Chromium: the boundary formats (docs/boundary.md)", () => {
   });
 });
 
-describe("Chromium: a stream's lifecycle", () => {
+describe(`${ENGINE_NAME}: a stream's lifecycle`, () => {
   const run = async (name, args = {}) => {
     try {
       return await page.evaluate(async ([name, args]) => (await import("/lifecycle.mjs"))[name](args), [name, { api: mock.url, ...args }]);

@@ -3,7 +3,7 @@
 // mock mode. Needs: pkg/ (scripts/build.sh) and the relay binary.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, cpSync, rmSync } from "node:fs";
+import { mkdtempSync, cpSync, rmSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
@@ -21,6 +21,10 @@ before(async () => {
   site = mkdtempSync(path.join(tmpdir(), "vr-element-"));
   cpSync(PKG, path.join(site, "pkg"), { recursive: true });
   cpSync(path.join(ROOT, "tests", "e2e", "fixtures", "element.html"), path.join(site, "index.html"));
+  const fixture = readFileSync(path.join(site, "index.html"), "utf8");
+  const moduleTag = '<script type="module" src="./pkg/element.js"></script>';
+  assert.ok(fixture.includes(moduleTag), "fixtures/element.html loads ./pkg/element.js");
+  writeFileSync(path.join(site, "ask-early.html"), fixture.replace(moduleTag, `<script>(${askEarly})()</script>\n  ${moduleTag}`));
   // The Markdown/sanitiser module on its own, to feed it hostile answers
   // the mock never sends.
   await build({
@@ -50,6 +54,18 @@ after(async () => {
   await Promise.all([fast?.stop(), slow?.stop(), burst?.stop()]);
   if (site) rmSync(site, { recursive: true, force: true });
 });
+
+// ask() in the task that defines the tag, its /config request still in flight.
+function askEarly() {
+  window.__ended = new Promise((resolve) => {
+    customElements.whenDefined("visual-reasoning-tutor").then(() => {
+      const el = document.getElementById("a");
+      el.addEventListener("vr-done", (e) => resolve({ type: "vr-done", model: e.detail.model }));
+      el.addEventListener("vr-error", (e) => resolve({ type: "vr-error", message: e.detail.message }));
+      el.ask("Find the angle x.");
+    });
+  });
+}
 
 const tutor = (page, id) => page.locator(`#${id}`);
 
@@ -306,20 +322,14 @@ test("models and protocols come from the relay's /config; always-thinking models
 test("ask() as soon as the tag is defined waits for the relay's models", async () => {
   // The /config request is still in flight when the host asks (a page's
   // own script, a quick click): the question must still get a model.
+  // The page's own classic script, before the element's module (which
+  // runs deferred): it asks in the very task that defines the tag. (A page
+  // script rather than Playwright's addInitScript, which WebDriver classic
+  // has no equivalent of: the same test in every engine.)
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
-    await page.addInitScript(() => {
-      window.__ended = new Promise((resolve) => {
-        customElements.whenDefined("visual-reasoning-tutor").then(() => {
-          const el = document.getElementById("a");
-          el.addEventListener("vr-done", (e) => resolve({ type: "vr-done", model: e.detail.model }));
-          el.addEventListener("vr-error", (e) => resolve({ type: "vr-error", message: e.detail.message }));
-          el.ask("Find the angle x.");
-        });
-      });
-    });
-    await page.goto(fast.url + "/index.html");
+    await page.goto(fast.url + "/ask-early.html");
     const r = await page.evaluate(() => window.__ended);
     assert.deepEqual(r, { type: "vr-done", model: "qwen3-vl-plus" });
   } finally {

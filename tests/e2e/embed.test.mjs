@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startMock } from "../support/mock.mjs";
+import { withoutSimd } from "../support/nosimd.mjs";
 import { ROOT, launch, openPage, requireBuilt } from "./lib/browser.mjs";
 
 const DIST = path.join(ROOT, "www", "dist");
@@ -26,9 +27,11 @@ before(async () => {
   // The page's server: knows nothing about the package, just returns the snippet.
   let html = "";
   server = http.createServer((req, res) => {
-    if (req.url === "/tutor.html") {
+    if (req.url === "/tutor.html" || req.url === "/tutor-nosimd.html") {
       res.setHeader("content-type", "text/html; charset=utf-8");
-      res.end(html);
+      // The same snippet in an engine without wasm SIMD (Safari before
+      // 16.4): WebAssembly.validate says no to SIMD before the element loads.
+      res.end(req.url === "/tutor.html" ? html : `<script>(${withoutSimd})();</script>\n${html}`);
     } else {
       // Only the browser's automatic /favicon.ico lands here.
       res.statusCode = req.url === "/favicon.ico" ? 204 : 404;
@@ -72,6 +75,19 @@ test("the README/docs embed snippet works from another origin", async () => {
     assert.ok(fonts.length > 0, "KaTeX fonts loaded through the document-level @font-face");
     const sheets = await page.evaluate(() => document.querySelectorAll("style[data-vr-katex-fonts]").length);
     assert.equal(sheets, 1);
+    assert.deepEqual(problems, [], problems.map((p) => p.text).join("\n"));
+  } finally {
+    await context.close();
+  }
+});
+
+test("the embed snippet works in an engine without wasm SIMD: the relay's /pkg/ has the fallback .wasm", async () => {
+  const { page, context, problems } = await openPage(browser, pageOrigin + "/tutor-nosimd.html");
+  try {
+    const result = await page.evaluate(() => document.querySelector("visual-reasoning-tutor").ask("Find the angle x in the triangle."));
+    assert.equal(result?.finishReason, "stop", JSON.stringify(result));
+    const wasm = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname).filter((p) => p.endsWith(".wasm")));
+    assert.deepEqual(wasm, ["/pkg/visual_reasoning_nosimd_bg.wasm"]);
     assert.deepEqual(problems, [], problems.map((p) => p.text).join("\n"));
   } finally {
     await context.close();

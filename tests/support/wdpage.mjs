@@ -48,7 +48,10 @@ export async function launchWebDriverBrowser(engine) {
 const RECORDER = `
   if (!window.__vrRec) {
     const q = (window.__vrRec = []);
-    const fmt = (a) => { try { return typeof a === "string" ? a : a instanceof Error ? String(a) : JSON.stringify(a) ?? String(a); } catch { return String(a); } };
+    // Errors by shape, not instanceof: Firefox runs WebDriver scripts in a
+    // sandbox whose Error is not the page's.
+    const isErr = (a) => a !== null && typeof a === "object" && typeof a.name === "string" && typeof a.message === "string";
+    const fmt = (a) => { try { return typeof a === "string" ? a : isErr(a) ? String(a) : JSON.stringify(a) ?? String(a); } catch { return String(a); } };
     for (const type of ["log", "info", "warn", "error", "debug"]) {
       const orig = console[type];
       console[type] = function (...args) {
@@ -56,6 +59,12 @@ const RECORDER = `
         return orig.apply(this, args);
       };
     }
+  }
+  // Apart: document.open() (setContent) removes the window's listeners but
+  // keeps the window, its console and our queue.
+  if (!window.__vrErrListening) {
+    window.__vrErrListening = true;
+    const q = window.__vrRec;
     addEventListener("error", (e) => q.push({ kind: "pageerror", text: e.error ? String(e.error.stack || e.error) : String(e.message) }));
     addEventListener("unhandledrejection", (e) => q.push({ kind: "pageerror", text: String((e.reason && e.reason.stack) || e.reason) }));
   }
@@ -361,6 +370,17 @@ class WdPage {
     // Focus goes to the frame, as it would to a freshly opened tab's page.
     await s.execute(`document.getElementById("vr-viewport").focus(); document.getElementById("vr-viewport").contentWindow.focus();`);
     await this.activate();
+    await this.afterLoad();
+  }
+
+  /**
+   * Like Playwright's: the page becomes `html`, written into a blank
+   * document (document.open/write/close, as Playwright does), so its
+   * scripts run and its origin is about:blank's.
+   */
+  async setContent(html) {
+    await this.goto("about:blank");
+    await this.run(`document.open(); document.write(ARG); document.close(); window.__vrErrListening = false;`, html);
     await this.afterLoad();
   }
 

@@ -117,9 +117,13 @@ export async function recordEvents(page) {
       for (const type of ["vr-start", "vr-part", "vr-done", "vr-error"]) {
         el.addEventListener(type, (e) => {
           // Keep a plain copy: details are checked after the fact. An
-          // error's message (and, on a class, its name) is not enumerable.
+          // error's message (and, on a class, its name) is not enumerable,
+          // so JSON of the error itself is {}. Not `instanceof Error`:
+          // Firefox's WebDriver runs this function in a sandbox whose Error
+          // is not the page's (false for every page error); vr-error's
+          // detail is the error itself (API.md), whatever its realm.
           const d = e.detail;
-          const plain = d instanceof Error
+          const plain = type === "vr-error" && d !== null && typeof d === "object"
             ? { error: true, name: d.name, message: d.message, status: d.status, code: d.code, requestId: d.requestId, retryable: d.retryable, partial: d.partial }
             : d;
           log.push({ type, detail: JSON.parse(JSON.stringify(plain ?? null)), t: performance.now() });
