@@ -98,7 +98,18 @@ if (/\bimport\s*[\w{*]|\bimport\s*\(\s*["'`]|\bfrom\s*["']|node:/.test(js) || dy
   process.exit(1);
 }
 // esbuild drops comments: tell webpack and Vite again not to resolve it.
-writeFileSync("pkg/visual_reasoning.js", js.replace(/\bimport\s*\(/, "import(/* webpackIgnore: true */ /* @vite-ignore */ "));
+// --line-limit may break a line inside `new URL("….wasm", import.meta.url)`
+// (`import.meta.` / `url`): bundlers find the .wasm by that pattern, and
+// Vite 8 misses a split one (the page then fetches an unhashed name: 404).
+let out = js.replace(/\bimport\s*\(/, "import(/* webpackIgnore: true */ /* @vite-ignore */ ");
+out = out.replace(/\bnew URL\(\s*("[^"\n]+")\s*,\s*import\s*\.\s*meta\s*\.\s*url\s*\)/g, "new URL($1,import.meta.url)");
+for (const wasm of ["visual_reasoning_bg.wasm", "visual_reasoning_nosimd_bg.wasm"]) {
+  if (!out.includes(`new URL("${wasm}",import.meta.url)`)) {
+    console.error(`build.sh: pkg/visual_reasoning.js has no new URL("${wasm}",import.meta.url) on one line`);
+    process.exit(1);
+  }
+}
+writeFileSync("pkg/visual_reasoning.js", out);
 JS
 
 node --input-type=module - <<'JS'
