@@ -102,7 +102,10 @@ if (/\bimport\s*[\w{*]|\bimport\s*\(\s*["'`]|\bfrom\s*["']|node:/.test(js) || dy
 // (`import.meta.` / `url`): bundlers find the .wasm by that pattern, and
 // Vite 8 misses a split one (the page then fetches an unhashed name: 404).
 let out = js.replace(/\bimport\s*\(/, "import(/* webpackIgnore: true */ /* @vite-ignore */ ");
-out = out.replace(/\bnew URL\(\s*("[^"\n]+")\s*,\s*import\s*\.\s*meta\s*\.\s*url\s*\)/g, "new URL($1,import.meta.url)");
+// The line break moves to just after it, so the file keeps its size (the
+// metafile's, which tests/pack/notices.test.mjs compares).
+out = out.replace(/\bnew URL\(\s*("[^"\n]+")\s*,\s*import\s*\.\s*meta\s*\.\s*url\s*\)/g, (all, file) =>
+  `new URL(${file},import.meta.url)` + all.slice("new URL(".length).replace(/\S/g, ""));
 for (const wasm of ["visual_reasoning_bg.wasm", "visual_reasoning_nosimd_bg.wasm"]) {
   if (!out.includes(`new URL("${wasm}",import.meta.url)`)) {
     console.error(`build.sh: pkg/visual_reasoning.js has no new URL("${wasm}",import.meta.url) on one line`);
