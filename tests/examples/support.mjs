@@ -2,8 +2,9 @@
 // directory and installed as a user would (`npm ci` from its own
 // package-lock.json, the package from `npm pack ./pkg`), a command runner
 // that shows the output of what failed, and Chromium.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -66,4 +67,59 @@ export async function newPage(browser) {
   page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
   page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
   return { page, problems };
+}
+
+/** A free loopback port, for a server that must be told its port before it starts. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts `cmd args` in `cwd` and waits (at most `timeoutMs`) until its
+ * output matches `ready`; `stop()` ends it. For dev servers.
+ */
+export async function startServer(cmd, args, { cwd, env = {}, ready, timeoutMs = 60_000 }) {
+  const child = spawn(cmd, args, { cwd, env: { ...ENV, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${cmd} ${args.join(" ")}: not ready within ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
+    const take = (d) => {
+      out = (out + d).slice(-64 * 1024);
+      if (ready.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on("data", take);
+    child.stderr.on("data", take);
+    exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${cmd} ${args.join(" ")} exited (${code}):\n${out}`));
+    });
+  });
+  return {
+    output: () => out,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        const t = setTimeout(() => child.kill("SIGKILL"), 5_000);
+        await exited;
+        clearTimeout(t);
+      }
+      // Nothing of it may keep this process alive.
+      child.stdout.destroy();
+      child.stderr.destroy();
+    },
+  };
 }
