@@ -90,18 +90,21 @@ for bin in "${runtime_bins[@]}"; do
   [ -x "$bin" ] || { echo "setup: $bin is missing after npm install" >&2; exit 1; }
 done
 
-# examples/nextjs's packages (Next.js, React; pinned by its package-lock.json)
-# into npm's cache: the relay tests install the example from the packed
-# tarball with --prefer-offline.
-if [ ! -f node_modules/.vr-nextjs-cached ] || [ examples/nextjs/package-lock.json -nt node_modules/.vr-nextjs-cached ]; then
-  log "npm cache add (examples/nextjs)"
+# The examples' packages (examples/*/package-lock.json: Next.js, React,
+# Vite…, pinned) into npm's cache: the tests install each example from the
+# packed tarball with --prefer-offline.
+for lock in examples/*/package-lock.json; do
+  name=$(basename "$(dirname "$lock")")
+  stamp=node_modules/.vr-example-$name-cached
+  [ -f "$stamp" ] && [ ! "$lock" -nt "$stamp" ] && continue
+  log "npm cache add (examples/$name)"
   node -e '
-    const lock = require("./examples/nextjs/package-lock.json");
+    const lock = require("./" + process.argv[1]);
     const fits = (list, v) => !list || list.includes(v);
     for (const [where, p] of Object.entries(lock.packages)) {
       if (!where.startsWith("node_modules/") || p.link || !p.version || p.resolved?.startsWith("file:")) continue;
       if (!fits(p.os, process.platform) || !fits(p.cpu, process.arch) || (p.libc && !p.libc.includes("glibc"))) continue;
       console.log(where.slice(where.lastIndexOf("node_modules/") + 13) + "@" + p.version);
-    }' | xargs -r npm cache add --no-audit --no-fund
-  touch node_modules/.vr-nextjs-cached
-fi
+    }' "$lock" | xargs -r npm cache add --no-audit --no-fund
+  touch "$stamp"
+done

@@ -45,8 +45,8 @@ step "binding: wasm-pack test --headless --chrome" bash tests/web/run.sh
 step "binding: wasm-bindgen tests in Firefox ESR" bash tests/web/run.sh firefox
 step "binding: wasm-bindgen tests in WebKitGTK" bash tests/web/run.sh webkit
 step "www: vite build" node_modules/.bin/vite build --config www/vite.config.js --logLevel warn
-step "node + browser + types + pack + e2e tests" \
-  node --test --test-concurrency=1 tests/node/ tests/types/ tests/browser/ tests/pack/ tests/e2e/
+step "node + browser + types + pack + e2e + examples tests" \
+  node --test --test-concurrency=1 tests/node/ tests/types/ tests/browser/ tests/pack/ tests/e2e/ tests/examples/
 step "client in Deno, Bun and workerd (the packed package: auto and main entries)" \
   node --test --test-concurrency=1 tests/runtimes/
 # The same page, Worker and end-to-end tests in the other two engines (WebDriver).

@@ -70,6 +70,21 @@ test("npm pack produces a tarball with the module, the wasm, the types and packa
   t.diagnostic(`tarball ${info.filename}: ${info.size} bytes packed, ${info.unpackedSize} unpacked; wasm ${wasm.size} bytes`);
 });
 
+test("every `new URL(\"file\", import.meta.url)` in the package's modules is on one line (the pattern bundlers copy assets by)", () => {
+  // A line broken inside it (esbuild's --line-limit did: `import.meta.` /
+  // `url`) is missed by Vite 8, whose page then fetches the .wasm by its
+  // unhashed name (examples/vite-react: a 404).
+  const found = [];
+  for (const f of readdirSync(PKG).filter((f) => f.endsWith(".js"))) {
+    const text = readFileSync(path.join(PKG, f), "utf8");
+    for (const m of text.matchAll(/\bnew URL\(\s*(["'`][^"'`]*["'`])\s*,\s*import\s*\.\s*meta\s*\.\s*url\s*\)/g)) {
+      found.push(m[1]);
+      assert.doesNotMatch(m[0], /\n/, `${f}: ${m[0]} spans lines`);
+    }
+  }
+  for (const wasm of ['"visual_reasoning_bg.wasm"', '"visual_reasoning_nosimd_bg.wasm"']) assert.ok(found.includes(wasm), `${wasm} found (have ${found.join(", ")})`);
+});
+
 test("a fresh Vite 7 project installs the tarball, builds, and streams in Chromium", async () => {
   assert.ok(tarball, "the pack step ran");
   const app = path.join(tmp, "app");
@@ -262,19 +277,78 @@ test("visual-reasoning/auto in a fresh Vite 7 project: builds (top-level await),
 
 test("visual-reasoning/auto from a plain <script type=\"module\">, the package served as unpacked (a CDN's layout)", async () => {
   assert.ok(tarball, "the pack step ran");
+  const { version } = JSON.parse(readFileSync(path.join(PKG, "package.json"), "utf8"));
+  const base = `/npm/visual-reasoning@${version}/`;
   const dir = path.join(tmp, "cdn");
   mkdirSync(dir, { recursive: true });
   run("tar", ["-xzf", tarball, "-C", dir]);
   writeFileSync(
     path.join(dir, "index.html"),
-    `<!doctype html><meta charset="utf-8"><title>cdn</title>\n<script type="module">\n${AUTO_PAGE("/npm/visual-reasoning@0.1.0/auto.js")}</script>\n`,
+    `<!doctype html><meta charset="utf-8"><title>cdn</title>\n<script type="module">\n${AUTO_PAGE(`${base}auto.js`)}</script>\n`,
   );
-  const s = await startStatic({ "/npm/visual-reasoning@0.1.0/": path.join(dir, "package") + "/", "/": dir + "/" });
+  const s = await startStatic({ [base]: path.join(dir, "package") + "/", "/": dir + "/" });
   const m = await startMock({ origins: [s.url] });
   try {
     const wasm = await streamsIn(`${s.url}/index.html?api=${encodeURIComponent(m.url)}`, s.requests);
-    assert.deepEqual(wasm, ["/npm/visual-reasoning@0.1.0/visual_reasoning_bg.wasm"], "the .wasm next to the module, found through import.meta.url");
+    assert.deepEqual(wasm, [`${base}visual_reasoning_bg.wasm`], "the .wasm next to the module, found through import.meta.url");
   } finally {
+    await m.stop();
+    await s.stop();
+  }
+});
+
+test("the element from a CDN's layout: a page elsewhere on the server loads element.js with a plain <script type=\"module\">; the wasm, the math chunk and the KaTeX fonts all come from the versioned folder", async (t) => {
+  assert.ok(tarball, "the pack step ran");
+  const { version } = JSON.parse(readFileSync(path.join(PKG, "package.json"), "utf8"));
+  const base = `/npm/visual-reasoning@${version}/`;
+  const dir = path.join(tmp, "cdn-element");
+  mkdirSync(path.join(dir, "site", "lessons"), { recursive: true });
+  run("tar", ["-xzf", tarball, "-C", dir]);
+  const s = await startStatic({ [base]: path.join(dir, "package") + "/", "/lessons/": path.join(dir, "site", "lessons") + "/" });
+  const m = await startMock({ origins: [s.url] });
+  // The page lives under /lessons/, not beside the package: every file the
+  // element needs must be found relative to its own URL (import.meta.url).
+  writeFileSync(
+    path.join(dir, "site", "lessons", "tutor.html"),
+    `<!doctype html><meta charset="utf-8"><title>cdn element</title>
+<script type="module" src="${base}element.js"></script>
+<visual-reasoning-tutor base-url="${m.url}"></visual-reasoning-tutor>\n`,
+  );
+  browser ??= await launchBrowser();
+  const page = await newPage(browser);
+  const responses = [];
+  const failed = [];
+  page.on("response", (r) => responses.push({ url: new URL(r.url()), status: r.status() }));
+  page.on("requestfailed", (r) => failed.push(`${r.url()}: ${r.failure()?.errorText}`));
+  try {
+    await page.goto(`${s.url}/lessons/tutor.html`);
+    const mathReady = page.evaluate(() => new Promise((resolve) => document.addEventListener("vr-math-ready", () => resolve(true), { once: true })));
+    const result = await page.evaluate(() => document.querySelector("visual-reasoning-tutor").ask("Find the angle x in the triangle."));
+    assert.equal(result?.finishReason, "stop", page.log.join("\n"));
+    assert.match(result.answer, /\$x = 70\^\\circ\$/, "the mock's answer has a formula");
+    assert.equal(await mathReady, true, "vr-math-ready: the math chunk loaded and typeset");
+    await page.locator("visual-reasoning-tutor .answer .katex").first().waitFor({ timeout: 15_000 });
+    const fonts = await page.evaluate(async () => {
+      await document.fonts.ready;
+      return [...document.fonts].filter((f) => f.family.startsWith("KaTeX") && f.status === "loaded").map((f) => f.family);
+    });
+    assert.ok(fonts.length > 0, "a KaTeX font loaded (the formula is set in it)");
+
+    assert.deepEqual(failed, []);
+    const own = responses.filter((r) => r.url.origin === s.url && r.url.pathname !== "/lessons/tutor.html" && r.url.pathname !== "/favicon.ico");
+    const outside = own.filter((r) => !r.url.pathname.startsWith(base));
+    assert.deepEqual(outside.map((r) => r.url.pathname), [], "everything the package loads is under its versioned folder");
+    const bad = own.filter((r) => r.status !== 200);
+    assert.deepEqual(bad.map((r) => `${r.url.pathname} ${r.status}`), [], "and all of it loads");
+    const files = own.map((r) => r.url.pathname.slice(base.length));
+    for (const [what, re] of [["element.js", /^element\.js$/], ["the client", /^visual_reasoning\.js$/], ["the wasm", /^visual_reasoning_bg\.wasm$/], ["the math chunk", /^element-math-[\w-]+\.js$/], ["a KaTeX font", /^katex-fonts\/KaTeX_[\w-]+\.woff2$/]]) {
+      assert.ok(files.some((f) => re.test(f)), `${what} was fetched from ${base} (fetched: ${files.join(", ")})`);
+    }
+    t.diagnostic(`fetched from ${base}: ${files.join(", ")}`);
+    const others = responses.filter((r) => r.url.origin !== s.url && r.url.origin !== m.url);
+    assert.deepEqual(others.map((r) => r.url.href), [], "nothing else was asked for");
+  } finally {
+    await page.close();
     await m.stop();
     await s.stop();
   }

@@ -7,6 +7,9 @@ export default function Home() {
       <p>
         The relay answers at <code>/api/relay</code>: <a href="/api/relay/config">/api/relay/config</a>.
       </p>
+      <p>
+        The tutor element on a server-rendered page: <a href="/tutor">/tutor</a>.
+      </p>
     </main>
   );
 }
