@@ -69,7 +69,7 @@ test("every npm package inside a bundle has its section and its licence texts", 
 test("every file in pkg/ is the project's own, a bundle's output, or copied from a package with a notice (KaTeX's fonts)", () => {
   const outputs = new Set(METAFILES.flatMap((m) => Object.keys(m.outputs).map((o) => path.basename(o))));
   // (element-react.js and element-preact.js: the element's JSX entries, one-line re-exports of element.js.)
-  const own = /^(visual_reasoning(_nosimd)?_bg\.wasm|visual_reasoning\.js|auto(-workerd)?\.js|relay(-node|-redis|-cli)?\.js|element-(react|preact)\.js|[\w-]+\.d\.ts|[\w.]+\.wasm\.d\.ts|package\.json|README\.md|LICENSE-(MIT|APACHE)|THIRD_PARTY_NOTICES)$/;
+  const own = /^(visual_reasoning(_nosimd)?_bg\.wasm|visual_reasoning\.js|auto(-workerd)?\.js|relay(-node|-redis|-cli|-spend)?\.js|element-(react|preact)\.js|[\w-]+\.d\.ts|[\w.]+\.wasm\.d\.ts|package\.json|README\.md|LICENSE-(MIT|APACHE)|THIRD_PARTY_NOTICES)$/;
   const stray = [];
   for (const f of readdirSync(PKG, { recursive: true })) {
     if (statSync(path.join(PKG, f)).isDirectory()) continue;

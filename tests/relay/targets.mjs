@@ -124,6 +124,80 @@ const keyEnv = (o) => ({ DASHSCOPE_API_KEY: o.apiKey ?? KEY, ...o.env });
 /** Deno and Bun servers: redisStore from pkg/relay-redis.js when the options name a Redis. */
 const redisEnv = (o) => (o.redisUrl ? { RELAY_REDIS_URL: o.redisUrl, RELAY_REDIS_MODULE: pkgFile("relay-redis.js") } : {});
 
+/**
+ * The JS relay as a Worker in workerd, the key from the Worker's env:
+ * `bundled` as wrangler deploys it (one module), else the package's files
+ * as separate modules.
+ */
+function workerdTarget(bundled) {
+  return {
+    name: bundled ? "workerd" : "workerd (unbundled modules)",
+    mintPath: "/__test/mint",
+    lacks: {
+      rawTarget: "workerd hands the Worker a parsed URL: dot segments and encoded dots are already resolved, so they cannot be refused with 400",
+      earlyCancel:
+        "does not tell a Worker that its client left while the Worker awaits the upstream's response headers (request.signal does not fire): the upstream request runs until upstreamTimeoutMs; once the reply streams, a client that leaves cancels it",
+      silentCancel:
+        "tells a Worker that its client left only when the response is next written: a stream whose upstream is silent (a model thinking quietly) is settled against the budget when the upstream next sends something (even a keep-alive comment) or ends",
+      peerAddress:
+        "a Worker is given no peer address (on Cloudflare the CF-Connecting-IP header carries it; the relay's clientId option reads it): without clientId or trustForwardedFor all callers share one limit",
+    },
+    async start(o) {
+      const dir = mkdtempSync(path.join(tmpdir(), "vr-workerd-"));
+      for (const f of ["relay.js", "relay-spend.js"]) copyFileSync(pkgFile(f), path.join(dir, f));
+      copyFileSync(path.join(HERE, "servers", "worker.mjs"), path.join(dir, "worker.js"));
+      const modules = bundled ? ["worker.js"] : ["worker.js", "relay.js", "relay-spend.js"];
+      if (bundled) {
+        // What wrangler does to a Worker: one ES module, bundled by esbuild
+        // with the Workers conditions (the import() of relay-spend.js inlined).
+        execFileSync(
+          path.join(ROOT, "node_modules", ".bin", "esbuild"),
+          [path.join(dir, "worker.js"), "--bundle", "--format=esm", "--platform=neutral", "--conditions=workerd,worker,browser", "--target=es2022", "--log-level=warning", "--allow-overwrite", `--outfile=${path.join(dir, "worker.js")}`],
+          { stdio: "inherit" },
+        );
+      }
+      const port = await freePort();
+      writeFileSync(
+        path.join(dir, "config.capnp"),
+        `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .relay),
+    # The test upstream is on loopback: allow it (the default allows public addresses only).
+    (name = "upstream", network = (allow = ["public", "local", "private"])),
+  ],
+  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+);
+const relay :Workerd.Worker = (
+  modules = [${modules.map((m) => `(name = "${m}", esModule = embed "${m}")`).join(", ")}],
+  compatibilityDate = "2025-09-01",
+  compatibilityFlags = ["enable_request_signal"],
+  bindings = [
+    (name = "DASHSCOPE_API_KEY", fromEnvironment = "DASHSCOPE_API_KEY"),
+    (name = "RELAY_OPTIONS", text = ${JSON.stringify(JSON.stringify(jsOptions(o)))}),
+    (name = "VR_TEST_MINT_SECRET", text = ${JSON.stringify(o.env?.VR_TEST_MINT_SECRET ?? "")}),
+  ],
+  globalOutbound = "upstream",
+);
+`,
+      );
+      // workerd prints no line when it listens: wait for the port to answer.
+      const server = await spawnServer(WORKERD, ["serve", path.join(dir, "config.capnp"), "--verbose"], {
+        env: keyEnv(o),
+        ready: null,
+        probe: `http://127.0.0.1:${port}/healthz`,
+      });
+      server.url = `http://127.0.0.1:${port}`;
+      const stop = server.stop;
+      server.stop = async () => {
+        await stop();
+        rmSync(dir, { recursive: true, force: true });
+      };
+      return server;
+    },
+  };
+}
+
 export const TARGETS = {
   rust: {
     name: "rust",
@@ -169,65 +243,11 @@ export const TARGETS = {
       });
     },
   },
-  workerd: {
-    name: "workerd",
-    mintPath: "/__test/mint",
-    lacks: {
-      rawTarget: "workerd hands the Worker a parsed URL: dot segments and encoded dots are already resolved, so they cannot be refused with 400",
-      earlyCancel:
-        "does not tell a Worker that its client left while the Worker awaits the upstream's response headers (request.signal does not fire): the upstream request runs until upstreamTimeoutMs; once the reply streams, a client that leaves cancels it",
-      silentCancel:
-        "tells a Worker that its client left only when the response is next written: a stream whose upstream is silent (a model thinking quietly) is settled against the budget when the upstream next sends something (even a keep-alive comment) or ends",
-      peerAddress:
-        "a Worker is given no peer address (on Cloudflare the CF-Connecting-IP header carries it; the relay's clientId option reads it): without clientId or trustForwardedFor all callers share one limit",
-    },
-    async start(o) {
-      const dir = mkdtempSync(path.join(tmpdir(), "vr-workerd-"));
-      copyFileSync(pkgFile("relay.js"), path.join(dir, "relay.js"));
-      copyFileSync(path.join(HERE, "servers", "worker.mjs"), path.join(dir, "worker.js"));
-      const port = await freePort();
-      writeFileSync(
-        path.join(dir, "config.capnp"),
-        `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [
-    (name = "main", worker = .relay),
-    # The test upstream is on loopback: allow it (the default allows public addresses only).
-    (name = "upstream", network = (allow = ["public", "local", "private"])),
-  ],
-  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
-);
-const relay :Workerd.Worker = (
-  modules = [
-    (name = "worker.js", esModule = embed "worker.js"),
-    (name = "relay.js", esModule = embed "relay.js"),
-  ],
-  compatibilityDate = "2025-09-01",
-  compatibilityFlags = ["enable_request_signal"],
-  bindings = [
-    (name = "DASHSCOPE_API_KEY", fromEnvironment = "DASHSCOPE_API_KEY"),
-    (name = "RELAY_OPTIONS", text = ${JSON.stringify(JSON.stringify(jsOptions(o)))}),
-    (name = "VR_TEST_MINT_SECRET", text = ${JSON.stringify(o.env?.VR_TEST_MINT_SECRET ?? "")}),
-  ],
-  globalOutbound = "upstream",
-);
-`,
-      );
-      // workerd prints no line when it listens: wait for the port to answer.
-      const server = await spawnServer(WORKERD, ["serve", path.join(dir, "config.capnp"), "--verbose"], {
-        env: keyEnv(o),
-        ready: null,
-        probe: `http://127.0.0.1:${port}/healthz`,
-      });
-      server.url = `http://127.0.0.1:${port}`;
-      const stop = server.stop;
-      server.stop = async () => {
-        await stop();
-        rmSync(dir, { recursive: true, force: true });
-      };
-      return server;
-    },
-  },
+  workerd: workerdTarget(true),
+  // The package's files as separate modules, no bundler: workerd itself
+  // resolves relay.js's import() of relay-spend.js.
+  workerdModules: workerdTarget(false),
+
   nextjs: {
     name: "nextjs",
     prefix: "/api/relay",
