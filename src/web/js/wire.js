@@ -385,7 +385,7 @@ const DONE = PARTS.done;
 const DATA = PARTS.data;
 const R = PARTS.reasoning;
 const U = PARTS.usage;
-const SEP = PARTS.sep;
+const SEP_CODE = PARTS.sep.charCodeAt(0);
 
 /**
  * One body read into the core; its parts to `sink`, in order. Returns the
@@ -402,6 +402,7 @@ export function feed(core, bytes, sink) {
   } catch (e) {
     throw fromCore(e);
   }
+  if (out === undefined) return 0;
   for (let i = 1; i < out.length; ) {
     const tag = out[i];
     if (tag === U) {
@@ -409,9 +410,15 @@ export function feed(core, bytes, sink) {
       i++;
       continue;
     }
-    const sep = out.indexOf(SEP, i + 1);
-    const end = sep + 1 + Number(out.slice(i + 1, sep));
-    const text = out.slice(sep + 1, end);
+    // The length's digits, read in place (no substring for Number()).
+    let n = 0;
+    let c = out.charCodeAt(++i);
+    while (c !== SEP_CODE) {
+      n = n * 10 + c - 48;
+      c = out.charCodeAt(++i);
+    }
+    const end = i + 1 + n;
+    const text = out.slice(i + 1, end);
     i = end;
     if (tag === R) sink.reasoningPart(text);
     else sink.answerPart(text);
