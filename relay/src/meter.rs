@@ -16,7 +16,7 @@ use bytes::Bytes;
 use futures_util::Stream;
 use visual_reasoning::protocol::{decode_json_response, Protocol};
 use visual_reasoning::sse::{self, Event, Parser};
-use visual_reasoning::stream::Usage;
+use visual_reasoning::reply::Usage;
 
 /// JSON replies longer than this are not decoded (their usage is lost and
 /// the text rule applies).
