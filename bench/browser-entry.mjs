@@ -86,7 +86,7 @@ globalThis.__bench = {
       return out;
     }
     if (job.kind === "time") {
-      return time(list, await load(job.url), job.protocol, job.chunk, { warmups: job.warmups, runs: job.runs });
+      return time(list, await load(job.url), job.protocol, job.chunk, { warmups: job.warmups, runs: job.runs, prewarm: job.prewarm });
     }
     if (job.kind === "scale") {
       const inputs = [];

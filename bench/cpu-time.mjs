@@ -2,7 +2,7 @@
 // comparing two builds of pkg/ on a busy machine, where wall-clock times
 // of `run.mjs` move by 15–30 % (CPU time moves less; alternate the builds
 // and take medians of many runs).
-//   node --expose-gc bench/cpu-time.mjs PKG_DIR FILE openai|dashscope [RUNS]
+//   node --expose-gc bench/cpu-time.mjs PKG_DIR FILE openai|dashscope [RUNS] [READ_BYTES]
 //   -> {"cpu":[ms…],"wall":[ms…],"mem":bytes of wasm memory at the end}
 // Transcripts: `relay/target/release/visual-reasoning-relay transcript
 // --protocol P --reasoning-tokens 80000 --answer-tokens 2000 > FILE`.
@@ -11,12 +11,12 @@ import path from "node:path";
 import { memFetch } from "./lib/harness.mjs";
 import { packageContender } from "./lib/package.mjs";
 
-const [dir, file, protocol, runs = "15"] = process.argv.slice(2);
+const [dir, file, protocol, runs = "15", chunk = "65536"] = process.argv.slice(2);
 const pkg = await import(path.resolve(dir, "visual_reasoning.js"));
 const exports = pkg.initSync({ module: readFileSync(path.resolve(dir, "visual_reasoning_bg.wasm")) });
 const contender = packageContender(pkg.Client);
 const b = readFileSync(file);
-globalThis.fetch = memFetch(new Uint8Array(b.buffer, b.byteOffset, b.length), 65536, protocol);
+globalThis.fetch = memFetch(new Uint8Array(b.buffer, b.byteOffset, b.length), Number(chunk), protocol);
 const cpu = [];
 const wall = [];
 // Two warm-up runs, not counted.

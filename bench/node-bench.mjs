@@ -42,7 +42,7 @@ if (job.kind === "check") {
   for (const chunk of job.chunks) out[chunk] = await check(list, bytes, job.protocol, chunk);
 } else if (job.kind === "time") {
   const bytes = readInput(job.file);
-  out = await time(list, bytes, job.protocol, job.chunk, { warmups: job.warmups, runs: job.runs });
+  out = await time(list, bytes, job.protocol, job.chunk, { warmups: job.warmups, runs: job.runs, prewarm: job.prewarm });
 } else if (job.kind === "scale") {
   const inputs = job.inputs.map((i) => ({ name: i.name, bytes: readInput(i.file) }));
   out = await scale(list, inputs, job.protocol, job.chunk, { warmups: job.warmups, runs: job.runs });

@@ -31,7 +31,8 @@
 
 #![no_std]
 // Unsafe code only where it cannot be avoided, each place allowing it for
-// itself: the allocator (web/bare.rs); wasm-bindgen's FFI is generated.
+// itself: the allocator (web/bare.rs); wasm-bindgen's FFI is generated
+// (the exports, and json::write's one import, `String(n)`).
 // And no panicking shortcuts outside tests: a panic in wasm poisons the
 // module for the whole page.
 #![deny(unsafe_code)]

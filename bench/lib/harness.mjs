@@ -78,7 +78,8 @@ export async function check(contenders, bytes, protocol, chunk) {
  * GC between runs: in Chromium a run right after `gc()` is 0.3–1 ms slower
  * (cold caches), which is not how a page meets a reply. Returns ms per run.
  */
-export async function time(contenders, bytes, protocol, chunk, { warmups, runs }) {
+export async function time(contenders, bytes, protocol, chunk, { warmups, runs, prewarm = false }) {
+  if (prewarm) await warmPlatform(protocol);
   const times = Object.fromEntries(contenders.map((c) => [c.name, []]));
   const n = contenders.length;
   for (let r = 0; r < warmups + runs; r++) {
@@ -92,6 +93,19 @@ export async function time(contenders, bytes, protocol, chunk, { warmups, runs }
     }
   }
   return times;
+}
+
+/**
+ * Uses what every contender shares — a Response over a ReadableStream, its
+ * reader, a TextDecoder — once, through no contender: in Node these are
+ * JavaScript (undici, web streams) loaded on first use, which would
+ * otherwise land in whichever contender's cold run comes first.
+ */
+async function warmPlatform(protocol) {
+  const res = await memFetch(new Uint8Array(64), 16, protocol)("http://bench.invalid", {});
+  const reader = res.body.getReader();
+  while (!(await reader.read()).done);
+  new TextDecoder().decode(new Uint8Array(4), { stream: true });
 }
 
 /**

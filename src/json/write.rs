@@ -89,6 +89,36 @@ pub fn write_f64(n: f64, out: &mut String) {
         write_u64(a as u64, out);
         return;
     }
+    // In the npm build the engine prints it: `String(n)` is that very
+    // function, and the wasm then carries no float printer (zmij and the
+    // layout below: ~2.5 KB gzip). The host, and the core weighed alone
+    // (bench/floor), use zmij; tests/web and tests/node check the engine's.
+    #[cfg(all(target_arch = "wasm32", feature = "binding"))]
+    {
+        out.push_str(&engine::number_to_string(a));
+    }
+    #[cfg(not(all(target_arch = "wasm32", feature = "binding")))]
+    write_nonintegral(a, out);
+}
+
+/// `String(n)` of the JavaScript engine that loaded the module: the one
+/// import the core makes (a leaf, no path to the binding layer).
+#[cfg(all(target_arch = "wasm32", feature = "binding"))]
+#[allow(unsafe_code)] // in wasm-bindgen's expansion of the import
+mod engine {
+    use wasm_bindgen::prelude::wasm_bindgen;
+
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(js_name = String)]
+        pub(super) fn number_to_string(n: f64) -> alloc::string::String;
+    }
+}
+
+/// The digits of a positive finite non-integral `a` (or one past 2^53), laid
+/// out as ECMA-262 Number::toString does.
+#[cfg(not(all(target_arch = "wasm32", feature = "binding")))]
+fn write_nonintegral(a: f64, out: &mut String) {
     // zmij prints the shortest round-trip digits and, on an exact tie
     // between two shortest candidates, the even one, as JavaScript does;
     // only the layout differs. (Measured for wasm32, gzipped: zmij ~2.4 KB,
@@ -130,6 +160,7 @@ pub fn write_f64(n: f64, out: &mut String) {
     }
 }
 
+#[cfg(not(all(target_arch = "wasm32", feature = "binding")))]
 /// Splits a positive decimal in any notation ("0.1", "1.5e-7", "1e+21",
 /// "3.0") into its significant digits and the position of the decimal
 /// point relative to them (the value is 0.digits × 10^point).
@@ -168,6 +199,7 @@ fn decimal_parts(text: &str) -> (String, i32) {
     (digits, point)
 }
 
+#[cfg(not(all(target_arch = "wasm32", feature = "binding")))]
 fn parse_i32(s: &str) -> i32 {
     let (neg, digits) = match s.strip_prefix('-') {
         Some(rest) => (true, rest),

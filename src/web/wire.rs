@@ -386,14 +386,19 @@ impl StreamCore {
     /// one UTF-8 decode a read; `wire.js` makes the part objects): a digit
     /// of flags ([`DONE`], [`DATA`]), then per part [`REASONING`] or
     /// [`ANSWER`], the text's length in UTF-16 units, [`SEP`] and the text;
-    /// or [`USAGE`] for the usage part. Throws the error record.
-    pub fn feed(&mut self, bytes: &[u8]) -> Result<String, String> {
+    /// or [`USAGE`] for the usage part. Nothing (`undefined`) when the
+    /// read completed no event and the reply goes on: the common case of a
+    /// small read, which then costs no string. Throws the error record.
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<Option<String>, String> {
         let feed = self.state.feed(bytes).map_err(thrown)?;
         if feed.data_events > 0 && self.state.has_usage() {
             self.usage_stale = true;
         }
         let flags = (if self.state.is_done() { DONE } else { 0 })
             | (if feed.data_events > 0 { DATA } else { 0 });
+        if flags == 0 && feed.parts.is_empty() {
+            return Ok(None);
+        }
         let mut out = String::new();
         out.push(char::from(b'0' + flags));
         for part in feed.parts {
@@ -409,7 +414,7 @@ impl StreamCore {
                 out.push_str(t);
             }
         }
-        Ok(out)
+        Ok(Some(out))
     }
 
     /// The usage as JSON text if it changed since the last call.
@@ -475,11 +480,14 @@ pub fn retryable(kind: u8, body_started: bool) -> bool {
         .is_some_and(|k| retry::is_retryable(*k, None, body_started))
 }
 
-/// Milliseconds to wait before retry `attempt` + 1.
+/// Milliseconds to wait before retry `attempt` + 1. `retry_after`: the
+/// Retry-After header in milliseconds from now, read by `wire.js`
+/// `retryAfterMs` (the rule of [`retry::retry_after_ms`], with the
+/// engine's `Date` for the calendar: ~1 KB gzip of wasm less), which
+/// `backoff_ms` clamps to 0..60 s.
 #[wasm_bindgen]
-pub fn backoff(attempt: u32, jitter: f64, retry_after: Option<String>, now: f64) -> f64 {
-    let after = retry_after.and_then(|h| retry::retry_after_ms(&h, now));
-    retry::backoff_ms(attempt, jitter, after)
+pub fn backoff(attempt: u32, jitter: f64, retry_after: Option<f64>) -> f64 {
+    retry::backoff_ms(attempt, jitter, retry_after)
 }
 
 // ------------------------------------------------------------ models

@@ -34,7 +34,13 @@ const HEADERS = 0;
 const BODY = 1;
 const DRAIN = 2;
 
-/** Reads shorter than this that end no line are held back (see `feed`). */
+/**
+ * Reads shorter than SCAN that end no event are held back, up to HOLD
+ * bytes (see `feed`). Longer reads go straight in: looking for a blank
+ * line in JS (TypedArray indexOf, a byte at a time) costs more than the
+ * crossing it saves once a read is a few dozen bytes.
+ */
+const SCAN = 64;
 const HOLD = 1024;
 
 /** How long the server may take to close the body after the last event. */
@@ -56,6 +62,30 @@ const done = () => ({ value: undefined, done: true });
 const requestId = (resp) => resp.headers.get("x-request-id") ?? resp.headers.get("x-dashscope-request-id") ?? undefined;
 
 const ignore = () => {};
+
+/**
+ * Whether `bytes`, read after a byte `prev`, may end an SSE event: it holds
+ * a line break right after a line break (a blank line; CR LF is one
+ * break). The core dispatches events only there, so a read without one
+ * gives it nothing to do yet. Model Studio sends LF only: one native scan
+ * for CR, then only the LFs are looked at.
+ * @param {Uint8Array} bytes
+ * @param {number} prev
+ */
+export function endsEvent(bytes, prev) {
+  if (bytes.indexOf(13) < 0) {
+    let i = bytes.indexOf(10);
+    if (i === 0 && prev === 10) return true;
+    for (; i >= 0; i = bytes.indexOf(10, i + 1)) if (bytes[i + 1] === 10) return true;
+    return false;
+  }
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if ((b === 10 || b === 13) && (prev === 10 || prev === 13) && !(prev === 13 && b === 10)) return true;
+    prev = b;
+  }
+  return false;
+}
 
 /**
  * An error the transport makes, its retryability the core's rule.
@@ -139,10 +169,13 @@ export class Run {
     // What a page reads after the end, kept when the core is freed.
     /** @type {{ model: string, finishReason: string | undefined, requestId: string | undefined } | undefined} */
     this.kept = undefined;
-    // Small reads that end no line, held back from the core (see feed).
+    // Small reads that end no event, held back from the core (see feed),
+    // and the last byte read (a blank line may straddle two reads; the
+    // body starts as if after a line break).
     /** @type {Uint8Array[]} */
     this.held = [];
     this.heldBytes = 0;
+    this.lastByte = 10;
     this.onTimer = () => this.timerFired();
     this.onSignal = () => this.fail(this.signalled(), false, true);
     if (signal) {
@@ -398,18 +431,20 @@ export class Run {
    * @param {boolean} [last]
    */
   feed(bytes, last = false) {
-    // A small read that holds no line break cannot complete an event: keep
-    // it here and hand it over with the read that ends the line, one
-    // crossing into wasm instead of one per read (a server or proxy that
-    // flushes every few bytes). Bounded: past HOLD bytes it goes in anyway
-    // and the core's line cap applies.
-    if (!last && bytes.length < HOLD && bytes.indexOf(10) < 0 && bytes.indexOf(13) < 0) {
-      if (this.heldBytes + bytes.length < HOLD) {
+    // A small read that holds no blank line cannot complete an event: keep
+    // it here and hand it over with the read that ends the event, one
+    // crossing into wasm instead of one per read or per line (a server or
+    // proxy that flushes every few bytes; a DashScope event is five lines).
+    // Bounded: past HOLD bytes it goes in anyway and the core's caps apply.
+    if (!last && bytes.length < SCAN && this.heldBytes + bytes.length < HOLD) {
+      const prev = this.lastByte;
+      if (bytes.length) this.lastByte = bytes[bytes.length - 1];
+      if (!endsEvent(bytes, prev)) {
         this.held.push(bytes);
         this.heldBytes += bytes.length;
         return 0;
       }
-    }
+    } else if (bytes.length) this.lastByte = bytes[bytes.length - 1];
     if (this.held.length) {
       const all = new Uint8Array(this.heldBytes + bytes.length);
       let at = 0;

@@ -276,7 +276,38 @@ export function retryable(kind, bodyStarted) {
  * @param {string | undefined} retryAfter  the Retry-After header
  */
 export function backoff(attempt, retryAfter) {
-  return coreBackoff(attempt, Math.random(), retryAfter, Date.now());
+  return coreBackoff(attempt, Math.random(), retryAfterMs(retryAfter, Date.now()));
+}
+
+const IMF_FIXDATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d\d) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d\d):(\d\d):(\d\d) GMT$/;
+
+/**
+ * A Retry-After header in milliseconds from `now`, unclamped (the core
+ * clamps it to 0..60 s): delta-seconds (`"120"`) or an IMF-fixdate (`"Sun,
+ * 06 Nov 1994 08:49:37 GMT"`, RFC 9110 §5.6.7; the weekday is not checked
+ * against the date, a leap second is allowed). Anything else — the
+ * obsolete RFC 850 and asctime forms, fractions, signs — is undefined: the
+ * normal backoff applies. The same rule as the core's
+ * `retry::retry_after_ms`, here so the wasm carries no calendar code
+ * (`Date` has one).
+ * @param {string | undefined} header
+ * @param {number} now  Unix epoch milliseconds
+ * @returns {number | undefined}
+ */
+export function retryAfterMs(header, now) {
+  if (header === undefined) return undefined;
+  const v = header.replace(/^[ \t]+|[ \t]+$/g, "");
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const m = IMF_FIXDATE.exec(v);
+  if (!m || !Number.isFinite(now)) return undefined;
+  const [day, year, hour, minute, second] = [m[1], m[3], m[4], m[5], m[6]].map(Number);
+  const month = "JanFebMarAprMayJunJulAugSepOctNovDec".indexOf(m[2]) / 3;
+  // setUTCFullYear, not Date.UTC: no 19xx for years below 100. A day past
+  // the month's end rolls over into the next month: refused.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month, day);
+  if (day < 1 || date.getUTCMonth() !== month || hour > 23 || minute > 59 || second > 60) return undefined;
+  return date.getTime() + (hour * 3600 + minute * 60 + second) * 1000 - now;
 }
 
 // ------------------------------------------------------------ client
@@ -385,7 +416,7 @@ const DONE = PARTS.done;
 const DATA = PARTS.data;
 const R = PARTS.reasoning;
 const U = PARTS.usage;
-const SEP = PARTS.sep;
+const SEP_CODE = PARTS.sep.charCodeAt(0);
 
 /**
  * One body read into the core; its parts to `sink`, in order. Returns the
@@ -402,6 +433,7 @@ export function feed(core, bytes, sink) {
   } catch (e) {
     throw fromCore(e);
   }
+  if (out === undefined) return 0;
   for (let i = 1; i < out.length; ) {
     const tag = out[i];
     if (tag === U) {
@@ -409,9 +441,15 @@ export function feed(core, bytes, sink) {
       i++;
       continue;
     }
-    const sep = out.indexOf(SEP, i + 1);
-    const end = sep + 1 + Number(out.slice(i + 1, sep));
-    const text = out.slice(sep + 1, end);
+    // The length's digits, read in place (no substring for Number()).
+    let n = 0;
+    let c = out.charCodeAt(++i);
+    while (c !== SEP_CODE) {
+      n = n * 10 + c - 48;
+      c = out.charCodeAt(++i);
+    }
+    const end = i + 1 + n;
+    const text = out.slice(i + 1, end);
     i = end;
     if (tag === R) sink.reasoningPart(text);
     else sink.answerPart(text);
