@@ -21,7 +21,8 @@
 #      prints their sizes and fails when relay.js is over 8 KB gzip),
 #   7. pkg/THIRD_PARTY_NOTICES (scripts/build-notices.mjs),
 # then prints raw / gzip -9 / brotli sizes of the wasm and its JS glue, and
-# checks wasm + glue against the 36 KB gzip budget: over it, a loud warning,
+# checks wasm + glue against issue 17's 56 KB gzip target (the first wave's
+# 36 KB was withdrawn: below the core's own floor): over it, a loud warning,
 # and a failure when VR_ENFORCE_SIZE=1 (make that the default once the
 # package fits; until then a failing build step would hide every other test).
 set -euo pipefail
@@ -38,7 +39,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # Measured alone and together (bench/README.md "Bytes"); -Oz/-Os were no
 # smaller than -O3.
 OPT_LEVEL=${VR_WASM_OPT:--O3 --converge --low-memory-unused --strip-producers}
-BUDGET_GZ=$((36 * 1024))
+BUDGET_GZ=$((56 * 1024))
 
 CORE=target/wasm-core
 wasm-pack build --target web --release --no-pack --no-opt --out-dir "$CORE" -- --features bare
