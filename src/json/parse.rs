@@ -164,6 +164,24 @@ mod tests {
 
     /// serde_json refuses two things on purpose that we accept: numbers
     /// beyond f64 (we keep the text) and lone surrogates (U+FFFD).
+    /// `v`'s JSON text with each edit applied: 0 inserts the byte, 1 removes
+    /// the byte at the index, 2 replaces it.
+    fn edited(v: &S, edits: Vec<(prop::sample::Index, u8, u8)>) -> Vec<u8> {
+        let mut text = serde_json::to_vec(v).unwrap();
+        for (at, op, byte) in edits {
+            let i = at.index(text.len() + 1);
+            match op {
+                0 => text.insert(i, byte),
+                1 if i < text.len() => {
+                    text.remove(i);
+                }
+                _ if i < text.len() => text[i] = byte,
+                _ => {}
+            }
+        }
+        text
+    }
+
     fn serde_rejects_by_design(text: &[u8]) -> bool {
         match serde_json::from_slice::<S>(text) {
             Err(e) => {
@@ -286,16 +304,7 @@ mod tests {
             v in arb_json(),
             edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, prop::sample::select(b"{}[],:\"\\0123456789.eE+-tfnul \n\x01x".to_vec())), 1..4),
         ) {
-            let mut text = serde_json::to_vec(&v).unwrap();
-            for (at, op, byte) in edits {
-                let i = at.index(text.len() + 1);
-                match op {
-                    0 => text.insert(i, byte),
-                    1 if i < text.len() => { text.remove(i); }
-                    _ if i < text.len() => text[i] = byte,
-                    _ => {}
-                }
-            }
+            let text = edited(&v, edits);
             let theirs = serde_json::from_slice::<S>(&text);
             let ours = parse(&text);
             if !serde_rejects_by_design(&text) {
@@ -311,16 +320,7 @@ mod tests {
             v in arb_json(),
             edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, prop::sample::select(b"{}[],:\"\\0123456789.eE+-tfnulu \n\x01x".to_vec())), 0..4),
         ) {
-            let mut text = serde_json::to_vec(&v).unwrap();
-            for (at, op, byte) in edits {
-                let i = at.index(text.len() + 1);
-                match op {
-                    0 => text.insert(i, byte),
-                    1 if i < text.len() => { text.remove(i); }
-                    _ if i < text.len() => text[i] = byte,
-                    _ => {}
-                }
-            }
+            let text = edited(&v, edits);
             let Ok(s) = core::str::from_utf8(&text) else { return Ok(()) };
             prop_assert_eq!(is_valid(s), parse(&text).is_ok(), "{:?}", s);
         }

@@ -4,7 +4,6 @@
 // that shows the output of what failed, and Chromium.
 import { execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -69,17 +68,8 @@ export async function newPage(browser) {
   return { page, problems };
 }
 
-/** A free loopback port, for a server that must be told its port before it starts. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
+// A free loopback port, for a server that must be told its port before it starts.
+export { freePort } from "../relay/targets.mjs";
 
 /**
  * Starts `cmd args` in `cwd` and waits (at most `timeoutMs`) until its

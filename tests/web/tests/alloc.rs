@@ -36,16 +36,20 @@ fn blocks_are_aligned_and_distinct() {
         unsafe { p.write_bytes(0xA5, size) };
         live.push((p, layout));
     }
-    // No two live blocks overlap.
+    assert_disjoint(&live);
+    for (p, l) in live {
+        unsafe { dealloc(p, l) };
+    }
+}
+
+/// No two live blocks overlap.
+fn assert_disjoint(live: &[(*mut u8, Layout)]) {
     let mut spans: Vec<_> = live
         .iter()
         .map(|&(p, l)| (p as usize, p as usize + l.size()))
         .collect();
     spans.sort();
     assert!(spans.windows(2).all(|w| w[0].1 <= w[1].0), "{spans:?}");
-    for (p, l) in live {
-        unsafe { dealloc(p, l) };
-    }
 }
 
 const PAGE: usize = 65_536;
@@ -68,12 +72,7 @@ fn alignments_past_a_page_are_met() {
         unsafe { p.write_bytes(0x5A, size) };
         live.push((p, layout));
     }
-    let mut spans: Vec<_> = live
-        .iter()
-        .map(|&(p, l)| (p as usize, p as usize + l.size()))
-        .collect();
-    spans.sort();
-    assert!(spans.windows(2).all(|w| w[0].1 <= w[1].0), "{spans:?}");
+    assert_disjoint(&live);
     for (p, l) in live {
         assert!(unsafe { std::slice::from_raw_parts(p, l.size()) }
             .iter()
