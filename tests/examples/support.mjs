@@ -85,7 +85,9 @@ export async function startServer(cmd, args, { cwd, env = {}, ready, timeoutMs =
       reject(new Error(`${cmd} ${args.join(" ")}: not ready within ${timeoutMs} ms:\n${out}`));
     }, timeoutMs);
     const take = (d) => {
-      out = (out + d).slice(-64 * 1024);
+      // Without colour codes: picocolors turns them on whenever CI is set
+      // (Vite's "Local: http://127.0.0.1:\x1b[1m43087" then matched nothing).
+      out = (out + d).replace(/\x1b\[[0-9;]*m/g, "").slice(-64 * 1024);
       if (ready.test(out)) {
         clearTimeout(timer);
         resolve();
