@@ -148,12 +148,13 @@ test("vite (npm run dev): the same page from Vite's dev server (dependencies pre
   const devMock = await startMock({ origins: [origin], tokensPerSecond: 400 });
   // What `npm run dev` runs, started directly: a signal to npm would not
   // reach Vite.
-  const dev = await startServer(process.execPath, ["node_modules/vite/bin/vite.js", "--host", "127.0.0.1", "--port", String(port), "--strictPort"], {
-    cwd: example.dir,
-    env: { VITE_RELAY_URL: devMock.url },
-    ready: /Local:\s+http:\/\/127\.0\.0\.1:\d+/,
-  });
+  let dev;
   try {
+    dev = await startServer(process.execPath, ["node_modules/vite/bin/vite.js", "--host", "127.0.0.1", "--port", String(port), "--strictPort"], {
+      cwd: example.dir,
+      env: { VITE_RELAY_URL: devMock.url },
+      ready: /Local:\s+http:\/\/127\.0\.0\.1:\d+/,
+    });
     for (const drive of [clientStreams, elementStreams]) {
       const { page, problems } = await newPage(browser);
       try {
@@ -164,7 +165,9 @@ test("vite (npm run dev): the same page from Vite's dev server (dependencies pre
       }
     }
   } finally {
-    await dev.stop();
+    // Also when the dev server never came up: a mock left running would keep
+    // this test file's process alive for good.
+    await dev?.stop();
     await devMock.stop();
   }
 });
