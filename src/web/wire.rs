@@ -22,9 +22,16 @@
 //! a change to one side alone fails every load with a message naming the
 //! format, before any request.
 //!
-//! Failures cross as error records: a JSON text, thrown (the `Err` of a
-//! `Result<_, String>`) or returned, which `wire.js` turns into the error
-//! classes. Messages come from the core and never hold the API key.
+//! Failures cross as error records: a JSON text that begins `{"kind":`,
+//! which `wire.js` turns into the error classes. Messages come from the
+//! core and never hold the API key. An export that can fail returns the
+//! record where it would return its value (or nothing): none of those
+//! values begins so (a client record `{"target"…`, a Result `{"model"…`,
+//! a part string a digit, a token count digits), and `wire.js` `failed`
+//! tells them apart by that. Nothing is thrown: a thrown `Err` costs
+//! wasm-bindgen's externref table and a conversion shim (≈ 0.6 KB gzip).
+//! The Rust functions keep their `Result`s (tests/web calls them); the
+//! exports are thin wrappers named `*_export`, each with its JS name.
 //!
 //! Memory: the only wasm object is a stream's [`StreamCore`]; the
 //! transport frees it when the stream ends (the garbage collector cannot
@@ -91,9 +98,14 @@ fn record(e: &Error) -> String {
     out
 }
 
-/// For `Result<_, Error>` -> `Result<_, String>` (thrown as a record).
+/// For `Result<_, Error>` -> `Result<_, String>` (the `Err` a record).
 fn thrown(e: Error) -> String {
     record(&e)
+}
+
+/// An export's value, or in its place the error record.
+fn value_or_record(r: Result<String, String>) -> String {
+    r.unwrap_or_else(|e| e)
 }
 
 fn strings(items: &[&str], out: &mut String) {
@@ -237,7 +249,6 @@ fn target(code: u32) -> Target {
 /// keeps no wasm object: each one would wait for the garbage collector to
 /// free it, and dropped clients cost the collector (measured: ~60 µs per
 /// client created per stream, in Node).
-#[wasm_bindgen]
 pub fn client(json: &str, nums: &[f64], browser: bool) -> Result<String, String> {
     let config = options::client(json, nums).map_err(thrown)?;
     if config.api_key.is_some() && !config.allow_browser && browser {
@@ -257,11 +268,16 @@ pub fn client(json: &str, nums: &[f64], browser: bool) -> Result<String, String>
     Ok(out)
 }
 
+/// [`client`]: the client record, or the error record.
+#[wasm_bindgen(js_name = client)]
+pub fn client_export(json: &str, nums: &[f64], browser: bool) -> String {
+    value_or_record(client(json, nums, browser))
+}
+
 /// Converts and validates a request (RequestOptions as `options.js`
 /// encodes them) for the client of `target`; throws the
 /// InvalidRequestError. `complete`: read `transport` too (`complete()`);
 /// `stream()` always streams.
-#[wasm_bindgen]
 pub fn start(
     target_code: u32,
     json: &str,
@@ -290,6 +306,26 @@ pub fn start(
         order,
         usage_stale: false,
     })
+}
+
+/// [`start`]'s core, or nothing when the request is refused: then
+/// `startError` (called with the same arguments) gives the record. A
+/// refusal converts and validates twice, which only a failing call pays;
+/// a record kept for later would need global state.
+#[wasm_bindgen(js_name = start)]
+pub fn start_export(
+    target_code: u32,
+    json: &str,
+    nums: &[f64],
+    complete: bool,
+) -> Option<StreamCore> {
+    start(target_code, json, nums, complete).ok()
+}
+
+/// The error record of a request [`start_export`] refused.
+#[wasm_bindgen(js_name = startError)]
+pub fn start_error(target_code: u32, json: &str, nums: &[f64], complete: bool) -> Option<String> {
+    start(target_code, json, nums, complete).err()
 }
 
 // ------------------------------------------------------------ stream
@@ -384,7 +420,68 @@ impl StreamCore {
         request::encode(&request, self.protocol, self.transport)
     }
 
-    /// Response headers of a stream: throws the StreamError unless it is an
+    /// [`StreamCore::headers`]: the StreamError record, or nothing.
+    #[wasm_bindgen(js_name = headers)]
+    pub fn headers_export(
+        &mut self,
+        content_type: Option<String>,
+        request_id: Option<String>,
+    ) -> Option<String> {
+        self.headers(content_type, request_id).err()
+    }
+
+    /// [`StreamCore::feed`]: the part string, nothing, or the error record.
+    #[wasm_bindgen(js_name = feed)]
+    pub fn feed_export(&mut self, bytes: &[u8]) -> Option<String> {
+        self.feed(bytes).unwrap_or_else(Some)
+    }
+
+    /// [`StreamCore::end`]: the error record, or nothing.
+    #[wasm_bindgen(js_name = end)]
+    pub fn end_export(&mut self) -> Option<String> {
+        self.end().err()
+    }
+
+    /// [`StreamCore::json_result`]: the Result, or the error record.
+    #[wasm_bindgen(js_name = jsonResult)]
+    pub fn json_result_export(&self, body: &[u8], request_id: Option<String>) -> String {
+        value_or_record(self.json_result(body, request_id))
+    }
+    /// The usage as JSON text if it changed since the last call.
+    pub fn usage(&mut self) -> Option<String> {
+        if !self.usage_stale {
+            return None;
+        }
+        self.usage_stale = false;
+        self.state.usage().map(|u| u.to_json())
+    }
+
+    /// The ApiError record for an HTTP status >= 400 and its body.
+    #[wasm_bindgen(js_name = httpError)]
+    pub fn http_error(&self, status: u16, body: &[u8], request_id: Option<String>) -> String {
+        record(&protocol::http_error(status, body, request_id.as_deref()))
+    }
+
+    /// The model the body named, else the one asked for.
+    #[wasm_bindgen(getter)]
+    pub fn model(&self) -> String {
+        self.state.model().into()
+    }
+
+    #[wasm_bindgen(getter, js_name = finishReason)]
+    pub fn finish_reason(&self) -> Option<String> {
+        self.state.finish_reason().map(String::from)
+    }
+
+    #[wasm_bindgen(getter, js_name = requestId)]
+    pub fn request_id(&self) -> Option<String> {
+        self.state.request_id().map(String::from)
+    }
+}
+
+/// What the exports above wrap (tests/web calls these).
+impl StreamCore {
+    /// Response headers of a stream: the StreamError record unless it is an
     /// event stream.
     pub fn headers(
         &mut self,
@@ -404,7 +501,7 @@ impl StreamCore {
     /// [`ANSWER`], the text's length in UTF-16 units, [`SEP`] and the text;
     /// or [`USAGE`] for the usage part. Nothing (`undefined`) when the
     /// read completed no event and the reply goes on: the common case of a
-    /// small read, which then costs no string. Throws the error record.
+    /// small read, which then costs no string. The `Err` is the error record.
     pub fn feed(&mut self, bytes: &[u8]) -> Result<Option<String>, String> {
         let feed = self.state.feed(bytes).map_err(thrown)?;
         if feed.data_events > 0 && self.state.has_usage() {
@@ -433,30 +530,14 @@ impl StreamCore {
         Ok(Some(out))
     }
 
-    /// The usage as JSON text if it changed since the last call.
-    pub fn usage(&mut self) -> Option<String> {
-        if !self.usage_stale {
-            return None;
-        }
-        self.usage_stale = false;
-        self.state.usage().map(|u| u.to_json())
-    }
-
-    /// The body ended (or the reply's last event came): throws the record
-    /// unless the reply finished.
+    /// The body ended (or the reply's last event came): the `Err` is the
+    /// record unless the reply finished.
     pub fn end(&mut self) -> Result<(), String> {
         self.state.end().map_err(thrown)
     }
 
-    /// The ApiError record for an HTTP status >= 400 and its body.
-    #[wasm_bindgen(js_name = httpError)]
-    pub fn http_error(&self, status: u16, body: &[u8], request_id: Option<String>) -> String {
-        record(&protocol::http_error(status, body, request_id.as_deref()))
-    }
-
-    /// A `transport: "json"` body as the Result, JSON text; throws the
+    /// A `transport: "json"` body as the Result, JSON text; the `Err` the
     /// record.
-    #[wasm_bindgen(js_name = jsonResult)]
     pub fn json_result(&self, body: &[u8], request_id: Option<String>) -> Result<String, String> {
         let mut c = protocol::decode_json_response(self.protocol, body, self.state.model())
             .map_err(thrown)?;
@@ -464,22 +545,6 @@ impl StreamCore {
             c.request_id = request_id;
         }
         Ok(completion_json(&c))
-    }
-
-    /// The model the body named, else the one asked for.
-    #[wasm_bindgen(getter)]
-    pub fn model(&self) -> String {
-        self.state.model().into()
-    }
-
-    #[wasm_bindgen(getter, js_name = finishReason)]
-    pub fn finish_reason(&self) -> Option<String> {
-        self.state.finish_reason().map(String::from)
-    }
-
-    #[wasm_bindgen(getter, js_name = requestId)]
-    pub fn request_id(&self) -> Option<String> {
-        self.state.request_id().map(String::from)
     }
 }
 
@@ -566,8 +631,7 @@ fn positive(v: f64) -> bool {
 }
 
 /// `maxPixels` as given (`None` when absent; `image.js` passes NaN for a
-/// value that is not a number): throws the InvalidRequestError record.
-#[wasm_bindgen(js_name = maxPixels)]
+/// value that is not a number): the `Err` is the InvalidRequestError record.
 pub fn max_pixels(v: Option<f64>) -> Result<(), String> {
     match v {
         Some(n) if !positive(n) => Err(record(&Error::invalid_request(
@@ -577,9 +641,33 @@ pub fn max_pixels(v: Option<f64>) -> Result<(), String> {
     }
 }
 
-/// The tokens an image of this size costs with `model` (after the
-/// server's own resize); throws the InvalidRequestError record.
+/// [`max_pixels`]: the InvalidRequestError record, or nothing.
+#[wasm_bindgen(js_name = maxPixels)]
+pub fn max_pixels_export(v: Option<f64>) -> Option<String> {
+    max_pixels(v).err()
+}
+
+/// [`estimate_image_tokens`]: the tokens in decimal digits, or the
+/// InvalidRequestError record.
 #[wasm_bindgen(js_name = estimateImageTokens)]
+pub fn estimate_image_tokens_export(
+    width: f64,
+    height: f64,
+    model: &str,
+    high_resolution: bool,
+    max: Option<f64>,
+) -> String {
+    value_or_record(
+        estimate_image_tokens(width, height, model, high_resolution, max).map(|n| {
+            let mut out = String::new();
+            json::write_u64(n.into(), &mut out);
+            out
+        }),
+    )
+}
+
+/// The tokens an image of this size costs with `model` (after the
+/// server's own resize); the `Err` is the InvalidRequestError record.
 pub fn estimate_image_tokens(
     width: f64,
     height: f64,
