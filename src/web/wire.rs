@@ -388,9 +388,11 @@ impl StreamCore {
     }
 
     /// The Blob images the request uses, as indices into the encoder's
-    /// list, in the order `blob` expects them.
-    pub fn blobs(&self) -> Vec<u32> {
-        self.order.clone()
+    /// list, in the order `blob` expects them: a JSON array (as [`fit`]'s,
+    /// so that no export returns a typed array and the JS glue carries no
+    /// code for one).
+    pub fn blobs(&self) -> String {
+        numbers(&self.order)
     }
 
     /// Blob image `index` (of `blobs`): its bytes, as a base64 `data:` URL
@@ -632,6 +634,8 @@ fn positive(v: f64) -> bool {
 
 /// `maxPixels` as given (`None` when absent; `image.js` passes NaN for a
 /// value that is not a number): the `Err` is the InvalidRequestError record.
+/// Not an export of its own: prepareImage asks `estimateImageTokens` of a
+/// 1 × 1 image, which checks this first.
 pub fn max_pixels(v: Option<f64>) -> Result<(), String> {
     match v {
         Some(n) if !positive(n) => Err(record(&Error::invalid_request(
@@ -639,12 +643,6 @@ pub fn max_pixels(v: Option<f64>) -> Result<(), String> {
         ))),
         _ => Ok(()),
     }
-}
-
-/// [`max_pixels`]: the InvalidRequestError record, or nothing.
-#[wasm_bindgen(js_name = maxPixels)]
-pub fn max_pixels_export(v: Option<f64>) -> Option<String> {
-    max_pixels(v).err()
 }
 
 /// [`estimate_image_tokens`]: the tokens in decimal digits, or the
@@ -690,10 +688,28 @@ pub fn estimate_image_tokens(
     ))
 }
 
+/// [`fit`] as a JSON array.
+#[wasm_bindgen(js_name = fit)]
+pub fn fit_export(width: u32, height: u32, model: &str, max: Option<f64>) -> String {
+    numbers(&fit(width, height, model, max))
+}
+
+/// `[1,2]`.
+fn numbers(items: &[u32]) -> String {
+    let mut out = String::from("[");
+    for (i, n) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        json::write_u64((*n).into(), &mut out);
+    }
+    out.push(']');
+    out
+}
+
 /// prepareImage's size for a decoded image, in [`FIT`]'s order: the
 /// tokens being what the service charges for the image as sent (it
 /// resizes with its own limit; `max` only sets ours).
-#[wasm_bindgen]
 pub fn fit(width: u32, height: u32, model: &str, max: Option<f64>) -> Vec<u32> {
     let family = family(model);
     let max = match max {

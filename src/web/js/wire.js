@@ -24,7 +24,6 @@ import initCore, {
   models as coreModels,
   modelInfo as coreModelInfo,
   estimateImageTokens as coreEstimate,
-  maxPixels as coreMaxPixels,
   fit as coreFit,
   dataUrl as coreDataUrl,
 } from "../../../target/wasm-core/visual_reasoning.js";
@@ -380,7 +379,7 @@ export function start(target, json, nums, complete) {
 /** @param {StreamCore} core */
 export const isJson = (core) => core.json;
 /** @param {StreamCore} core */
-export const blobOrder = (core) => core.blobs();
+export const blobOrder = (core) => /** @type {number[]} */ (JSON.parse(core.blobs()));
 /**
  * @param {StreamCore} core
  * @param {number} index
@@ -539,7 +538,8 @@ export function estimateImageTokens(width, height, model, high, max) {
  * @param {number | undefined} max
  */
 export function checkMaxPixels(max) {
-  check(coreMaxPixels(max));
+  // The core checks maxPixels first, whatever the image.
+  estimateImageTokens(1, 1, "", false, max);
 }
 
 /**
@@ -551,7 +551,8 @@ export function checkMaxPixels(max) {
  * @returns {{ width: number, height: number, tokens: number }}
  */
 export function fit(width, height, model, max) {
-  const t = coreFit(width, height, model, max);
+  /** @type {number[]} */
+  const t = JSON.parse(coreFit(width, height, model, max));
   /** @param {string} k */
   const at = (k) => /** @type {number} */ (t[FIT.indexOf(k)]);
   return { width: at("width"), height: at("height"), tokens: at("tokens") };
