@@ -25,7 +25,6 @@ import initCore, {
   modelInfo as coreModelInfo,
   estimateImageTokens as coreEstimate,
   fit as coreFit,
-  dataUrl as coreDataUrl,
 } from "../../../target/wasm-core/visual_reasoning.js";
 import { makeError } from "./errors.js";
 
@@ -395,12 +394,12 @@ export const body = (core) => core.body();
  * @param {StreamCore} core
  */
 export const free = (core) => core.free();
-/** @param {StreamCore} core */
-export const model = (core) => core.model;
-/** @param {StreamCore} core */
-export const finishReason = (core) => core.finishReason;
-/** @param {StreamCore} core */
-export const requestId = (core) => core.requestId;
+/**
+ * The reply's model, finish reason and request id (the absent ones undefined).
+ * @param {StreamCore} core
+ * @returns {{ model: string, finishReason?: string, requestId?: string }}
+ */
+export const meta = (core) => JSON.parse(core.meta());
 
 /**
  * Response headers: throws StreamError unless it is an event stream.
@@ -557,9 +556,3 @@ export function fit(width, height, model, max) {
   const at = (k) => /** @type {number} */ (t[FIT.indexOf(k)]);
   return { width: at("width"), height: at("height"), tokens: at("tokens") };
 }
-
-/**
- * @param {string} type
- * @param {Uint8Array} bytes
- */
-export const dataUrl = (type, bytes) => coreDataUrl(type, bytes);
