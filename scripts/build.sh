@@ -63,7 +63,7 @@ node_modules/.bin/wasm-opt $OPT_LEVEL "$CORE/visual_reasoning_bg.wasm" -o pkg/vi
 # says so below.
 if [ "${VR_BUILD_NOSIMD:-1}" = 1 ]; then
   nosimd=$(mktemp -d)
-  RUSTFLAGS="-C llvm-args=-inline-threshold=75" CARGO_TARGET_DIR=target/nosimd \
+  RUSTFLAGS="-C llvm-args=-inline-threshold=50" CARGO_TARGET_DIR=target/nosimd \
     wasm-pack build --target web --release --no-pack --no-opt --out-dir "$nosimd" -- --features bare
   cmp -s "$nosimd/visual_reasoning.js" "$CORE/visual_reasoning.js" \
     || { echo "build.sh: the no-SIMD build's JS glue differs from the SIMD build's" >&2; exit 1; }

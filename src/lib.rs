@@ -10,7 +10,7 @@
 //!
 //! ```text
 //! error        the error kinds of API.md, with their fields
-//! float        floor/ceil/sqrt/rint without std (libm)
+//! float        floor/ceil/trunc/rint/sqrt without std
 //! models       the model catalog and the rules for other ids
 //! sse          incremental SSE parser over bytes (WHATWG rules, capped, linear)
 //! base64       data: URLs for Blob images

@@ -15,7 +15,7 @@ use crate::protocol::event::{Fail, Meta};
 use crate::protocol::{dashscope, openai, usage, Protocol};
 use crate::reply::{Completion, Part, Usage};
 use crate::sse::{Event, Parser, Sink, SseError, DEFAULT_MAX_EVENT_BYTES};
-use crate::text::excerpt;
+use crate::text::{char_count, excerpt};
 use core::cell::OnceCell;
 
 /// What one `feed` produced.
@@ -183,7 +183,7 @@ impl StreamState {
         } else {
             "the stream ended before the model finished (no finish_reason); "
         });
-        let chars = self.d.reasoning.chars().count() + self.d.answer.chars().count();
+        let chars = char_count(&self.d.reasoning) + char_count(&self.d.answer);
         json::write_u64(chars as u64, &mut message);
         message.push_str(if chars == 1 {
             " character of text was received"

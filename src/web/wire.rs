@@ -16,14 +16,22 @@
 //! | transport config: `{"url","headers","timeoutMs","idleTimeoutMs","maxRetries","apiKey"?}` | `options.rs` `transport_json` | `transport.js` |
 //! | image fit: `[width, height, tokens]` | [`fit`] | `image.js` |
 //!
-//! [`contract`] describes them all (built from the same constants and
-//! encoders the code uses), and `wire.js` compares that with its own
-//! constants when the package loads: a change to one side alone fails
-//! every load with a message naming the format, before any request.
+//! [`contract`] describes them all (a literal that tests/web holds to the
+//! constants and encoders the code uses: [`describe_contract`]), and
+//! `wire.js` compares that with its own constants when the package loads:
+//! a change to one side alone fails every load with a message naming the
+//! format, before any request.
 //!
-//! Failures cross as error records: a JSON text, thrown (the `Err` of a
-//! `Result<_, String>`) or returned, which `wire.js` turns into the error
-//! classes. Messages come from the core and never hold the API key.
+//! Failures cross as error records: a JSON text that begins `{"kind":`,
+//! which `wire.js` turns into the error classes. Messages come from the
+//! core and never hold the API key. An export that can fail returns the
+//! record where it would return its value (or nothing): none of those
+//! values begins so (a client record `{"target"…`, a Result `{"model"…`,
+//! a part string a digit, a token count digits), and `wire.js` `failed`
+//! tells them apart by that. Nothing is thrown: a thrown `Err` costs
+//! wasm-bindgen's externref table and a conversion shim (≈ 0.6 KB gzip).
+//! The Rust functions keep their `Result`s (tests/web calls them); the
+//! exports are thin wrappers named `*_export`, each with its JS name.
 //!
 //! Memory: the only wasm object is a stream's [`StreamCore`]; the
 //! transport frees it when the stream ends (the garbage collector cannot
@@ -90,9 +98,14 @@ fn record(e: &Error) -> String {
     out
 }
 
-/// For `Result<_, Error>` -> `Result<_, String>` (thrown as a record).
+/// For `Result<_, Error>` -> `Result<_, String>` (the `Err` a record).
 fn thrown(e: Error) -> String {
     record(&e)
+}
+
+/// An export's value, or in its place the error record.
+fn value_or_record(r: Result<String, String>) -> String {
+    r.unwrap_or_else(|e| e)
 }
 
 fn strings(items: &[&str], out: &mut String) {
@@ -116,12 +129,27 @@ fn keys(text: &str) -> Vec<String> {
 
 /// Every format above, described (JSON): the error kinds' names in order,
 /// the option markers, the part string's tags and flags, the keys of the
-/// transport config, of the client record and of an error record (read
-/// off samples made by the real encoders, so they cannot drift from
-/// them), and the fit tuple.
-/// `wire.js` checks it against its own when the package loads.
+/// transport config, of the client record and of an error record, and the
+/// fit tuple. `wire.js` checks it against its own table when the package
+/// loads. A literal, so that the wasm carries no code to build it (and no
+/// JSON tree parser for the samples: ≈ 1.7 KB gzip);
+/// [`describe_contract`] builds the same text from the constants and the
+/// real encoders, and tests/web fails when the two differ.
+const CONTRACT: &str = r#"{"kinds":["ApiError","NetworkError","TimeoutError","AbortError","StreamError","InvalidRequestError"],"marker":{"key":"\u0000","num":"n","blob":"b","blobType":"t","signal":"s","extra":"x","extraText":"j","extraBad":"x!","unsupported":"?"},"parts":{"reasoning":"r","answer":"a","usage":"u","sep":":","done":1,"data":2},"transport":["url","headers","timeoutMs","idleTimeoutMs","maxRetries","apiKey"],"client":["target","stream","json"],"error":["kind","message","status","code","requestId","retryable"],"fit":["width","height","tokens"]}"#;
+
+/// [`CONTRACT`], for `wire.js`.
 #[wasm_bindgen]
 pub fn contract() -> String {
+    String::from(CONTRACT)
+}
+
+/// What [`CONTRACT`] must say, built from the constants the code uses and
+/// read off samples made by the real encoders (the keys of a transport
+/// config, a client record, an error record), so that a change to either
+/// fails tests/web until the literal follows. Not an export: the npm build
+/// leaves it out.
+#[doc(hidden)]
+pub fn describe_contract() -> String {
     let mut out = String::from("{\"kinds\":");
     let kinds: Vec<&str> = ErrorKind::ALL.iter().map(|k| k.name()).collect();
     strings(&kinds, &mut out);
@@ -221,7 +249,6 @@ fn target(code: u32) -> Target {
 /// keeps no wasm object: each one would wait for the garbage collector to
 /// free it, and dropped clients cost the collector (measured: ~60 µs per
 /// client created per stream, in Node).
-#[wasm_bindgen]
 pub fn client(json: &str, nums: &[f64], browser: bool) -> Result<String, String> {
     let config = options::client(json, nums).map_err(thrown)?;
     if config.api_key.is_some() && !config.allow_browser && browser {
@@ -241,11 +268,16 @@ pub fn client(json: &str, nums: &[f64], browser: bool) -> Result<String, String>
     Ok(out)
 }
 
+/// [`client`]: the client record, or the error record.
+#[wasm_bindgen(js_name = client)]
+pub fn client_export(json: &str, nums: &[f64], browser: bool) -> String {
+    value_or_record(client(json, nums, browser))
+}
+
 /// Converts and validates a request (RequestOptions as `options.js`
 /// encodes them) for the client of `target`; throws the
 /// InvalidRequestError. `complete`: read `transport` too (`complete()`);
 /// `stream()` always streams.
-#[wasm_bindgen]
 pub fn start(
     target_code: u32,
     json: &str,
@@ -274,6 +306,26 @@ pub fn start(
         order,
         usage_stale: false,
     })
+}
+
+/// [`start`]'s core, or nothing when the request is refused: then
+/// `startError` (called with the same arguments) gives the record. A
+/// refusal converts and validates twice, which only a failing call pays;
+/// a record kept for later would need global state.
+#[wasm_bindgen(js_name = start)]
+pub fn start_export(
+    target_code: u32,
+    json: &str,
+    nums: &[f64],
+    complete: bool,
+) -> Option<StreamCore> {
+    start(target_code, json, nums, complete).ok()
+}
+
+/// The error record of a request [`start_export`] refused.
+#[wasm_bindgen(js_name = startError)]
+pub fn start_error(target_code: u32, json: &str, nums: &[f64], complete: bool) -> Option<String> {
+    start(target_code, json, nums, complete).err()
 }
 
 // ------------------------------------------------------------ stream
@@ -336,9 +388,11 @@ impl StreamCore {
     }
 
     /// The Blob images the request uses, as indices into the encoder's
-    /// list, in the order `blob` expects them.
-    pub fn blobs(&self) -> Vec<u32> {
-        self.order.clone()
+    /// list, in the order `blob` expects them: a JSON array (as [`fit`]'s,
+    /// so that no export returns a typed array and the JS glue carries no
+    /// code for one).
+    pub fn blobs(&self) -> String {
+        numbers(&self.order)
     }
 
     /// Blob image `index` (of `blobs`): its bytes, as a base64 `data:` URL
@@ -368,7 +422,83 @@ impl StreamCore {
         request::encode(&request, self.protocol, self.transport)
     }
 
-    /// Response headers of a stream: throws the StreamError unless it is an
+    /// [`StreamCore::headers`]: the StreamError record, or nothing.
+    #[wasm_bindgen(js_name = headers)]
+    pub fn headers_export(
+        &mut self,
+        content_type: Option<String>,
+        request_id: Option<String>,
+    ) -> Option<String> {
+        self.headers(content_type, request_id).err()
+    }
+
+    /// [`StreamCore::feed`]: the part string, nothing, or the error record.
+    #[wasm_bindgen(js_name = feed)]
+    pub fn feed_export(&mut self, bytes: &[u8]) -> Option<String> {
+        self.feed(bytes).unwrap_or_else(Some)
+    }
+
+    /// [`StreamCore::end`]: the error record, or nothing.
+    #[wasm_bindgen(js_name = end)]
+    pub fn end_export(&mut self) -> Option<String> {
+        self.end().err()
+    }
+
+    /// [`StreamCore::json_result`]: the Result, or the error record.
+    #[wasm_bindgen(js_name = jsonResult)]
+    pub fn json_result_export(&self, body: &[u8], request_id: Option<String>) -> String {
+        value_or_record(self.json_result(body, request_id))
+    }
+    /// The usage as JSON text if it changed since the last call.
+    pub fn usage(&mut self) -> Option<String> {
+        if !self.usage_stale {
+            return None;
+        }
+        self.usage_stale = false;
+        self.state.usage().map(|u| u.to_json())
+    }
+
+    /// The ApiError record for an HTTP status >= 400 and its body.
+    #[wasm_bindgen(js_name = httpError)]
+    pub fn http_error(&self, status: u16, body: &[u8], request_id: Option<String>) -> String {
+        record(&protocol::http_error(status, body, request_id.as_deref()))
+    }
+
+    /// The model the body named (else the one asked for), the finish
+    /// reason and the request id, JSON keyed as the Result (API.md) names
+    /// them, the absent ones left out: one crossing for the three.
+    pub fn meta(&self) -> String {
+        let mut out = String::from("{\"model\":");
+        json::write_str(self.state.model(), &mut out);
+        if let Some(f) = self.state.finish_reason() {
+            out.push_str(",\"finishReason\":");
+            json::write_str(f, &mut out);
+        }
+        if let Some(id) = self.state.request_id() {
+            out.push_str(",\"requestId\":");
+            json::write_str(id, &mut out);
+        }
+        out.push('}');
+        out
+    }
+}
+
+/// What the exports above wrap (tests/web calls these).
+impl StreamCore {
+    /// The model the body named, else the one asked for.
+    pub fn model(&self) -> String {
+        self.state.model().into()
+    }
+
+    pub fn finish_reason(&self) -> Option<String> {
+        self.state.finish_reason().map(String::from)
+    }
+
+    pub fn request_id(&self) -> Option<String> {
+        self.state.request_id().map(String::from)
+    }
+
+    /// Response headers of a stream: the StreamError record unless it is an
     /// event stream.
     pub fn headers(
         &mut self,
@@ -388,7 +518,7 @@ impl StreamCore {
     /// [`ANSWER`], the text's length in UTF-16 units, [`SEP`] and the text;
     /// or [`USAGE`] for the usage part. Nothing (`undefined`) when the
     /// read completed no event and the reply goes on: the common case of a
-    /// small read, which then costs no string. Throws the error record.
+    /// small read, which then costs no string. The `Err` is the error record.
     pub fn feed(&mut self, bytes: &[u8]) -> Result<Option<String>, String> {
         let feed = self.state.feed(bytes).map_err(thrown)?;
         if feed.data_events > 0 && self.state.has_usage() {
@@ -417,30 +547,14 @@ impl StreamCore {
         Ok(Some(out))
     }
 
-    /// The usage as JSON text if it changed since the last call.
-    pub fn usage(&mut self) -> Option<String> {
-        if !self.usage_stale {
-            return None;
-        }
-        self.usage_stale = false;
-        self.state.usage().map(|u| u.to_json())
-    }
-
-    /// The body ended (or the reply's last event came): throws the record
-    /// unless the reply finished.
+    /// The body ended (or the reply's last event came): the `Err` is the
+    /// record unless the reply finished.
     pub fn end(&mut self) -> Result<(), String> {
         self.state.end().map_err(thrown)
     }
 
-    /// The ApiError record for an HTTP status >= 400 and its body.
-    #[wasm_bindgen(js_name = httpError)]
-    pub fn http_error(&self, status: u16, body: &[u8], request_id: Option<String>) -> String {
-        record(&protocol::http_error(status, body, request_id.as_deref()))
-    }
-
-    /// A `transport: "json"` body as the Result, JSON text; throws the
+    /// A `transport: "json"` body as the Result, JSON text; the `Err` the
     /// record.
-    #[wasm_bindgen(js_name = jsonResult)]
     pub fn json_result(&self, body: &[u8], request_id: Option<String>) -> Result<String, String> {
         let mut c = protocol::decode_json_response(self.protocol, body, self.state.model())
             .map_err(thrown)?;
@@ -448,22 +562,6 @@ impl StreamCore {
             c.request_id = request_id;
         }
         Ok(completion_json(&c))
-    }
-
-    /// The model the body named, else the one asked for.
-    #[wasm_bindgen(getter)]
-    pub fn model(&self) -> String {
-        self.state.model().into()
-    }
-
-    #[wasm_bindgen(getter, js_name = finishReason)]
-    pub fn finish_reason(&self) -> Option<String> {
-        self.state.finish_reason().map(String::from)
-    }
-
-    #[wasm_bindgen(getter, js_name = requestId)]
-    pub fn request_id(&self) -> Option<String> {
-        self.state.request_id().map(String::from)
     }
 }
 
@@ -550,8 +648,9 @@ fn positive(v: f64) -> bool {
 }
 
 /// `maxPixels` as given (`None` when absent; `image.js` passes NaN for a
-/// value that is not a number): throws the InvalidRequestError record.
-#[wasm_bindgen(js_name = maxPixels)]
+/// value that is not a number): the `Err` is the InvalidRequestError record.
+/// Not an export of its own: prepareImage asks `estimateImageTokens` of a
+/// 1 × 1 image, which checks this first.
 pub fn max_pixels(v: Option<f64>) -> Result<(), String> {
     match v {
         Some(n) if !positive(n) => Err(record(&Error::invalid_request(
@@ -561,9 +660,27 @@ pub fn max_pixels(v: Option<f64>) -> Result<(), String> {
     }
 }
 
-/// The tokens an image of this size costs with `model` (after the
-/// server's own resize); throws the InvalidRequestError record.
+/// [`estimate_image_tokens`]: the tokens in decimal digits, or the
+/// InvalidRequestError record.
 #[wasm_bindgen(js_name = estimateImageTokens)]
+pub fn estimate_image_tokens_export(
+    width: f64,
+    height: f64,
+    model: &str,
+    high_resolution: bool,
+    max: Option<f64>,
+) -> String {
+    value_or_record(
+        estimate_image_tokens(width, height, model, high_resolution, max).map(|n| {
+            let mut out = String::new();
+            json::write_u64(n.into(), &mut out);
+            out
+        }),
+    )
+}
+
+/// The tokens an image of this size costs with `model` (after the
+/// server's own resize); the `Err` is the InvalidRequestError record.
 pub fn estimate_image_tokens(
     width: f64,
     height: f64,
@@ -586,10 +703,28 @@ pub fn estimate_image_tokens(
     ))
 }
 
+/// [`fit`] as a JSON array.
+#[wasm_bindgen(js_name = fit)]
+pub fn fit_export(width: u32, height: u32, model: &str, max: Option<f64>) -> String {
+    numbers(&fit(width, height, model, max))
+}
+
+/// `[1,2]`.
+fn numbers(items: &[u32]) -> String {
+    let mut out = String::from("[");
+    for (i, n) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        json::write_u64((*n).into(), &mut out);
+    }
+    out.push(']');
+    out
+}
+
 /// prepareImage's size for a decoded image, in [`FIT`]'s order: the
 /// tokens being what the service charges for the image as sent (it
 /// resizes with its own limit; `max` only sets ours).
-#[wasm_bindgen]
 pub fn fit(width: u32, height: u32, model: &str, max: Option<f64>) -> Vec<u32> {
     let family = family(model);
     let max = match max {
@@ -612,8 +747,9 @@ fn mime_or_default(t: String) -> String {
     }
 }
 
-/// `data:<mime>;base64,<bytes>`.
-#[wasm_bindgen(js_name = dataUrl)]
+/// `data:<mime>;base64,<bytes>`, as [`StreamCore::blob`] writes it. Not an
+/// export (prepareImage has the engine's FileReader); tests/web checks the
+/// encoding through it.
 pub fn data_url(mime: String, bytes: &[u8]) -> String {
     crate::base64::data_url(&mime_or_default(mime), bytes)
 }

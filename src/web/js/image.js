@@ -109,11 +109,19 @@ export async function prepareImage(image, options) {
   } catch {
     throw invalid("the browser could not encode the image");
   }
-  let bytes;
+  // The engine's base64 (FileReader is wherever OffscreenCanvas is): no
+  // wasm export for it.
+  /** @type {string} */
+  let dataUrl;
   try {
-    bytes = new Uint8Array(await out.arrayBuffer());
+    dataUrl = await new Promise((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(/** @type {string} */ (reader.result));
+      reader.onerror = reject;
+      reader.readAsDataURL(out);
+    });
   } catch {
     throw invalid("could not read an image Blob");
   }
-  return { dataUrl: wire.dataUrl(out.type, bytes), width, height, bytes: out.size, tokens };
+  return { dataUrl, width, height, bytes: out.size, tokens };
 }

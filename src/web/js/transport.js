@@ -167,7 +167,7 @@ export class Run {
     /** @type {Usage | undefined} */
     this.usageObj = undefined;
     // What a page reads after the end, kept when the core is freed.
-    /** @type {{ model: string, finishReason: string | undefined, requestId: string | undefined } | undefined} */
+    /** @type {{ model: string, finishReason?: string, requestId?: string } | undefined} */
     this.kept = undefined;
     // Small reads that end no event, held back from the core (see feed),
     // and the last byte read (a blank line may straddle two reads; the
@@ -516,8 +516,7 @@ export class Run {
 
   /** What the core knows of the reply besides its texts. */
   meta() {
-    const core = this.core;
-    return { model: wire.model(core), finishReason: wire.finishReason(core), requestId: wire.requestId(core) };
+    return wire.meta(this.core);
   }
 
   // ------------------------------------------------------------ timers

@@ -7,8 +7,9 @@
 // `contract()` describes. `load` compares the two when the package loads,
 // so a change to one side alone fails loudly, naming the format.
 //
-// Core calls that fail throw an *error record* (JSON text, wire.rs
-// `record`); every wrapper here turns it into the error classes, so no
+// Core calls that fail return an *error record* (JSON text beginning
+// `{"kind":`, wire.rs `record`) where they would return their value (or
+// nothing); every wrapper here turns it into the error classes, so no
 // other module sees a record or calls the core directly.
 
 import initCore, {
@@ -16,15 +17,14 @@ import initCore, {
   contract,
   client as coreClient,
   start as coreStart,
+  startError as coreStartError,
   StreamCore,
   retryable as coreRetryable,
   backoff as coreBackoff,
   models as coreModels,
   modelInfo as coreModelInfo,
   estimateImageTokens as coreEstimate,
-  maxPixels as coreMaxPixels,
   fit as coreFit,
-  dataUrl as coreDataUrl,
 } from "../../../target/wasm-core/visual_reasoning.js";
 import { makeError } from "./errors.js";
 
@@ -249,16 +249,33 @@ export function assertReady() {
 
 // ------------------------------------------------------------ errors
 
+/** How every error record begins (its first key, `RECORD[0]`). */
+const RECORD_START = `{"${RECORD[0]}":`;
+
 /**
- * A value a core call threw: an error record, as the error class; anything
- * else (the engine ran out of memory, say) is passed on untouched.
- * @param {unknown} e
- * @returns {unknown}
+ * Whether a core call's value is an error record: none of the values the
+ * failing calls return begins so (a client record, a Result, a part
+ * string, a token count).
+ * @param {string} text
  */
-function fromCore(e) {
-  if (typeof e !== "string") return e;
-  const r = JSON.parse(e);
+const failed = (text) => text.startsWith(RECORD_START);
+
+/**
+ * An error record as its error class.
+ * @param {string} record
+ * @returns {VisualReasoningError}
+ */
+function fromCore(record) {
+  const r = JSON.parse(record);
   return makeError(KINDS[r.kind], r.message, r);
+}
+
+/**
+ * Throws the error of a call that returns its record or nothing.
+ * @param {string | undefined} record
+ */
+function check(record) {
+  if (record !== undefined) throw fromCore(record);
 }
 
 /**
@@ -333,12 +350,8 @@ export function retryAfterMs(header, now) {
  * @returns {ClientRecord}
  */
 export function client(json, nums, browser) {
-  let text;
-  try {
-    text = coreClient(json, nums, browser);
-  } catch (e) {
-    throw fromCore(e);
-  }
+  const text = coreClient(json, nums, browser);
+  if (failed(text)) throw fromCore(text);
   const r = JSON.parse(text);
   for (const cfg of [r.stream, r.json]) {
     cfg.timeoutMs ??= Infinity;
@@ -355,11 +368,9 @@ export function client(json, nums, browser) {
  * @param {boolean} complete  read `transport` too
  */
 export function start(target, json, nums, complete) {
-  try {
-    return coreStart(target, json, nums, complete);
-  } catch (e) {
-    throw fromCore(e);
-  }
+  const core = coreStart(target, json, nums, complete);
+  if (core === undefined) throw fromCore(/** @type {string} */ (coreStartError(target, json, nums, complete)));
+  return core;
 }
 
 // ------------------------------------------------------------ stream
@@ -367,7 +378,7 @@ export function start(target, json, nums, complete) {
 /** @param {StreamCore} core */
 export const isJson = (core) => core.json;
 /** @param {StreamCore} core */
-export const blobOrder = (core) => core.blobs();
+export const blobOrder = (core) => /** @type {number[]} */ (JSON.parse(core.blobs()));
 /**
  * @param {StreamCore} core
  * @param {number} index
@@ -383,12 +394,12 @@ export const body = (core) => core.body();
  * @param {StreamCore} core
  */
 export const free = (core) => core.free();
-/** @param {StreamCore} core */
-export const model = (core) => core.model;
-/** @param {StreamCore} core */
-export const finishReason = (core) => core.finishReason;
-/** @param {StreamCore} core */
-export const requestId = (core) => core.requestId;
+/**
+ * The reply's model, finish reason and request id (the absent ones undefined).
+ * @param {StreamCore} core
+ * @returns {{ model: string, finishReason?: string, requestId?: string }}
+ */
+export const meta = (core) => JSON.parse(core.meta());
 
 /**
  * Response headers: throws StreamError unless it is an event stream.
@@ -397,11 +408,7 @@ export const requestId = (core) => core.requestId;
  * @param {string | undefined} id
  */
 export function headers(core, contentType, id) {
-  try {
-    core.headers(contentType, id);
-  } catch (e) {
-    throw fromCore(e);
-  }
+  check(core.headers(contentType, id));
 }
 
 /**
@@ -417,6 +424,8 @@ const DATA = PARTS.data;
 const R = PARTS.reasoning;
 const U = PARTS.usage;
 const SEP_CODE = PARTS.sep.charCodeAt(0);
+/** `{`: a part string begins with its flags digit, an error record so. */
+const RECORD_CODE = RECORD_START.charCodeAt(0);
 
 /**
  * One body read into the core; its parts to `sink`, in order. Returns the
@@ -427,13 +436,9 @@ const SEP_CODE = PARTS.sep.charCodeAt(0);
  * @param {PartSink} sink
  */
 export function feed(core, bytes, sink) {
-  let out;
-  try {
-    out = core.feed(bytes);
-  } catch (e) {
-    throw fromCore(e);
-  }
+  const out = core.feed(bytes);
   if (out === undefined) return 0;
+  if (out.charCodeAt(0) === RECORD_CODE) throw fromCore(out);
   for (let i = 1; i < out.length; ) {
     const tag = out[i];
     if (tag === U) {
@@ -473,11 +478,7 @@ export function usageUpdate(core) {
  * @param {StreamCore} core
  */
 export function end(core) {
-  try {
-    core.end();
-  } catch (e) {
-    throw fromCore(e);
-  }
+  check(core.end());
 }
 
 /**
@@ -488,7 +489,7 @@ export function end(core) {
  * @param {string | undefined} id
  */
 export function httpError(core, status, bytes, id) {
-  return /** @type {VisualReasoningError} */ (fromCore(core.httpError(status, bytes, id)));
+  return fromCore(core.httpError(status, bytes, id));
 }
 
 /**
@@ -499,11 +500,9 @@ export function httpError(core, status, bytes, id) {
  * @returns {Result}
  */
 export function jsonResult(core, bytes, id) {
-  try {
-    return JSON.parse(core.jsonResult(bytes, id));
-  } catch (e) {
-    throw fromCore(e);
-  }
+  const text = core.jsonResult(bytes, id);
+  if (failed(text)) throw fromCore(text);
+  return JSON.parse(text);
 }
 
 // ------------------------------------------------------------ models, images
@@ -528,11 +527,9 @@ export function modelInfo(id) {
  * @param {number | undefined} max
  */
 export function estimateImageTokens(width, height, model, high, max) {
-  try {
-    return coreEstimate(width, height, model, high, max);
-  } catch (e) {
-    throw fromCore(e);
-  }
+  const text = coreEstimate(width, height, model, high, max);
+  if (failed(text)) throw fromCore(text);
+  return Number(text);
 }
 
 /**
@@ -540,11 +537,8 @@ export function estimateImageTokens(width, height, model, high, max) {
  * @param {number | undefined} max
  */
 export function checkMaxPixels(max) {
-  try {
-    coreMaxPixels(max);
-  } catch (e) {
-    throw fromCore(e);
-  }
+  // The core checks maxPixels first, whatever the image.
+  estimateImageTokens(1, 1, "", false, max);
 }
 
 /**
@@ -556,14 +550,9 @@ export function checkMaxPixels(max) {
  * @returns {{ width: number, height: number, tokens: number }}
  */
 export function fit(width, height, model, max) {
-  const t = coreFit(width, height, model, max);
+  /** @type {number[]} */
+  const t = JSON.parse(coreFit(width, height, model, max));
   /** @param {string} k */
   const at = (k) => /** @type {number} */ (t[FIT.indexOf(k)]);
   return { width: at("width"), height: at("height"), tokens: at("tokens") };
 }
-
-/**
- * @param {string} type
- * @param {Uint8Array} bytes
- */
-export const dataUrl = (type, bytes) => coreDataUrl(type, bytes);

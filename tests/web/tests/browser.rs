@@ -365,6 +365,9 @@ fn the_retry_rule_for_the_transports_failures() {
 
 #[wasm_bindgen_test]
 fn the_contract_describes_the_formats() {
+    // The literal wire.js checks at load is what the constants and the
+    // real encoders say: a format changed in Rust alone fails here.
+    assert_eq!(wire::contract(), wire::describe_contract());
     let t = record(&wire::contract());
     let kinds: Vec<String> = js_sys::Array::from(&get(&t, "kinds"))
         .iter()
