@@ -16,8 +16,14 @@
 //   `step` more characters and the next one comes at the next frame;
 //   `step` is steered so a render costs about `target` ms (short of a
 //   50 ms long task), also while catching up after the stream has ended.
-//   Where the fixed part alone passes half the target, the target becomes
-//   twice the fixed part, so each render still moves the display on.
+//   Where the fixed part alone passes the target less ROOM, the target
+//   becomes the fixed part plus ROOM (at most twice the fixed part), so each
+//   render still moves the display on without passing the long-task line
+//   for it: doubling the fixed part, as before, made every render of a
+//   throttled phone (fixed part ≈ 30 ms at 4× CPU) a 55–70 ms long task.
+// - Steered down, the step starts from what the render really added: a
+//   render after a wait adds what arrived meanwhile, which may be far less
+//   than `step`, and scaling `step` would take many renders to bite.
 
 const MIN_STEP = 256;
 const SMALL = 2 * MIN_STEP; // a render this small costs about the fixed part
@@ -25,6 +31,7 @@ const MAX_STEP = 1 << 20;
 const FIRST_STEP = 4096;
 const MAX_WAIT = 500; // ms: a slower display would look stuck
 const KEEP = 8; // small renders remembered for the fixed part
+const ROOM = 12; // ms a render may spend on new text beyond the fixed part, at least
 
 export class Pacer {
   #target;
@@ -37,7 +44,7 @@ export class Pacer {
   #small = [];
 
   /** @param {{ target?: number, share?: number }} [options] */
-  constructor({ target = 40, share = 4 } = {}) {
+  constructor({ target = 32, share = 4 } = {}) {
     this.#target = target;
     this.#share = share;
   }
@@ -73,10 +80,11 @@ export class Pacer {
       if (this.#small.length > KEEP) this.#small.shift();
     }
     const fixed = this.overhead;
-    const target = Math.max(this.#target, 2 * fixed);
+    const target = Math.max(this.#target, fixed + Math.min(fixed, ROOM));
     if (behind > 0 || cost > target) {
       const factor = Math.min(2, Math.max(0.5, target / Math.max(cost, 1)));
-      this.step = Math.round(Math.min(MAX_STEP, Math.max(MIN_STEP, this.step * factor)));
+      const base = cost > target ? Math.min(this.step, Math.max(chars, MIN_STEP)) : this.step;
+      this.step = Math.round(Math.min(MAX_STEP, Math.max(MIN_STEP, base * factor)));
     }
     this.nextAt = behind > 0 ? 0 : start + Math.min(MAX_WAIT, this.#share * fixed);
   }

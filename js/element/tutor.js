@@ -53,9 +53,9 @@ function prefetchMath() {
   else setTimeout(load, 0);
 }
 
-// Runs callbacks after the current frame has been rendered: a message posted
-// during requestAnimationFrame is handled after that frame's style, layout
-// and paint, so its time minus the frame's start is what the frame cost.
+// Runs callbacks in a task after the current one: a message posted during
+// requestAnimationFrame is handled after that frame's style, layout and
+// paint, so its time minus the frame's start is what the frame cost.
 /** @type {MessageChannel | null} */
 let channel = null;
 /** @type {(() => void)[]} */
@@ -175,6 +175,7 @@ export class VisualReasoningTutor extends Base {
   /** @type {Turn[]} */
   #turns = [];
   #frame = 0;
+  #prepareQueued = false;
   /** @type {ReturnType<typeof setInterval> | undefined} */
   #ticker = undefined;
   /** @type {string | null} */
@@ -682,10 +683,33 @@ export class VisualReasoningTutor extends Base {
 
   // --- rendering --------------------------------------------------------------------
 
-  /** Renders what arrived at the next animation frame (once per frame). */
+  /**
+   * Shows what arrived: the answer's next render is prepared in a task of
+   * its own, then everything is applied at the next animation frame (once
+   * per frame).
+   */
   #schedule() {
+    this.#schedulePrepare();
     if (this.#frame) return;
     this.#frame = requestAnimationFrame(() => this.#onFrame());
+  }
+
+  /** Prepares the turns' next renders in a task after this one (once until it runs). */
+  #schedulePrepare() {
+    if (this.#prepareQueued) return;
+    this.#prepareQueued = true;
+    afterFrame(() => {
+      this.#prepareQueued = false;
+      this.#prepare();
+    });
+  }
+
+  #prepare() {
+    let any = false;
+    for (const turn of this.#turns) {
+      if (!turn.done && turn.prepare(performance.now())) any = true;
+    }
+    if (any && !this.#frame) this.#frame = requestAnimationFrame(() => this.#onFrame());
   }
 
   #onFrame() {
@@ -704,6 +728,8 @@ export class VisualReasoningTutor extends Base {
       afterFrame(() => {
         const cost = performance.now() - start;
         for (const turn of rendered) turn.measured(start, cost);
+        // The pacer may allow the next render at once (catching up).
+        this.#prepare();
       });
     }
     if (waiting || rendered.some((turn) => !turn.done)) this.#schedule();
