@@ -45,12 +45,21 @@ function loadMath() {
 }
 // The tutor's answers are about mathematics (its system prompt asks for
 // LaTeX): fetch and evaluate KaTeX while the model thinks, in an idle
-// moment, rather than stall the frame that shows the first formula.
-function prefetchMath() {
-  if (mathLoading) return;
-  const load = () => void loadMath().catch(() => {}); // a failure shows again, and is reported, when math is needed
-  if (typeof requestIdleCallback === "function") requestIdleCallback(load, { timeout: 2000 });
-  else setTimeout(load, 0);
+// moment, rather than stall the frame that shows the first formula; then,
+// in another, warm it up for this element (math.js warm).
+/** @type {WeakSet<ShadowRoot>} */
+const warmed = new WeakSet();
+/** @param {() => void} fn */
+function idle(fn) {
+  if (typeof requestIdleCallback === "function") requestIdleCallback(fn, { timeout: 2000 });
+  else setTimeout(fn, 0);
+}
+/** @param {ShadowRoot} root */
+function prefetchMath(root) {
+  if (warmed.has(root)) return;
+  warmed.add(root);
+  // A failure shows again, and is reported, when math is needed.
+  idle(() => void loadMath().then((m) => idle(() => m.warm(root)), () => {}));
 }
 
 // Runs callbacks in a task after the current one: a message posted during
@@ -627,7 +636,7 @@ export class VisualReasoningTutor extends Base {
       stream = this.#conversation.send(content);
       active.stream = stream;
       turn.stream = stream;
-      prefetchMath();
+      prefetchMath(this.#root);
       for await (const part of stream) {
         this.#emit("vr-part", part);
         turn.onPart(part);
