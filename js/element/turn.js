@@ -186,10 +186,13 @@ export class Turn {
    * @returns {boolean} whether a render was prepared (or is still to show)
    */
   prepare(now) {
-    if (this.preparedUpto) return true;
+    // Prepared already; again only when the stream has ended with more
+    // text than that render holds (so the last render shows it all, one
+    // frame sooner).
+    if (this.preparedUpto && !(this.ended && this.preparedUpto < this.answer.length)) return true;
     if (this.done) return false;
     const take = this.pacer.take(now, this.answer.length - this.shown, this.ended);
-    if (take <= 0) return false;
+    if (take <= 0 || this.shown + take <= this.preparedUpto) return this.preparedUpto > 0;
     let upto = this.shown + take;
     // Never between the halves of a surrogate pair.
     if (upto < this.answer.length && /[\uD800-\uDBFF]/.test(this.answer[upto - 1])) upto--;
@@ -201,13 +204,13 @@ export class Turn {
 
   /**
    * The cost of the frame that showed the answer, from its start until
-   * after style, layout and paint. The pacer steers the longer of the two
-   * tasks of a render: its prepare or its frame.
+   * after style, layout and paint. The pacer spaces renders by their whole
+   * cost (prepare and frame) and steers the longer of the two tasks.
    * @param {number} start
    * @param {number} cost
    */
   measured(start, cost) {
-    this.pacer.measured(start, this.lastRender, this.answer.length - this.shown, Math.max(cost, this.prepareCost));
+    this.pacer.measured(start, this.lastRender, this.answer.length - this.shown, cost + this.prepareCost, Math.max(cost, this.prepareCost));
   }
 
   /** Everything is shown: the answer is no longer busy. */
