@@ -180,6 +180,18 @@ export class Turn {
   }
 
   /**
+   * Whether prepare(now) may do something: answer text not shown nor
+   * prepared, and the pacer's wait over (checked before posting a task for
+   * it: not a task per part of a fast stream, nor in the thinking phase).
+   * @param {number} now
+   */
+  wantsPrepare(now) {
+    if (this.done) return false;
+    if (this.preparedUpto) return this.ended && this.preparedUpto < this.answer.length;
+    return this.answer.length > this.shown && (this.ended || now >= this.pacer.nextAt);
+  }
+
+  /**
    * Prepares the next render of the answer if the pacer allows one now
    * (call it in a task of its own, not in the frame); the next flush shows it.
    * @param {number} now

@@ -706,6 +706,8 @@ export class VisualReasoningTutor extends Base {
   /** Prepares the turns' next renders in a task after this one (once until it runs). */
   #schedulePrepare() {
     if (this.#prepareQueued) return;
+    const now = performance.now();
+    if (!this.#turns.some((turn) => turn.wantsPrepare(now))) return;
     this.#prepareQueued = true;
     afterFrame(() => {
       this.#prepareQueued = false;
