@@ -19,7 +19,11 @@
 // max, answer phase), long tasks (PerformanceObserver "longtask", > 50 ms),
 // and the time from the last byte (Resource Timing responseEnd of the
 // request) to the final render (the frame after the answer's aria-busy
-// turned false — all of it shown — after its paint).
+// turned false — all of it shown — after its paint). From a light Chromium
+// trace of each run (categories toplevel and blink.user_timing): the
+// renderer main thread's top-level tasks in the answer phase by their own
+// thread time, which other processes on a loaded machine do not stretch
+// (long tasks by the wall clock count them).
 // Runs are interleaved (before/after, rates, lengths) so load drift hits
 // all alike; the tables give medians over --runs. Writes bench/out/ui/
 // results.json and the "UI benchmark" section of bench/RESULTS.md.
