@@ -8,14 +8,26 @@
 // holds exactly what rendering the whole text at once gives
 // (tests/e2e/element-markdown.test.mjs), so a long answer costs about the
 // same per update at its end as at its start.
+// An update is two steps that may run in different tasks: prepare (marked,
+// DOMPurify and KaTeX into detached nodes: the script) and apply (the
+// morph; then the frame's style, layout and paint). Together in one frame
+// they made a 55–70 ms long task at 4× CPU; apart, each stays well short.
 import { lex, toHtml, sanitizeToFragment } from "./markdown.js";
 import { finalBlocks } from "./blocks.js";
 
 /** @typedef {(root: DocumentFragment | Element) => void} Typeset */
+/** @typedef {import("marked").Token} Token */
 
-/** A formula placeholder of markdown.js, typeset or not, and its TeX. */
+/** A formula placeholder of markdown.js, typeset or not, and its TeX (noted before typesetting). */
 const formulaTex = new WeakMap();
 const PLACEHOLDER = ".vr-math[data-tex]";
+
+/**
+ * A render made ready off the frame (AnswerView.prepare), applied by
+ * AnswerView.apply.
+ * @typedef {{ text: string, restart: boolean, reopen: boolean, whole: boolean, kept: number,
+ *   keptNodes: ChildNode[], openNodes: ChildNode[] }} Prepared
+ */
 
 export class AnswerView {
   #el;
@@ -27,6 +39,8 @@ export class AnswerView {
   #whole = false;
   /** @type {ChildNode[]} nodes of the open blocks, last in #el */
   #open = [];
+  /** @type {Prepared | null} */
+  #next = null;
 
   /**
    * @param {Element} el  the container; the view owns its children
@@ -55,21 +69,36 @@ export class AnswerView {
    * @param {string} text
    */
   update(text) {
+    this.prepare(text);
+    this.apply();
+  }
+
+  /**
+   * Renders `text` into detached nodes — Markdown, sanitising and math, the
+   * script part of an update — without touching the container, so that it
+   * can run in a task of its own and the frame that shows it (apply) only
+   * patches the DOM, then styles, lays out and paints. A later prepare
+   * replaces an earlier one not yet applied.
+   * @param {string} text
+   */
+  prepare(text) {
     text = text.replace(/\r\n?/g, "\n"); // as marked does; cuts stay on line ends
-    if (!text.startsWith(this.#text)) this.#clear();
-    this.#text = text;
-    let tail = text.slice(this.#kept);
+    const restart = !text.startsWith(this.#text);
+    let base = restart ? 0 : this.#kept;
+    let whole = restart ? false : this.#whole;
+    let reopen = false;
+    let tail = text.slice(base);
     let tokens = lex(tail);
     let keep = { count: 0, length: 0 };
-    if (!this.#whole) {
+    if (!whole) {
       const found = finalBlocks(tail, tokens);
       if (found.global) {
         // A link definition can change any block: from now on the whole
         // text is the open part.
-        this.#whole = true;
-        if (this.#kept) {
-          this.#open = [...this.#el.childNodes];
-          this.#kept = 0;
+        whole = true;
+        if (base) {
+          reopen = true;
+          base = 0;
           tail = text;
           tokens = lex(tail);
         }
@@ -77,16 +106,54 @@ export class AnswerView {
         keep = found;
       }
     }
-    const kept = keep.count ? [...sanitizeToFragment(toHtml(tokens.slice(0, keep.count))).childNodes] : [];
-    const open = [...sanitizeToFragment(toHtml(tokens.slice(keep.count))).childNodes];
+    const render = (/** @type {Token[]} */ list) => {
+      if (!list.length) return [];
+      const fragment = sanitizeToFragment(toHtml(list));
+      // Noted before typesetting drops the attribute: apply keeps a formula
+      // shown whose TeX did not change.
+      let math = false;
+      for (const el of fragment.querySelectorAll(PLACEHOLDER)) {
+        formulaTex.set(el, el.getAttribute("data-tex"));
+        math = true;
+      }
+      if (math) this.#typeset(fragment);
+      return [...fragment.childNodes];
+    };
+    this.#next = {
+      text,
+      restart,
+      reopen,
+      whole,
+      kept: base + keep.length,
+      keptNodes: render(tokens.slice(0, keep.count)),
+      openNodes: render(tokens.slice(keep.count)),
+    };
+  }
+
+  /**
+   * Shows the text of the last prepare: patches the prepared nodes into the
+   * container, keeping the nodes shown where they are the same.
+   * @returns {boolean} whether there was something to apply
+   */
+  apply() {
+    const next = this.#next;
+    if (!next) return false;
+    this.#next = null;
+    if (next.restart) this.#clear();
+    if (next.reopen) this.#open = [...this.#el.childNodes];
+    this.#text = next.text;
+    this.#whole = next.whole;
     /** @type {Node[]} */
     const inserted = [];
-    const nodes = morphList(this.#el, this.#open, [...kept, ...open], inserted);
-    this.#open = nodes.slice(kept.length);
-    this.#kept += keep.length;
+    const nodes = morphList(this.#el, this.#open, [...next.keptNodes, ...next.openNodes], inserted);
+    this.#open = nodes.slice(next.keptNodes.length);
+    this.#kept = next.kept;
+    // Formulas not typeset yet (the math renderer was still loading when
+    // they were prepared).
     for (const node of inserted) {
       if (node instanceof Element && (node.matches(PLACEHOLDER) || node.querySelector(PLACEHOLDER))) this.#typeset(node);
     }
+    return true;
   }
 
   /** Forgets the text and empties the container. */
@@ -116,7 +183,6 @@ function morphList(parent, olds, news, inserted) {
   for (let i = common; i < olds.length; i++) olds[i].remove();
   for (let i = common; i < news.length; i++) {
     parent.append(news[i]);
-    remember(news[i]);
     inserted.push(news[i]);
     out.push(news[i]);
   }
@@ -132,9 +198,9 @@ function morphList(parent, olds, news, inserted) {
  * @returns {ChildNode}
  */
 function morph(old, next, inserted) {
-  if (next instanceof Element && next.matches(PLACEHOLDER)) {
+  if (next instanceof Element && formulaTex.has(next)) {
     // The same formula, typeset or still waiting for KaTeX: keep it.
-    if (old instanceof Element && formulaTex.get(old) === next.getAttribute("data-tex") && old.tagName === next.tagName && old.className === next.className) {
+    if (old instanceof Element && formulaTex.get(old) === formulaTex.get(next) && old.tagName === next.tagName && old.className === next.className) {
       return old;
     }
   } else if (old.nodeType === next.nodeType && old.nodeName === next.nodeName) {
@@ -148,7 +214,6 @@ function morph(old, next, inserted) {
     }
   }
   old.replaceWith(next);
-  remember(next);
   inserted.push(next);
   return next;
 }
@@ -161,15 +226,4 @@ function sameAttributes(a, b) {
   if (a.attributes.length !== b.attributes.length) return false;
   for (const { name, value } of a.attributes) if (b.getAttribute(name) !== value) return false;
   return true;
-}
-
-/**
- * Notes the TeX of the formula placeholders in `node`: typesetting drops
- * the attribute but keeps the element.
- * @param {Node} node
- */
-function remember(node) {
-  if (!(node instanceof Element)) return;
-  if (node.matches(PLACEHOLDER)) formulaTex.set(node, node.getAttribute("data-tex"));
-  for (const el of node.querySelectorAll(PLACEHOLDER)) formulaTex.set(el, el.getAttribute("data-tex"));
 }

@@ -8,7 +8,10 @@
 // - the answer is Markdown: AnswerView renders each finished block once
 //   and patches only the open end; Pacer decides how much of the answer
 //   received to show in a frame, and when, from the measured cost of the
-//   frames that rendered it (style, layout and paint included).
+//   renders (style, layout and paint included). A render is prepared in a
+//   task of its own (Turn.prepare: Markdown, sanitising, math) and shown by
+//   the next frame (Turn.flush: the DOM patch, style, layout, paint), so
+//   neither task carries the whole of it.
 import { AnswerView } from "./answer.js";
 import { Pacer } from "./pacer.js";
 import { estimateTokens, fmtInt, fmtSecs } from "./format.js";
@@ -80,6 +83,8 @@ export class Turn {
     this.shown = 0; // characters of the answer rendered
     this.pacer = new Pacer();
     this.lastRender = 0; // characters the last render added
+    this.preparedUpto = 0; // end of the answer prepared for the next frame (0: none)
+    this.prepareCost = 0; // ms the last prepare took
     /** The stream has ended (the answer may still be catching up). */
     this.ended = false;
     /** Ended and everything shown. */
@@ -159,17 +164,13 @@ export class Turn {
     }
     /** @type {"idle" | "rendered" | "waiting"} */
     let state = "idle";
-    const pending = this.answer.length - this.shown;
-    const take = this.pacer.take(now, pending, this.ended);
-    if (take > 0) {
-      let upto = this.shown + take;
-      // Never between the halves of a surrogate pair.
-      if (upto < this.answer.length && /[\uD800-\uDBFF]/.test(this.answer[upto - 1])) upto--;
-      this.answerView.update(this.answer.slice(0, upto));
-      this.lastRender = upto - this.shown;
-      this.shown = upto;
+    if (this.preparedUpto) {
+      this.answerView.apply();
+      this.lastRender = this.preparedUpto - this.shown;
+      this.shown = this.preparedUpto;
+      this.preparedUpto = 0;
       state = "rendered";
-    } else if (pending > 0) {
+    } else if (this.answer.length > this.shown) {
       state = "waiting";
     }
     if (this.ended && this.shown === this.answer.length && !this.done) this.#settle();
@@ -179,13 +180,49 @@ export class Turn {
   }
 
   /**
-   * The cost of the frame that rendered the answer, from its start until
-   * after style, layout and paint.
+   * Whether prepare(now) may do something: answer text not shown nor
+   * prepared, and the pacer's wait over (checked before posting a task for
+   * it: not a task per part of a fast stream, nor in the thinking phase).
+   * @param {number} now
+   */
+  wantsPrepare(now) {
+    if (this.done) return false;
+    if (this.preparedUpto) return this.ended && this.preparedUpto < this.answer.length;
+    return this.answer.length > this.shown && (this.ended || now >= this.pacer.nextAt);
+  }
+
+  /**
+   * Prepares the next render of the answer if the pacer allows one now
+   * (call it in a task of its own, not in the frame); the next flush shows it.
+   * @param {number} now
+   * @returns {boolean} whether a render was prepared (or is still to show)
+   */
+  prepare(now) {
+    // Prepared already; again only when the stream has ended with more
+    // text than that render holds (so the last render shows it all, one
+    // frame sooner).
+    if (this.preparedUpto && !(this.ended && this.preparedUpto < this.answer.length)) return true;
+    if (this.done) return false;
+    const take = this.pacer.take(now, this.answer.length - this.shown, this.ended);
+    if (take <= 0 || this.shown + take <= this.preparedUpto) return this.preparedUpto > 0;
+    let upto = this.shown + take;
+    // Never between the halves of a surrogate pair.
+    if (upto < this.answer.length && /[\uD800-\uDBFF]/.test(this.answer[upto - 1])) upto--;
+    this.answerView.prepare(this.answer.slice(0, upto));
+    this.prepareCost = performance.now() - now;
+    this.preparedUpto = upto;
+    return true;
+  }
+
+  /**
+   * The cost of the frame that showed the answer, from its start until
+   * after style, layout and paint. The pacer spaces renders by their whole
+   * cost (prepare and frame) and steers the longer of the two tasks.
    * @param {number} start
    * @param {number} cost
    */
   measured(start, cost) {
-    this.pacer.measured(start, this.lastRender, this.answer.length - this.shown, cost);
+    this.pacer.measured(start, this.lastRender, this.answer.length - this.shown, cost + this.prepareCost, Math.max(cost, this.prepareCost));
   }
 
   /** Everything is shown: the answer is no longer busy. */

@@ -45,17 +45,26 @@ function loadMath() {
 }
 // The tutor's answers are about mathematics (its system prompt asks for
 // LaTeX): fetch and evaluate KaTeX while the model thinks, in an idle
-// moment, rather than stall the frame that shows the first formula.
-function prefetchMath() {
-  if (mathLoading) return;
-  const load = () => void loadMath().catch(() => {}); // a failure shows again, and is reported, when math is needed
-  if (typeof requestIdleCallback === "function") requestIdleCallback(load, { timeout: 2000 });
-  else setTimeout(load, 0);
+// moment, rather than stall the frame that shows the first formula; then,
+// in another, warm it up for this element (math.js warm).
+/** @type {WeakSet<ShadowRoot>} */
+const warmed = new WeakSet();
+/** @param {() => void} fn */
+function idle(fn) {
+  if (typeof requestIdleCallback === "function") requestIdleCallback(fn, { timeout: 2000 });
+  else setTimeout(fn, 0);
+}
+/** @param {ShadowRoot} root */
+function prefetchMath(root) {
+  if (warmed.has(root)) return;
+  warmed.add(root);
+  // A failure shows again, and is reported, when math is needed.
+  idle(() => void loadMath().then((m) => idle(() => m.warm(root)), () => {}));
 }
 
-// Runs callbacks after the current frame has been rendered: a message posted
-// during requestAnimationFrame is handled after that frame's style, layout
-// and paint, so its time minus the frame's start is what the frame cost.
+// Runs callbacks in a task after the current one: a message posted during
+// requestAnimationFrame is handled after that frame's style, layout and
+// paint, so its time minus the frame's start is what the frame cost.
 /** @type {MessageChannel | null} */
 let channel = null;
 /** @type {(() => void)[]} */
@@ -175,6 +184,7 @@ export class VisualReasoningTutor extends Base {
   /** @type {Turn[]} */
   #turns = [];
   #frame = 0;
+  #prepareQueued = false;
   /** @type {ReturnType<typeof setInterval> | undefined} */
   #ticker = undefined;
   /** @type {string | null} */
@@ -626,7 +636,7 @@ export class VisualReasoningTutor extends Base {
       stream = this.#conversation.send(content);
       active.stream = stream;
       turn.stream = stream;
-      prefetchMath();
+      prefetchMath(this.#root);
       for await (const part of stream) {
         this.#emit("vr-part", part);
         turn.onPart(part);
@@ -682,10 +692,35 @@ export class VisualReasoningTutor extends Base {
 
   // --- rendering --------------------------------------------------------------------
 
-  /** Renders what arrived at the next animation frame (once per frame). */
+  /**
+   * Shows what arrived: the answer's next render is prepared in a task of
+   * its own, then everything is applied at the next animation frame (once
+   * per frame).
+   */
   #schedule() {
+    this.#schedulePrepare();
     if (this.#frame) return;
     this.#frame = requestAnimationFrame(() => this.#onFrame());
+  }
+
+  /** Prepares the turns' next renders in a task after this one (once until it runs). */
+  #schedulePrepare() {
+    if (this.#prepareQueued) return;
+    const now = performance.now();
+    if (!this.#turns.some((turn) => turn.wantsPrepare(now))) return;
+    this.#prepareQueued = true;
+    afterFrame(() => {
+      this.#prepareQueued = false;
+      this.#prepare();
+    });
+  }
+
+  #prepare() {
+    let any = false;
+    for (const turn of this.#turns) {
+      if (!turn.done && turn.prepare(performance.now())) any = true;
+    }
+    if (any && !this.#frame) this.#frame = requestAnimationFrame(() => this.#onFrame());
   }
 
   #onFrame() {
@@ -704,6 +739,8 @@ export class VisualReasoningTutor extends Base {
       afterFrame(() => {
         const cost = performance.now() - start;
         for (const turn of rendered) turn.measured(start, cost);
+        // The pacer may allow the next render at once (catching up).
+        this.#prepare();
       });
     }
     if (waiting || rendered.some((turn) => !turn.done)) this.#schedule();

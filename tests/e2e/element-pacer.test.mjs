@@ -103,3 +103,21 @@ test("after the stream ends, the display catches up in frames near the target", 
     assert.ok(worst <= bound, `case ${c}: a catch-up frame of ${worst.toFixed(0)} ms`);
   }
 });
+
+test("where the fixed part is large (a throttled phone), renders aim just past it, not at twice it", () => {
+  // At 4× CPU the fixed part (the open block, style, layout, paint) was
+  // ≈ 30 ms: a target of twice it made every render while behind a 60 ms
+  // long task. The pacer now allows the fixed part plus at most 12 ms.
+  const rnd = prng(17);
+  for (let c = 0; c < 200; c++) {
+    const fixed = 16 + rnd() * 30; // ms
+    const perChar = 0.01 + rnd() * 0.05;
+    const rate = 2 + rnd() * 6; // faster than rendering: behind
+    const r = simulate({ fixed, perChar, rate, length: 32_000, rnd });
+    const target = Math.max(32, fixed + perChar * 512 + Math.min(fixed + perChar * 512, 12));
+    const settled = r.costs.slice(8).sort((a, b) => a - b);
+    const p90 = settled[Math.floor(settled.length * 0.9)] ?? 0;
+    // noise ±20 %, steering within a factor of 2 per render
+    assert.ok(p90 <= Math.max(target * 1.25, (fixed + perChar * 256) * 1.2), `case ${c} (fixed ${fixed.toFixed(1)} ms, ${perChar.toFixed(3)} ms/char): p90 render ${p90.toFixed(0)} ms, target ${target.toFixed(0)}`);
+  }
+});
