@@ -100,7 +100,9 @@ export function crateComponents(glue) {
       queue.push(dep.pkg);
     }
   }
-  seen.delete(root);
+  // The project's own crates (the root and crates/engine, workspace
+  // members) are under the package's licence, not third parties.
+  for (const id of meta.workspace_members) seen.delete(id);
   return [...seen].map((id) => {
     const p = byId.get(id);
     const usedIn = ["visual_reasoning_bg.wasm", "visual_reasoning_nosimd_bg.wasm"];

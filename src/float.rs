@@ -66,22 +66,10 @@ pub(crate) fn round_ties_even(x: f64) -> f64 {
 #[cfg(not(all(target_arch = "wasm32", feature = "binding")))]
 pub(crate) use libm::sqrt;
 
+/// `Math.sqrt` of the JavaScript engine that loaded the module
+/// (crates/engine), as `json::write`'s `String(n)`.
 #[cfg(all(target_arch = "wasm32", feature = "binding"))]
 pub(crate) use engine::sqrt;
-
-/// `Math.sqrt` of the JavaScript engine that loaded the module (a leaf
-/// import, as `json::write`'s `String(n)`).
-#[cfg(all(target_arch = "wasm32", feature = "binding"))]
-#[allow(unsafe_code)] // in wasm-bindgen's expansion of the import
-mod engine {
-    use wasm_bindgen::prelude::wasm_bindgen;
-
-    #[wasm_bindgen]
-    extern "C" {
-        #[wasm_bindgen(js_namespace = Math)]
-        pub(crate) fn sqrt(x: f64) -> f64;
-    }
-}
 
 /// Whether `x` has no fractional part (false for NaN and infinities).
 pub(crate) fn is_integral(x: f64) -> bool {

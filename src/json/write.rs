@@ -101,20 +101,6 @@ pub fn write_f64(n: f64, out: &mut String) {
     write_nonintegral(a, out);
 }
 
-/// `String(n)` of the JavaScript engine that loaded the module: the one
-/// import the core makes (a leaf, no path to the binding layer).
-#[cfg(all(target_arch = "wasm32", feature = "binding"))]
-#[allow(unsafe_code)] // in wasm-bindgen's expansion of the import
-mod engine {
-    use wasm_bindgen::prelude::wasm_bindgen;
-
-    #[wasm_bindgen]
-    extern "C" {
-        #[wasm_bindgen(js_name = String)]
-        pub(super) fn number_to_string(n: f64) -> alloc::string::String;
-    }
-}
-
 /// The digits of a positive finite non-integral `a` (or one past 2^53), laid
 /// out as ECMA-262 Number::toString does.
 #[cfg(not(all(target_arch = "wasm32", feature = "binding")))]
