@@ -27,8 +27,8 @@ step() {
 }
 
 step "core: cargo fmt --check" cargo fmt --all -- --check
-step "core: clippy (host)" cargo clippy --all-targets -q -- -D warnings
-step "core: clippy (wasm32)" cargo clippy --target wasm32-unknown-unknown -q -- -D warnings
+step "core: clippy (host)" cargo clippy --workspace --all-targets -q -- -D warnings
+step "core: clippy (wasm32)" cargo clippy --workspace --target wasm32-unknown-unknown -q -- -D warnings
 step "core: clippy (wasm32, npm build features)" cargo clippy --target wasm32-unknown-unknown --features bare -q -- -D warnings
 step "core: cargo test" cargo test -q
 step "core: fuzz properties (${VR_FUZZ_CASES:-20000} cases)" \
