@@ -7,20 +7,14 @@
 // same checks run in any engine. Needs pkg/ and the relay binary.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, cpSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { rmSync } from "node:fs";
 import { startMock } from "../support/mock.mjs";
-import { ROOT, launch, openPage, screenshot, requireBuilt, recordEvents, waitForEnd } from "./lib/browser.mjs";
+import { elementSite, launch, openPage, screenshot, requireBuilt, recordEvents, waitForEnd } from "./lib/browser.mjs";
 
-const PKG = path.join(ROOT, "pkg");
 let site, mock, browser;
 
 before(async () => {
-  requireBuilt(path.join(PKG, "element.js"), "run `bash scripts/build.sh` first");
-  site = mkdtempSync(path.join(tmpdir(), "vr-element-layout-"));
-  cpSync(PKG, path.join(site, "pkg"), { recursive: true });
-  cpSync(path.join(ROOT, "tests", "e2e", "fixtures", "element.html"), path.join(site, "index.html"));
+  site = elementSite("vr-element-layout-");
   mock = await startMock({ staticDir: site, tokensPerSecond: 0 });
   browser = await launch();
 });

@@ -4,18 +4,8 @@ import { AnswerView } from "../../js/element/answer.js";
 import { lex, toHtml, sanitizeToFragment } from "../../js/element/markdown.js";
 import { renderMath } from "../../js/element/math.js";
 import katex from "katex";
+import { prng } from "../support/prng.mjs";
 
-// A small seeded PRNG (mulberry32): a failing case is reproduced by its seed.
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Lines and blocks an answer is made of, the awkward ones on purpose:
 // formulas (inline, display, over blank lines, unclosed), lists (tight,

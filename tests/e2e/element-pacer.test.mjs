@@ -8,17 +8,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Pacer } from "../../js/element/pacer.js";
+import { prng } from "../support/prng.mjs";
 
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * @returns {{ costs: number[], busy: number, duration: number, catchUp: number, maxBehind: number }}

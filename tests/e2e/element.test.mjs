@@ -3,24 +3,20 @@
 // mock mode. Needs: pkg/ (scripts/build.sh) and the relay binary.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, cpSync, rmSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
 import { startMock } from "../support/mock.mjs";
-import { ROOT, ENGINE, launch, openPage, screenshot, requireBuilt, eventually, recordEvents, events, waitForEnd } from "./lib/browser.mjs";
+import { ROOT, ENGINE, elementSite, launch, openPage, screenshot, requireBuilt, eventually, recordEvents, events, waitForEnd } from "./lib/browser.mjs";
 
 const PKG = path.join(ROOT, "pkg");
 const SAMPLE = path.join(ROOT, "www", "public", "samples", "geometry.png");
 let site, fast, slow, burst, browser;
 
 before(async () => {
-  requireBuilt(path.join(PKG, "element.js"), "run `bash scripts/build.sh` first");
   requireBuilt(path.join(PKG, "visual_reasoning.js"), "run `bash scripts/build.sh` first");
   // The relay serves one directory: the fixture page next to a copy of pkg/.
-  site = mkdtempSync(path.join(tmpdir(), "vr-element-"));
-  cpSync(PKG, path.join(site, "pkg"), { recursive: true });
-  cpSync(path.join(ROOT, "tests", "e2e", "fixtures", "element.html"), path.join(site, "index.html"));
+  site = elementSite("vr-element-");
   const fixture = readFileSync(path.join(site, "index.html"), "utf8");
   const moduleTag = '<script type="module" src="./pkg/element.js"></script>';
   assert.ok(fixture.includes(moduleTag), "fixtures/element.html loads ./pkg/element.js");

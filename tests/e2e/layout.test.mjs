@@ -7,13 +7,10 @@
 // break anywhere. Needs: pkg/ (scripts/build.sh) and the relay binary.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, cpSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { rmSync } from "node:fs";
 import { startMock } from "../support/mock.mjs";
-import { ROOT, ENGINE_NAME, launch, openPage, screenshot, requireBuilt, recordEvents, waitForEnd } from "./lib/browser.mjs";
+import { elementSite, ENGINE_NAME, launch, openPage, screenshot, requireBuilt, recordEvents, waitForEnd } from "./lib/browser.mjs";
 
-const PKG = path.join(ROOT, "pkg");
 let site, mock, browser;
 
 // An id of the shape the relay sends (chatcmpl- + UUID) with every group
@@ -21,10 +18,7 @@ let site, mock, browser;
 const STUBBORN_ID = "chatcmpl-36cfb393-8339-4111-8222-123456789012";
 
 before(async () => {
-  requireBuilt(path.join(PKG, "element.js"), "run `bash scripts/build.sh` first");
-  site = mkdtempSync(path.join(tmpdir(), "vr-layout-"));
-  cpSync(PKG, path.join(site, "pkg"), { recursive: true });
-  cpSync(path.join(ROOT, "tests", "e2e", "fixtures", "element.html"), path.join(site, "index.html"));
+  site = elementSite("vr-layout-");
   mock = await startMock({ staticDir: site, tokensPerSecond: 0 });
   browser = await launch();
 });

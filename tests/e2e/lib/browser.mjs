@@ -2,7 +2,8 @@
 // through playwright-core by default; Firefox or WebKit through WebDriver,
 // tests/support/engine.mjs), console capture, screenshots under
 // test-results/<engine>/.
-import { existsSync, mkdirSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ENGINE, ENGINE_NAME, launchEngine } from "../../support/engine.mjs";
@@ -83,6 +84,20 @@ export async function screenshot(page, name) {
   const file = path.join(RESULTS, name);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/**
+ * A directory the mock relay serves (`staticDir`): fixtures/element.html as
+ * index.html next to a copy of pkg/. Remove it with
+ * `rmSync(dir, { recursive: true, force: true })`.
+ */
+export function elementSite(prefix) {
+  const pkg = path.join(ROOT, "pkg");
+  requireBuilt(path.join(pkg, "element.js"), "run `bash scripts/build.sh` first");
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  cpSync(pkg, path.join(dir, "pkg"), { recursive: true });
+  cpSync(path.join(ROOT, "tests", "e2e", "fixtures", "element.html"), path.join(dir, "index.html"));
+  return dir;
 }
 
 export function requireBuilt(file, how) {

@@ -1,0 +1,12 @@
+// A small seeded PRNG (mulberry32) for property tests: a failing case is
+// reproduced by its seed. No imports, so pages bundled by esbuild use it too.
+export function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
