@@ -546,3 +546,38 @@ impl Sink for Decoder {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The comment's number as read before the fast path: trimmed first.
+    fn reference(text: &str) -> Option<u16> {
+        status_digits(text.trim().strip_prefix("HTTP_STATUS/")?)
+    }
+
+    #[test]
+    fn status_comments() {
+        assert_eq!(status_comment("HTTP_STATUS/200"), Some(200));
+        assert_eq!(status_comment(" HTTP_STATUS/400 "), Some(400));
+        assert_eq!(status_comment("HTTP_STATUS/500\u{a0}"), Some(500));
+        assert_eq!(status_comment("HTTP_STATUS/"), None);
+        assert_eq!(status_comment("HTTP_STATUS/1000"), None);
+        assert_eq!(status_comment("HTTP_STATUS/4x0"), None);
+        assert_eq!(status_comment("keep-alive"), None);
+    }
+
+    proptest! {
+        /// The fast path for DashScope's exact form agrees with trimming
+        /// first, on any mix of the pieces such comments are made of.
+        #[test]
+        fn status_comment_fast_path_agrees(parts in prop::collection::vec(
+            prop::sample::select(vec!["HTTP_STATUS/", "HTTP_STATUS", "/", "2", "0", "4", "9", " ", "\t", "\u{a0}", "\u{2003}", "x", ""]),
+            0..8,
+        )) {
+            let text = parts.concat();
+            prop_assert_eq!(status_comment(&text), reference(&text));
+        }
+    }
+}
