@@ -19,7 +19,9 @@
 //
 // Two figures per row. "Warm": one fresh Node process (or Chromium browser
 // context) per job, the contenders round-robin, one untimed run each, then
-// the median of --runs. "Cold": what a page pays for its first reply, in
+// the median of --runs; beside its ratio of medians, the paired ratio: the
+// median (and quartiles) over the rounds of the fastest peer's run / this
+// package's run of the same round. "Cold": what a page pays for its first reply, in
 // the baseline tiers (V8's Ignition/Sparkplug for JS, Liftoff for wasm)
 // while the optimising compilers work on background threads that a
 // contended CPU delays: the first run of a contender alone in a fresh
