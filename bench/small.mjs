@@ -19,7 +19,9 @@
 //
 // Two figures per row. "Warm": one fresh Node process (or Chromium browser
 // context) per job, the contenders round-robin, one untimed run each, then
-// the median of --runs. "Cold": what a page pays for its first reply, in
+// the median of --runs; beside its ratio of medians, the paired ratio: the
+// median (and quartiles) over the rounds of the fastest peer's run / this
+// package's run of the same round. "Cold": what a page pays for its first reply, in
 // the baseline tiers (V8's Ignition/Sparkplug for JS, Liftoff for wasm)
 // while the optimising compilers work on background threads that a
 // contended CPU delays: the first run of a contender alone in a fresh
@@ -160,6 +162,13 @@ async function chromiumJob(job) {
   }
 }
 
+/** Median and the quartiles around it (nearest rank). */
+function quartiles(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q) => s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))];
+  return { median: stats(xs).median, q1: at(0.25), q3: at(0.75) };
+}
+
 // ------------------------------------------------------------ the run
 const loadStart = os.loadavg()[0];
 const results = [];
@@ -199,10 +208,15 @@ for (const runtime of RUNTIMES) {
         const peers = Object.keys(row.cells).filter((n) => n !== PKG_NAME);
         row.best = peers.reduce((a, b) => (row.cells[a].median <= row.cells[b].median ? a : b));
         row.ratio = row.cells[PKG_NAME] ? row.cells[row.best].median / row.cells[PKG_NAME].median : null;
+        // Paired: run k of the fastest peer against run k of this package
+        // (adjacent in time: the harness runs them round-robin), so drift in
+        // the machine's load between moments cancels within each pair.
+        row.paired = row.cells[PKG_NAME] ? quartiles(times[row.best].map((t, k) => t / times[PKG_NAME][k])) : null;
         const coldBest = peers.reduce((a, b) => (row.cells[a].cold <= row.cells[b].cold ? a : b));
         row.coldRatio = row.cells[PKG_NAME] ? row.cells[coldBest].cold / row.cells[PKG_NAME].cold : null;
         results.push(row);
-        log(`${runtime} ${protocol} ${chunk} B ${mode} (load ${load.toFixed(1)}): ${row.ratio?.toFixed(2)}× ${row.best}, cold ${row.coldRatio?.toFixed(2)}×` +
+        log(`${runtime} ${protocol} ${chunk} B ${mode} (load ${load.toFixed(1)}): ${row.ratio?.toFixed(2)}× ${row.best}` +
+          ` (paired ${row.paired?.median.toFixed(2)}×, ${row.paired?.q1.toFixed(2)}–${row.paired?.q3.toFixed(2)}), cold ${row.coldRatio?.toFixed(2)}×` +
           ` (${Object.entries(row.cells).map(([n, c]) => `${n} ${c.median.toFixed(1)} ms, cold ${c.cold.toFixed(1)}`).join("; ")})`);
       }
     }
@@ -233,14 +247,17 @@ lines.push(`\`node bench/small.mjs\` on ${new Date().toISOString()} in ${((Date.
   `dashscope ${inputs.dashscope.bytes} B) in 16- and 256-byte reads from an in-memory stream. Warm: a fresh Node process or ` +
   `Chromium context per job, contenders round-robin, 1 untimed run then ${RUNS}, MB/s median (min–max). ` +
   `Ratio = the fastest peer's median time / this package's; ≥ 1 meets "as fast as the fastest peer". ` +
+  `Paired ratio = the median over the ${RUNS} rounds of that peer's time / this package's in the same round ` +
+  `(the two run back to back), with its quartiles: load drift between moments cancels within a pair. ` +
   `Cold: the first run of each contender alone in a fresh process (context), the median of ${COLD_REPS}, as the ratio to the fastest peer's (ms in bench/out/small/results.json).`);
 lines.push("");
-lines.push("| runtime | protocol | read | CPU | load | visual-reasoning MB/s | eventsource-parser MB/s | fetch+split MB/s | fastest peer | ratio | cold ratio |");
-lines.push("|---|---|---|---|---:|---|---|---|---|---:|---:|");
+lines.push("| runtime | protocol | read | CPU | load | visual-reasoning MB/s | eventsource-parser MB/s | fetch+split MB/s | fastest peer | ratio | paired ratio (quartiles) | cold ratio |");
+lines.push("|---|---|---|---|---:|---|---|---|---|---:|---:|---:|");
 for (const r of results) {
   lines.push(`| ${r.runtime === "node" ? "Node " + process.versions.node.split(".")[0] : "Chromium"} | ${r.protocol} | ${r.chunk} B | ${r.mode} | ${fmt(r.load)} | ` +
     `${cell(r, PKG_NAME)} | ${cell(r, "eventsource-parser")} | ${cell(r, "fetch+split")} | ${r.best} | ` +
-    `${r.ratio == null ? "–" : (r.ratio >= 1 ? "" : "**") + fmt(r.ratio, 2) + "×" + (r.ratio >= 1 ? "" : "**")} | ${fmt(r.coldRatio, 2)}× |`);
+    `${r.ratio == null ? "–" : (r.ratio >= 1 ? "" : "**") + fmt(r.ratio, 2) + "×" + (r.ratio >= 1 ? "" : "**")} | ` +
+    `${r.paired ? `${fmt(r.paired.median, 2)}× (${fmt(r.paired.q1, 2)}–${fmt(r.paired.q3, 2)})` : "–"} | ${fmt(r.coldRatio, 2)}× |`);
 }
 const met = results.filter((r) => r.ratio >= 1).length;
 const coldMet = results.filter((r) => r.coldRatio >= 1).length;

@@ -36,9 +36,14 @@ export PATH="$HOME/.cargo/bin:$PATH"
 #   1 MiB, so only a 1023 KB deep stack would touch it) (-0.4 KB gz).
 # --strip-producers: the toolchain's name and version (-0.1 KB gz). The
 #   target_features section stays: the no-SIMD check below reads it.
+# --one-caller-inline-max-function-size=150: binaryen inlines a function
+#   with one caller whatever its size by default, which puts back the rare
+#   paths the crate keeps out of its hot functions (#[cold], #[inline(never)]):
+#   less for V8 to compile with its optimising tier on a page's first reply
+#   (-20 % hot bytes), and -0.2 KB gz (bench/README.md "Small reads").
 # Measured alone and together (bench/README.md "Bytes"); -Oz/-Os were no
 # smaller than -O3.
-OPT_LEVEL=${VR_WASM_OPT:--O3 --converge --low-memory-unused --strip-producers}
+OPT_LEVEL=${VR_WASM_OPT:--O3 --converge --low-memory-unused --strip-producers --one-caller-inline-max-function-size=150}
 BUDGET_GZ=$((56 * 1024))
 
 CORE=target/wasm-core

@@ -408,16 +408,15 @@ impl Parser {
                 self.id.clear();
                 self.id.push_str(&decode(value));
             }
-            b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
-                let ms = value.iter().fold(0u64, |n, &d| {
-                    n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-                });
-                sink.retry(ms);
-            }
+            b"retry" => retry(value, sink),
             _ => {}
         }
     }
 
+    /// A second `data` line of an event (or one without a colon): neither
+    /// protocol sends them, so this stays out of the hot `owned_line`.
+    #[cold]
+    #[inline(never)]
     fn push_data(&mut self, value: &[u8], chunk: &[u8]) {
         if !self.has_data {
             self.has_data = true;
@@ -473,12 +472,30 @@ fn sub(bytes: &[u8], start: usize, end: usize) -> &[u8] {
     bytes.get(start..end).unwrap_or(&[])
 }
 
+/// A `retry` field: counts only when it is all ASCII digits.
+#[cold]
+#[inline(never)]
+fn retry(value: &[u8], sink: &mut dyn Sink) {
+    if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
+        let ms = value.iter().fold(0u64, |n, &d| {
+            n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+        });
+        sink.retry(ms);
+    }
+}
+
 /// Decodes without copying when the bytes are valid UTF-8.
 fn decode(bytes: &[u8]) -> Cow<'_, str> {
     match core::str::from_utf8(bytes) {
         Ok(text) => Cow::Borrowed(text),
-        Err(_) => String::from_utf8_lossy(bytes),
+        Err(_) => lossy(bytes),
     }
+}
+
+#[cold]
+#[inline(never)]
+fn lossy(bytes: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
 }
 
 /// Reserves room for `more` bytes, doubling as usual but never past

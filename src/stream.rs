@@ -10,7 +10,7 @@
 use crate::prelude::*;
 
 use crate::error::Error;
-use crate::json;
+use crate::json::{self, JStr};
 use crate::protocol::event::{Fail, Meta};
 use crate::protocol::{dashscope, openai, usage, Protocol};
 use crate::reply::{Completion, Part, Usage};
@@ -144,7 +144,7 @@ impl StreamState {
     /// the next `feed` or from [`StreamState::end`].
     pub fn feed(&mut self, bytes: &[u8]) -> Result<Feed, Error> {
         if let Some(e) = &self.d.failed {
-            return Err(e.clone());
+            return Err(cloned(e));
         }
         if self.d.done {
             // After `[DONE]` or the finish event nothing is meaningful,
@@ -154,7 +154,7 @@ impl StreamState {
         self.d.data_events = 0;
         let parsed = self.parser.feed(bytes, &mut self.d);
         if let (Err(err), false) = (parsed, self.d.done) {
-            self.d.fail(too_large(err));
+            self.d.fail_too_large(err);
         }
         self.d.settle_usage();
         let feed = Feed {
@@ -162,7 +162,7 @@ impl StreamState {
             data_events: self.d.data_events,
         };
         match &self.d.failed {
-            Some(e) if feed.parts.is_empty() => Err(e.clone()),
+            Some(e) if feed.parts.is_empty() => Err(cloned(e)),
             _ => Ok(feed),
         }
     }
@@ -286,6 +286,26 @@ impl StreamState {
     }
 }
 
+// The rare paths of the hot functions (`feed`, `Decoder::event`) are kept
+// out of line and cold: V8 compiles a wasm function with its optimising
+// tier once it is hot, and a smaller hot body is less to compile during a
+// page's first reply, while code that never runs stays in the baseline tier
+// (bench/README.md "Small reads": the first reply).
+
+/// A failed stream's error again, for each later call.
+#[cold]
+#[inline(never)]
+fn cloned(e: &Error) -> Error {
+    e.clone()
+}
+
+/// A field kept once a reply (request id, model, finish reason).
+#[cold]
+#[inline(never)]
+fn owned(s: JStr<'_>) -> String {
+    s.text().into_owned()
+}
+
 fn too_large(err: SseError) -> Error {
     let mut message = String::from(err.message());
     if let SseError::TooLarge { limit } = err {
@@ -296,9 +316,24 @@ fn too_large(err: SseError) -> Error {
     Error::stream(message)
 }
 
-/// The number in a `HTTP_STATUS/400` comment.
+/// The number in a `HTTP_STATUS/400` comment. DashScope sends one before
+/// every event, with no space around it: that form skips `str::trim`
+/// (Unicode whitespace), which would otherwise be one more hot function.
 fn status_comment(text: &str) -> Option<u16> {
-    let digits = text.trim().strip_prefix("HTTP_STATUS/")?;
+    let digits = match text.strip_prefix("HTTP_STATUS/") {
+        Some(d) if d.bytes().all(|b| b.is_ascii_digit()) => d,
+        _ => status_comment_spaced(text)?,
+    };
+    status_digits(digits)
+}
+
+#[cold]
+#[inline(never)]
+fn status_comment_spaced(text: &str) -> Option<&str> {
+    text.trim().strip_prefix("HTTP_STATUS/")
+}
+
+fn status_digits(digits: &str) -> Option<u16> {
     let mut v: u16 = 0;
     if digits.is_empty() || digits.len() > 3 {
         return None;
@@ -317,6 +352,12 @@ impl Decoder {
         self.request_id
             .as_deref()
             .or(self.header_request_id.as_deref())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn fail_too_large(&mut self, err: SseError) {
+        self.fail(too_large(err));
     }
 
     fn fail(&mut self, e: Error) {
@@ -387,12 +428,12 @@ impl Decoder {
         }
         if self.request_id.is_none() {
             if let Some(id) = meta.id {
-                self.request_id = Some(id.text().into_owned());
+                self.request_id = Some(owned(id));
             }
         }
         if self.model.is_none() {
             if let Some(m) = meta.model {
-                self.model = Some(m.text().into_owned());
+                self.model = Some(owned(m));
             }
         }
         if let Some(u) = meta.usage {
@@ -402,7 +443,7 @@ impl Decoder {
         }
         if self.finish_reason.is_none() {
             if let Some(f) = meta.finish() {
-                self.finish_reason = Some(f.text().into_owned());
+                self.finish_reason = Some(owned(f));
             }
         }
         if self.finish_reason.is_some() {
@@ -419,7 +460,33 @@ impl Decoder {
         }
     }
 
-    fn reject(&mut self, fail: Fail, data: &str) {
+    /// An event whose data is not an object: true when it is consumed
+    /// here (blank data, or OpenAI's `[DONE]`); else it is decoded (and
+    /// most likely fails) as any other.
+    #[cold]
+    #[inline(never)]
+    fn not_object(&mut self, data: &str, is_error: bool) -> bool {
+        let data = data.trim();
+        if data.is_empty() && !is_error {
+            return true;
+        }
+        if self.protocol == Protocol::OpenAi && data == "[DONE]" {
+            if self.finish_reason.is_some() {
+                self.send_usage();
+            }
+            self.done = true;
+            return true;
+        }
+        false
+    }
+
+    /// The event failed: its text is taken back and the stream fails.
+    #[cold]
+    #[inline(never)]
+    fn reject(&mut self, fail: Fail, data: &str, r0: usize, a0: usize) {
+        // r0/a0 were lengths of valid strings: char boundaries.
+        self.reasoning.truncate(r0);
+        self.answer.truncate(a0);
         let e = match fail {
             Fail::Json => {
                 let mut message = String::from("event ");
@@ -451,19 +518,12 @@ impl Sink for Decoder {
         // The common case, an object, skips the trimming below.
         let object = data.as_bytes().first() == Some(&b'{');
         let is_error = ev.event == "error" || status.is_some_and(|s| s >= 400);
-        if !object && !is_error && data.trim().is_empty() {
+        if !object && self.not_object(data, is_error) {
             return;
         }
         let (r0, a0) = (self.reasoning.len(), self.answer.len());
         let decoded = match self.protocol {
             Protocol::OpenAi => {
-                if !object && data.trim() == "[DONE]" {
-                    if self.finish_reason.is_some() {
-                        self.send_usage();
-                    }
-                    self.done = true;
-                    return;
-                }
                 openai::decode_chunk(data, &mut self.reasoning, &mut self.answer, &mut self.shape)
             }
             Protocol::DashScope => dashscope::decode(
@@ -476,18 +536,48 @@ impl Sink for Decoder {
         };
         match decoded {
             Ok(meta) => self.apply(meta, r0, a0),
-            Err(fail) => {
-                // r0/a0 were lengths of valid strings: char boundaries.
-                self.reasoning.truncate(r0);
-                self.answer.truncate(a0);
-                self.reject(fail, data);
-            }
+            Err(fail) => self.reject(fail, data, r0, a0),
         }
     }
 
     fn comment(&mut self, text: &str) {
         if let Some(status) = status_comment(text) {
             self.status = Some(status);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The comment's number as read before the fast path: trimmed first.
+    fn reference(text: &str) -> Option<u16> {
+        status_digits(text.trim().strip_prefix("HTTP_STATUS/")?)
+    }
+
+    #[test]
+    fn status_comments() {
+        assert_eq!(status_comment("HTTP_STATUS/200"), Some(200));
+        assert_eq!(status_comment(" HTTP_STATUS/400 "), Some(400));
+        assert_eq!(status_comment("HTTP_STATUS/500\u{a0}"), Some(500));
+        assert_eq!(status_comment("HTTP_STATUS/"), None);
+        assert_eq!(status_comment("HTTP_STATUS/1000"), None);
+        assert_eq!(status_comment("HTTP_STATUS/4x0"), None);
+        assert_eq!(status_comment("keep-alive"), None);
+    }
+
+    proptest! {
+        /// The fast path for DashScope's exact form agrees with trimming
+        /// first, on any mix of the pieces such comments are made of.
+        #[test]
+        fn status_comment_fast_path_agrees(parts in prop::collection::vec(
+            prop::sample::select(vec!["HTTP_STATUS/", "HTTP_STATUS", "/", "2", "0", "4", "9", " ", "\t", "\u{a0}", "\u{2003}", "x", ""]),
+            0..8,
+        )) {
+            let text = parts.concat();
+            prop_assert_eq!(status_comment(&text), reference(&text));
         }
     }
 }

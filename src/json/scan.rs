@@ -56,12 +56,20 @@ impl<'a> JStr<'a> {
     /// The decoded text, borrowed when there was nothing to unescape.
     pub(crate) fn text(&self) -> Cow<'a, str> {
         if self.escaped {
-            let mut s = String::with_capacity(self.raw.len());
-            let _ = unescape(self.raw, &mut s, false);
-            Cow::Owned(s)
+            Cow::Owned(self.unescaped())
         } else {
             Cow::Borrowed(self.raw)
         }
+    }
+
+    /// Escapes in a key or a kept field are rare: out of the hot callers
+    /// (bench/README.md "Small reads": the first reply).
+    #[cold]
+    #[inline(never)]
+    fn unescaped(&self) -> String {
+        let mut s = String::with_capacity(self.raw.len());
+        let _ = unescape(self.raw, &mut s, false);
+        s
     }
 
     /// Appends the decoded text (the hot path: one copy, no temporary).

@@ -99,6 +99,11 @@ fn record(e: &Error) -> String {
 }
 
 /// For `Result<_, Error>` -> `Result<_, String>` (the `Err` a record).
+/// Cold and out of line: the hot exports (`feed`) stay small, so V8's
+/// optimising tier compiles less on the first reply (bench/README.md
+/// "Small reads").
+#[cold]
+#[inline(never)]
 fn thrown(e: Error) -> String {
     record(&e)
 }
