@@ -74,9 +74,12 @@ function prefetchMath(root) {
           idle(() => {
             m.warm(root, sample);
             idle(() => {
-              sample.className = "answer";
+              // In a 1 px box that clips it (as .sr-only): laid out all the
+              // same, and no part of the page's geometry. Not .answer: its
+              // blocks would be content-visibility: auto, clipped, skipped.
+              sample.className = "sr-only vr-warm";
               sample.setAttribute("aria-hidden", "true");
-              sample.style.cssText = "position: fixed; top: 0; left: 0; width: 30em; visibility: hidden; pointer-events: none";
+              sample.style.visibility = "hidden";
               root.append(sample);
               requestAnimationFrame(() => afterFrame(() => sample.remove()));
             });

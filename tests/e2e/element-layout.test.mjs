@@ -219,20 +219,24 @@ test("lists and quotes in an answer are contained (skipped off screen) and space
         .vr-test-ref > :first-child { margin-top: 0 !important; } .vr-test-ref > :last-child { margin-bottom: 0 !important; }`;
       root.append(style);
       shown.after(ref);
-      const tops = (box) => [...box.querySelectorAll("*")].filter((el) => !el.closest(".katex")).map((el) => `${el.tagName} ${Math.round(el.getBoundingClientRect().top - box.getBoundingClientRect().top)}`);
+      const tops = (box) => [...box.querySelectorAll("*")].filter((el) => !el.closest(".katex")).map((el) => [el.tagName, el.getBoundingClientRect().top - box.getBoundingClientRect().top]);
       const supports = CSS.supports("content-visibility", "auto");
       return {
         supports,
         contained: [...shown.children].filter((el) => ["OL", "UL", "BLOCKQUOTE"].includes(el.tagName)).map((el) => getComputedStyle(el).contentVisibility),
         shown: tops(shown),
         ref: tops(ref),
-        heights: [shown.getBoundingClientRect().height, ref.getBoundingClientRect().height].map(Math.round),
+        heights: [shown.getBoundingClientRect().height, ref.getBoundingClientRect().height],
       };
     });
     if (r.supports) assert.deepEqual(r.contained, ["auto", "auto", "auto"], "the answer's lists and quote are content-visibility: auto");
-    assert.ok(r.shown.length >= 10, `the answer's blocks: ${r.shown.join(", ")}`);
-    assert.deepEqual(r.shown, r.ref, "every block and item where it would be without containment");
-    assert.equal(r.heights[0], r.heights[1], "the answer as tall as without containment");
+    const show = (tops) => tops.map(([tag, y]) => `${tag} ${y.toFixed(1)}`).join(", ");
+    assert.ok(r.shown.length >= 10, `the answer's blocks: ${show(r.shown)}`);
+    // Within a pixel: Firefox rounds a contained block's inner positions
+    // differently (184.5 against 184); a lost margin is 16 px.
+    const same = r.shown.length === r.ref.length && r.shown.every(([tag, y], i) => tag === r.ref[i][0] && Math.abs(y - r.ref[i][1]) <= 1);
+    assert.ok(same, `every block and item where it would be without containment:\n shown ${show(r.shown)}\n ref   ${show(r.ref)}`);
+    assert.ok(Math.abs(r.heights[0] - r.heights[1]) <= 1, `the answer as tall as without containment: ${r.heights.join(" against ")}`);
   } finally {
     await context.close();
   }

@@ -521,7 +521,7 @@ test("answers are sanitised Markdown; math is marked only where it is math", asy
   }
 });
 
-test("while the model thinks, the answer's pipeline is warmed on a sample that is shown unseen for a frame, then removed", async () => {
+test("while the model thinks, the answer's pipeline is warmed on a sample laid out unseen for a frame, then removed", async () => {
   // 300 thinking tokens at 60 a second: five seconds, long enough for the
   // idle moments the warm-up waits for, even on a busy machine.
   const { page, context, problems } = await openPage(browser, slow.url + "/index.html");
