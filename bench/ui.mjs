@@ -8,8 +8,10 @@
 //   cargo build --release --manifest-path relay/Cargo.toml   # the mock
 //   node bench/ui.mjs [--before main] [--rates 2,4] [--lengths 1000,2000,4000]
 //                     [--runs 3] [--tps 500] [--reasoning 5000] [--quick]
-//                     [--only before|after] [--trace]   (profiling: one element;
-//                     a Chromium trace per run in bench/out/ui/)
+//                     [--only before|after] [--trace [full]]   (profiling: one
+//                     element; a Chromium trace per run in bench/out/ui/)
+//                     [--css RULES]   (trying styles: RULES appended to the
+//                     elements' shadow roots)
 //
 // Each run: a fresh page with one element, Emulation.setCPUThrottlingRate,
 // the mock streaming --reasoning thinking tokens then an answer of the
@@ -176,16 +178,27 @@ async function run(browser, mock, variant, rate, length) {
     // Always a light trace (top-level tasks and the page's marks): the
     // main thread's own time per task, which the other processes of a
     // loaded machine do not stretch as they stretch the wall clock.
-    if (trace) await browser.startTracing(page, { path: trace, screenshots: false });
-    else await browser.startTracing(page, { screenshots: false, categories: ["toplevel", "blink.user_timing"] });
+    // --trace keeps it with the timeline's events (style, layout, paint,
+    // scripts, GC), still without the CPU profiler and stacks, which
+    // stretch a 4x frame by a third; --trace full records Playwright's
+    // default categories.
+    const categories = ["toplevel", "blink.user_timing"];
+    if (trace && opt("--trace", "") !== "full") categories.push("devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute");
+    if (trace && opt("--trace", "") === "full") await browser.startTracing(page, { path: trace, screenshots: false });
+    else await browser.startTracing(page, { path: trace ?? undefined, screenshots: false, categories });
     const headers = {
       "X-Mock-Reasoning-Tokens": String(reasoning),
       "X-Mock-Answer-Tokens": String(length),
       "X-Mock-Answer": encodeURIComponent(answerText(length)),
     };
-    await page.evaluate((headers) => {
+    await page.evaluate(([headers, css]) => {
       const el = document.querySelector("visual-reasoning-tutor");
       el.headers = headers;
+      if (css) {
+        const style = document.createElement("style");
+        style.textContent = css;
+        el.shadowRoot.append(style);
+      }
       const m = (window.__m = { frames: [], longtasks: [], marks: {}, stop: false });
       new PerformanceObserver((list) => {
         for (const e of list.getEntries()) m.longtasks.push([e.startTime, e.duration]);
@@ -230,7 +243,7 @@ async function run(browser, mock, variant, rate, length) {
       el.addEventListener("vr-done", end("done"));
       el.addEventListener("vr-error", end("error"));
       el.ask("Explain the solution step by step.");
-    }, headers);
+    }, [headers, opt("--css", "")]);
     await page.waitForFunction(() => window.__m.marks.rendered, null, { timeout: 300_000, polling: 500 });
     await cdp.send("Emulation.setCPUThrottlingRate", { rate: 1 });
     const cpu = threadTasks(JSON.parse(String(await browser.stopTracing())));

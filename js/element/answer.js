@@ -12,6 +12,10 @@
 // DOMPurify and KaTeX into detached nodes: the script) and apply (the
 // morph; then the frame's style, layout and paint). Together in one frame
 // they made a 55–70 ms long task at 4× CPU; apart, each stays well short.
+// Prepare itself may be cut into slices at a deadline (resume): the
+// formulas are typeset one by one, and a render with many new formulas (the
+// answer's first, or a burst after a wait) spreads over several tasks
+// instead of making one long one. Apply shows only a finished prepare.
 import { lex, toHtml, sanitizeToFragment } from "./markdown.js";
 import { finalBlocks } from "./blocks.js";
 
@@ -23,10 +27,10 @@ const formulaTex = new WeakMap();
 const PLACEHOLDER = ".vr-math[data-tex]";
 
 /**
- * A render made ready off the frame (AnswerView.prepare), applied by
- * AnswerView.apply.
+ * A render made ready off the frame (AnswerView.prepare, resume), applied
+ * by AnswerView.apply. `formulas`: placeholders still to typeset, in order.
  * @typedef {{ text: string, restart: boolean, reopen: boolean, whole: boolean, kept: number,
- *   keptNodes: ChildNode[], openNodes: ChildNode[] }} Prepared
+ *   keptNodes: ChildNode[], openNodes: ChildNode[], formulas: Element[] }} Prepared
  */
 
 export class AnswerView {
@@ -78,10 +82,13 @@ export class AnswerView {
    * script part of an update — without touching the container, so that it
    * can run in a task of its own and the frame that shows it (apply) only
    * patches the DOM, then styles, lays out and paints. A later prepare
-   * replaces an earlier one not yet applied.
+   * replaces an earlier one not yet applied. Formulas are typeset until
+   * `deadline` (performance.now() time; at least one), the rest by resume.
    * @param {string} text
+   * @param {number} [deadline]
+   * @returns {boolean} whether the render is ready to apply
    */
-  prepare(text) {
+  prepare(text, deadline = Infinity) {
     text = text.replace(/\r\n?/g, "\n"); // as marked does; cuts stay on line ends
     const restart = !text.startsWith(this.#text);
     let base = restart ? 0 : this.#kept;
@@ -106,17 +113,17 @@ export class AnswerView {
         keep = found;
       }
     }
+    /** @type {Element[]} */
+    const formulas = [];
     const render = (/** @type {Token[]} */ list) => {
       if (!list.length) return [];
       const fragment = sanitizeToFragment(toHtml(list));
       // Noted before typesetting drops the attribute: apply keeps a formula
       // shown whose TeX did not change.
-      let math = false;
       for (const el of fragment.querySelectorAll(PLACEHOLDER)) {
         formulaTex.set(el, el.getAttribute("data-tex"));
-        math = true;
+        formulas.push(el);
       }
-      if (math) this.#typeset(fragment);
       return [...fragment.childNodes];
     };
     this.#next = {
@@ -127,17 +134,45 @@ export class AnswerView {
       kept: base + keep.length,
       keptNodes: render(tokens.slice(0, keep.count)),
       openNodes: render(tokens.slice(keep.count)),
+      formulas,
     };
+    return this.resume(deadline);
+  }
+
+  /**
+   * Typesets more formulas of the render being prepared, until `deadline`
+   * (performance.now() time; at least one formula a call).
+   * @param {number} [deadline]
+   * @returns {boolean} whether the render is ready to apply (or there is none)
+   */
+  resume(deadline = Infinity) {
+    const formulas = this.#next?.formulas;
+    if (!formulas) return true;
+    let i = 0;
+    // A formula's typesetting is a few ms at 4× CPU; its first use of a
+    // KaTeX code path more.
+    do {
+      if (i < formulas.length) this.#typeset(formulas[i++]);
+    } while (i < formulas.length && performance.now() < deadline);
+    formulas.splice(0, i);
+    return formulas.length === 0;
+  }
+
+  /** A prepared render is waiting for apply and has all its formulas typeset. */
+  get ready() {
+    return this.#next !== null && this.#next.formulas.length === 0;
   }
 
   /**
    * Shows the text of the last prepare: patches the prepared nodes into the
-   * container, keeping the nodes shown where they are the same.
+   * container, keeping the nodes shown where they are the same. Formulas a
+   * sliced prepare has not typeset yet are typeset first.
    * @returns {boolean} whether there was something to apply
    */
   apply() {
     const next = this.#next;
     if (!next) return false;
+    this.resume();
     this.#next = null;
     if (next.restart) this.#clear();
     if (next.reopen) this.#open = [...this.#el.childNodes];

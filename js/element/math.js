@@ -18,8 +18,13 @@ function injectFonts() {
   document.head.appendChild(style);
 }
 
+/** @type {WeakSet<ShadowRoot>} roots given the stylesheet (asked per formula: no search of a long answer each time) */
+const styled = new WeakSet();
+
 /** @param {ShadowRoot} root */
 export function ensureStyles(root) {
+  if (styled.has(root)) return;
+  styled.add(root);
   injectFonts();
   if (root.querySelector("style[data-vr-katex]")) return;
   const style = document.createElement("style");
@@ -74,16 +79,18 @@ export function renderMath(root) {
 /**
  * Gets KaTeX ready while the model thinks, in idle moments: its stylesheet
  * in the shadow root (a style recalculation of the element), its code run
- * once (at 4× CPU the first formulas of an answer cost a 120 ms task, the
- * later ones a few ms), and the faces of common formulas fetched (a
- * formula shown before its font arrives is laid out again when it does: a
- * 30–45 ms layout in the answer's first frames).
+ * on the formulas of `sample` (markdown.js warm: display and inline,
+ * fractions, sums, integrals, roots, angles, delimiters, text — at 4× CPU a
+ * formula of a shape typeset for the first time costs many ms, its code
+ * compiled on first use, the later ones a few), and the faces of common
+ * formulas fetched (a formula shown before its font arrives is laid out
+ * again when it does: a 30–45 ms layout in the answer's first frames).
  * @param {ShadowRoot} root
+ * @param {ParentNode} sample  placeholders to typeset (detached)
  */
-export function warm(root) {
+export function warm(root, sample) {
   ensureStyles(root);
-  typeset(String.raw`a_{1} = \frac{x^{2} + \sqrt{y}}{2} \cdot 30^\circ`, false);
-  typeset(String.raw`\sum_{i=1}^{n} i = \int_0^{n} x\,dx`, true);
+  renderMath(sample);
   const fonts = document.fonts;
   if (!fonts || typeof fonts.load !== "function") return;
   for (const font of ["1em KaTeX_Main", "italic 1em KaTeX_Math", "1em KaTeX_Size1", "1em KaTeX_Size2", "bold 1em KaTeX_Main"]) {

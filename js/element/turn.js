@@ -84,7 +84,9 @@ export class Turn {
     this.pacer = new Pacer();
     this.lastRender = 0; // characters the last render added
     this.preparedUpto = 0; // end of the answer prepared for the next frame (0: none)
-    this.prepareCost = 0; // ms the last prepare took
+    this.preparing = 0; // end of the answer being prepared in slices (0: none)
+    this.prepareCost = 0; // ms the last prepare took, its slices together
+    this.prepareLongest = 0; // ms of its longest slice
     /** The stream has ended (the answer may still be catching up). */
     this.ended = false;
     /** Ended and everything shown. */
@@ -187,17 +189,32 @@ export class Turn {
    */
   wantsPrepare(now) {
     if (this.done) return false;
+    if (this.preparing) return true;
     if (this.preparedUpto) return this.ended && this.preparedUpto < this.answer.length;
     return this.answer.length > this.shown && (this.ended || now >= this.pacer.nextAt);
   }
 
   /**
    * Prepares the next render of the answer if the pacer allows one now
-   * (call it in a task of its own, not in the frame); the next flush shows it.
+   * (call it in a task of its own, not in the frame); the next flush shows
+   * it. A render with many formulas is prepared in slices, each ending at
+   * `deadline` (at least one formula a slice): while `preparing`, call
+   * again in a later task.
    * @param {number} now
+   * @param {number} [deadline]  performance.now() time
    * @returns {boolean} whether a render was prepared (or is still to show)
    */
-  prepare(now) {
+  prepare(now, deadline = Infinity) {
+    if (this.preparing) {
+      // Another caller in the same task took the slice already.
+      if (now >= deadline) return false;
+      if (this.answerView.resume(deadline)) {
+        this.preparedUpto = this.preparing;
+        this.preparing = 0;
+      }
+      this.#slice(now);
+      return this.preparedUpto > 0;
+    }
     // Prepared already; again only when the stream has ended with more
     // text than that render holds (so the last render shows it all, one
     // frame sooner).
@@ -208,10 +225,23 @@ export class Turn {
     let upto = this.shown + take;
     // Never between the halves of a surrogate pair.
     if (upto < this.answer.length && /[\uD800-\uDBFF]/.test(this.answer[upto - 1])) upto--;
-    this.answerView.prepare(this.answer.slice(0, upto));
-    this.prepareCost = performance.now() - now;
-    this.preparedUpto = upto;
-    return true;
+    this.prepareCost = 0;
+    this.prepareLongest = 0;
+    if (this.answerView.prepare(this.answer.slice(0, upto), deadline)) {
+      this.preparedUpto = upto;
+    } else {
+      this.preparedUpto = 0; // replaced by the render being prepared
+      this.preparing = upto;
+    }
+    this.#slice(now);
+    return this.preparedUpto > 0;
+  }
+
+  /** @param {number} start  when the slice of prepare that just ended began */
+  #slice(start) {
+    const ms = performance.now() - start;
+    this.prepareCost += ms;
+    this.prepareLongest = Math.max(this.prepareLongest, ms);
   }
 
   /**
@@ -222,7 +252,7 @@ export class Turn {
    * @param {number} cost
    */
   measured(start, cost) {
-    this.pacer.measured(start, this.lastRender, this.answer.length - this.shown, cost + this.prepareCost, Math.max(cost, this.prepareCost));
+    this.pacer.measured(start, this.lastRender, this.answer.length - this.shown, cost + this.prepareCost, Math.max(cost, this.prepareLongest));
   }
 
   /** Everything is shown: the answer is no longer busy. */

@@ -12,6 +12,7 @@ import { errorDetail } from "./errors.js";
 import { infoFor, loadConfig, modelChoices, protocolChoices, REGION_NAMES } from "./models.js";
 import { Images, syncOptions } from "./composer.js";
 import { Turn } from "./turn.js";
+import { warm as warmMarkdown } from "./markdown.js";
 
 /** @typedef {import("visual-reasoning").Result} Result */
 /** @typedef {import("visual-reasoning").Conversation} Conversation */
@@ -46,7 +47,8 @@ function loadMath() {
 // The tutor's answers are about mathematics (its system prompt asks for
 // LaTeX): fetch and evaluate KaTeX while the model thinks, in an idle
 // moment, rather than stall the frame that shows the first formula; then,
-// in another, warm it up for this element (math.js warm).
+// in others, run the answer's pipeline once on a sample (markdown.js and
+// math.js warm): code run for the first time is compiled then.
 /** @type {WeakSet<ShadowRoot>} */
 const warmed = new WeakSet();
 /** @param {() => void} fn */
@@ -58,30 +60,65 @@ function idle(fn) {
 function prefetchMath(root) {
   if (warmed.has(root)) return;
   warmed.add(root);
-  // A failure shows again, and is reported, when math is needed.
-  idle(() => void loadMath().then((m) => idle(() => m.warm(root)), () => {}));
+  // A failure shows again, and is reported, when math is needed. Idle
+  // tasks, none long: KaTeX's chunk evaluated; the Markdown pipeline run on
+  // a sample answer; its formulas typeset; then the sample styled and laid
+  // out for a frame, unseen (the first formulas' style and layout cost a
+  // 45–65 ms frame at 4× CPU otherwise: KaTeX's rules matched, its fonts
+  // first used).
+  idle(() =>
+    void loadMath().then(
+      (m) =>
+        idle(() => {
+          const sample = warmMarkdown();
+          idle(() => {
+            m.warm(root, sample);
+            idle(() => {
+              // In a 1 px box that clips it (as .sr-only): laid out all the
+              // same, and no part of the page's geometry. Not .answer: its
+              // blocks would be content-visibility: auto, clipped, skipped.
+              sample.className = "sr-only vr-warm";
+              sample.setAttribute("aria-hidden", "true");
+              sample.style.visibility = "hidden";
+              root.append(sample);
+              requestAnimationFrame(() => afterFrame(() => sample.remove()));
+            });
+          });
+        }),
+      () => {},
+    ),
+  );
 }
 
 // Runs callbacks in a task after the current one: a message posted during
 // requestAnimationFrame is handled after that frame's style, layout and
-// paint, so its time minus the frame's start is what the frame cost.
+// paint, so its time minus the frame's start is what the frame cost. The
+// callbacks queued by then run in one task and get its start time; one
+// queued while they run gets a task of its own.
 /** @type {MessageChannel | null} */
 let channel = null;
-/** @type {(() => void)[]} */
+/** @type {((taskStart: number) => void)[]} */
 let afterFrameQueue = [];
-/** @param {() => void} callback */
+/** @param {(taskStart: number) => void} callback */
 function afterFrame(callback) {
   if (!channel) {
     channel = new MessageChannel();
     channel.port1.onmessage = () => {
       const queue = afterFrameQueue;
       afterFrameQueue = [];
-      for (const cb of queue) cb();
+      const start = performance.now();
+      for (const cb of queue) cb(start);
     };
   }
   afterFrameQueue.push(callback);
   if (afterFrameQueue.length === 1) channel.port2.postMessage(null);
 }
+
+// ms of script a task may spend preparing a render (Markdown, sanitising,
+// formulas) before the rest goes to the next task: at 4× CPU a render's
+// new formulas took 60–80 ms in one task (the answer's first ones, or a
+// burst after a wait), past the 50 ms of a long task.
+const PREPARE_SLICE = 20;
 
 /** @param {string | null} v */
 function parseThinking(v) {
@@ -185,6 +222,7 @@ export class VisualReasoningTutor extends Base {
   #turns = [];
   #frame = 0;
   #prepareQueued = false;
+  #mathWaiting = false;
   /** @type {ReturnType<typeof setInterval> | undefined} */
   #ticker = undefined;
   /** @type {string | null} */
@@ -709,18 +747,26 @@ export class VisualReasoningTutor extends Base {
     const now = performance.now();
     if (!this.#turns.some((turn) => turn.wantsPrepare(now))) return;
     this.#prepareQueued = true;
-    afterFrame(() => {
+    afterFrame((taskStart) => {
       this.#prepareQueued = false;
-      this.#prepare();
+      this.#prepare(taskStart);
     });
   }
 
-  #prepare() {
+  /**
+   * Prepares the turns' next renders, a slice of at most PREPARE_SLICE ms
+   * of the task begun at `taskStart`; a render not finished goes on in the
+   * next task, with frames between.
+   * @param {number} taskStart
+   */
+  #prepare(taskStart) {
     let any = false;
+    const deadline = taskStart + PREPARE_SLICE;
     for (const turn of this.#turns) {
-      if (!turn.done && turn.prepare(performance.now())) any = true;
+      if (!turn.done && turn.prepare(performance.now(), deadline)) any = true;
     }
     if (any && !this.#frame) this.#frame = requestAnimationFrame(() => this.#onFrame());
+    if (this.#turns.some((turn) => turn.preparing)) this.#schedulePrepare();
   }
 
   #onFrame() {
@@ -736,11 +782,11 @@ export class VisualReasoningTutor extends Base {
       else if (state === "waiting") waiting = true;
     }
     if (rendered.length) {
-      afterFrame(() => {
+      afterFrame((taskStart) => {
         const cost = performance.now() - start;
         for (const turn of rendered) turn.measured(start, cost);
         // The pacer may allow the next render at once (catching up).
-        this.#prepare();
+        this.#prepare(taskStart);
       });
     }
     if (waiting || rendered.some((turn) => !turn.done)) this.#schedule();
@@ -754,7 +800,9 @@ export class VisualReasoningTutor extends Base {
       return;
     }
     // Placeholders show the TeX source until KaTeX is here; then every
-    // answer is typeset at once.
+    // answer is typeset at once (prepare asks formula by formula: once).
+    if (this.#mathWaiting) return;
+    this.#mathWaiting = true;
     loadMath().then(
       (m) => {
         m.ensureStyles(this.#root);

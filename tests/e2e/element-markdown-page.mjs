@@ -62,10 +62,16 @@ function oneShot(text, typeset) {
  * and compares the container with the one-shot render after every update.
  * Half the cases typeset as they go; the other half leave the formulas to a
  * late pass (KaTeX still loading), checked untypeset on the way and
- * typeset at the end. Returns the first failure (with its seed) or stats.
+ * typeset at the end. Of the updates that typeset, half are prepared in
+ * slices of one formula (prepare and resume with a deadline already past,
+ * as in a task that used its budget), the container unchanged until apply,
+ * and now and then a prepare is dropped half-done for a longer text (the
+ * stream moved on). Returns the first failure (with its seed) or stats.
  */
 export function run(seed, cases) {
   let updates = 0;
+  let slices = 0;
+  let dropped = 0;
   for (let c = 0; c < cases; c++) {
     const caseSeed = seed + c;
     const rnd = prng(caseSeed);
@@ -81,7 +87,23 @@ export function run(seed, cases) {
       at = Math.min(text.length, at + 1 + Math.floor(rnd() ** 3 * 40));
       cuts.push(at);
       const prefix = text.slice(0, at);
-      view.update(prefix);
+      if (!late && rnd() < 0.5) {
+        const shown = box.innerHTML;
+        if (cuts.length > 1 && rnd() < 0.2) {
+          // A render of less, dropped before it was ready.
+          const less = cuts.at(-2) + Math.floor(rnd() * (at - cuts.at(-2)));
+          if (!view.prepare(text.slice(0, less), -Infinity)) dropped++;
+        }
+        let ready = view.prepare(prefix, -Infinity);
+        while (!ready) {
+          slices++;
+          if (box.innerHTML !== shown) return { ok: false, seed: caseSeed, text, cuts, prefix, got: box.innerHTML, want: shown, sliced: true };
+          ready = view.resume(-Infinity);
+        }
+        view.apply();
+      } else {
+        view.update(prefix);
+      }
       updates++;
       const want = oneShot(prefix, !late);
       if (box.innerHTML !== want) {
@@ -95,7 +117,7 @@ export function run(seed, cases) {
     }
     box.remove();
   }
-  return { ok: true, updates };
+  return { ok: true, updates, slices, dropped };
 }
 
 /**

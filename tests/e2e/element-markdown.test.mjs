@@ -47,15 +47,16 @@ after(async () => {
   await browser?.close();
 });
 
-test(`split invariance: ${CASES} random answers, cut at random points, equal the one-shot render after every update`, async () => {
+test(`split invariance: ${CASES} random answers, cut at random points, equal the one-shot render after every update (also prepared in slices)`, async () => {
   const r = await page.evaluate(([seed, cases]) => window.VRProperty.run(seed, cases), [SEED, CASES]);
   if (!r.ok) {
     assert.fail(
-      `seed ${r.seed}${r.late ? " (formulas typeset late)" : ""}: after ${JSON.stringify(r.prefix)}\n` +
+      `seed ${r.seed}${r.late ? " (formulas typeset late)" : ""}${r.sliced ? " (the container changed before apply)" : ""}: after ${JSON.stringify(r.prefix)}\n` +
         `whole text ${JSON.stringify(r.text)}\ncuts ${JSON.stringify(r.cuts)}\n got  ${r.got}\n want ${r.want}`,
     );
   }
-  console.log(`# ${CASES} answers from seed ${SEED}: ${r.updates} updates, each equal to the one-shot render`);
+  console.log(`# ${CASES} answers from seed ${SEED}: ${r.updates} updates, each equal to the one-shot render; ${r.slices} slices, ${r.dropped} renders dropped half-done`);
+  assert.ok(r.slices > 0 && r.dropped > 0, "renders were prepared in slices, and some dropped half-done");
 });
 
 // A long answer of a fixed pattern: paragraphs with inline formulas, display

@@ -520,3 +520,45 @@ test("answers are sanitised Markdown; math is marked only where it is math", asy
     await context.close();
   }
 });
+
+test("while the model thinks, the answer's pipeline is warmed on a sample laid out unseen for a frame, then removed", async () => {
+  // 300 thinking tokens at 60 a second: five seconds, long enough for the
+  // idle moments the warm-up waits for, even on a busy machine.
+  const { page, context, problems } = await openPage(browser, slow.url + "/index.html");
+  try {
+    await recordEvents(page);
+    await page.evaluate(() => {
+      const el = document.getElementById("a");
+      el.headers = { "X-Mock-Reasoning-Tokens": "300", "X-Mock-Answer-Tokens": "20" };
+      // What is added to the shadow root itself (not the thread), and when.
+      window.__warm = [];
+      new MutationObserver((records) => {
+        for (const r of records) {
+          for (const n of r.addedNodes) if (n.nodeType === 1 && n.tagName !== "STYLE") {
+            window.__warm.push({ added: n.className, hidden: n.getAttribute("aria-hidden"), visibility: n.style.visibility, katex: n.querySelectorAll(".katex").length, placeholders: n.querySelectorAll(".vr-math[data-tex]").length, answerParts: window.__answerParts || 0 });
+          }
+          for (const n of r.removedNodes) if (n.nodeType === 1 && n.tagName !== "STYLE") window.__warm.push({ removed: n.className });
+        }
+      }).observe(el.shadowRoot, { childList: true });
+      el.addEventListener("vr-part", (e) => {
+        if (e.detail.type === "answer") window.__answerParts = (window.__answerParts || 0) + 1;
+      });
+    });
+    await ask(page, "a", "Think, then answer.");
+    const log = await waitForEnd(page, "a", 1, 60_000);
+    assert.equal(log.at(-1).type, "vr-done");
+    const warm = await page.evaluate(() => window.__warm);
+    assert.equal(warm.length, 2, `one sample added, then removed: ${JSON.stringify(warm)}`);
+    const [added, removed] = warm;
+    assert.equal(added.answerParts, 0, "added before the first answer part");
+    assert.equal(added.hidden, "true");
+    assert.equal(added.visibility, "hidden");
+    assert.ok(added.katex >= 5 && added.placeholders === 0, `its formulas typeset: ${JSON.stringify(added)}`);
+    assert.equal(removed.removed, added.added, "the sample removed");
+    const left = await page.evaluate(() => [...document.getElementById("a").shadowRoot.children].filter((n) => n.tagName !== "STYLE").map((n) => n.className));
+    assert.deepEqual(left, ["wrap"], "nothing of the warm-up left in the shadow root");
+    noProblems(problems);
+  } finally {
+    await context.close();
+  }
+});
