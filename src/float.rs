@@ -26,7 +26,7 @@ pub(crate) fn trunc(x: f64) -> f64 {
     }
 }
 
-pub fn floor(x: f64) -> f64 {
+pub(crate) fn floor(x: f64) -> f64 {
     let t = trunc(x);
     // t - 1 is exact: |t| < 2^52 whenever t != x.
     if t > x {
@@ -36,7 +36,7 @@ pub fn floor(x: f64) -> f64 {
     }
 }
 
-pub fn ceil(x: f64) -> f64 {
+pub(crate) fn ceil(x: f64) -> f64 {
     let t = trunc(x);
     if t < x {
         t + 1.0
@@ -48,7 +48,7 @@ pub fn ceil(x: f64) -> f64 {
 /// Half to even, as Python's `round` (the reference resize code) does:
 /// adding and taking away 2^52 leaves an `f64` with no fractional bits,
 /// rounded the IEEE default way, which is to nearest, ties to even.
-pub fn round_ties_even(x: f64) -> f64 {
+pub(crate) fn round_ties_even(x: f64) -> f64 {
     // NaN and the infinities fail the test and are returned as they are.
     if x.abs() < INTEGRAL {
         let r = if x < 0.0 {
@@ -64,15 +64,15 @@ pub fn round_ties_even(x: f64) -> f64 {
 }
 
 #[cfg(not(all(target_arch = "wasm32", feature = "binding")))]
-pub use libm::sqrt;
+pub(crate) use libm::sqrt;
 
 /// `Math.sqrt` of the JavaScript engine that loaded the module
 /// (crates/engine), as `json::write`'s `String(n)`.
 #[cfg(all(target_arch = "wasm32", feature = "binding"))]
-pub use engine::sqrt;
+pub(crate) use engine::sqrt;
 
 /// Whether `x` has no fractional part (false for NaN and infinities).
-pub fn is_integral(x: f64) -> bool {
+pub(crate) fn is_integral(x: f64) -> bool {
     x.is_finite() && trunc(x) == x
 }
 

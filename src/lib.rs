@@ -4,37 +4,29 @@
 //! I/O and no clocks, so it is tested on the host with `cargo test`. The
 //! `web` module is the thin wasm binding layer (wasm32 only).
 //!
-//! The core is compiled as two crates, both with their source here in
-//! src/: the reply side (crates/replies, root src/replies.rs; R below) at
-//! opt-level 3, and the request side (crates/requests, root
-//! src/requests.rs; Q), which runs once per request, at "s" (Cargo.toml's
-//! profile: fewer bytes where speed does not matter). The request side
-//! builds on the reply side, never the reverse; this crate re-exports both
-//! under the paths below.
-//!
 //! The modules, each named for its one job, listed so that a module uses
 //! only modules above it (tests/module_graph.rs keeps the imports free of
 //! cycles):
 //!
 //! ```text
-//! error      R  the error kinds of API.md, with their fields
-//! float      R  floor/ceil/trunc/rint/sqrt without std
-//! models     Q  the model catalog and the rules for other ids
-//! sse        R  incremental SSE parser over bytes (WHATWG rules, capped, linear)
-//! base64     Q  data: URLs for Blob images
-//! json/      R  value (the tree), write (JSON text and numbers out),
-//!               parse (strict, whole texts), scan (field-selective cursor)
-//! text       R  message builder, excerpts, substring search (no core::fmt)
-//! reply      R  what a reply is made of: Part, Usage, Completion (API.md's Result)
-//! retry      R  which failures retry, Retry-After, backoff
-//! vision     Q  image token estimation, the prepareImage fit
-//! protocol/  R  Protocol (and its paths); decoding its replies: openai, dashscope,
-//!               event (what both share), usage, errors (error bodies and events)
-//! request/   Q  the protocol-neutral request; validate, endpoint (URL, headers),
-//!               encode (the wire JSON)
-//! stream     R  bytes -> events -> coalesced parts, running texts, finish state
-//! options    Q  ClientOptions / RequestOptions from the JSON the binding makes
-//! web/          wasm32 only: the binding layer (JS classes, conversions, glue.js)
+//! error        the error kinds of API.md, with their fields
+//! float        floor/ceil/trunc/rint/sqrt without std
+//! models       the model catalog and the rules for other ids
+//! sse          incremental SSE parser over bytes (WHATWG rules, capped, linear)
+//! base64       data: URLs for Blob images
+//! json/        value (the tree), write (JSON text and numbers out),
+//!              parse (strict, whole texts), scan (field-selective cursor)
+//! text         message builder, excerpts, substring search (no core::fmt)
+//! reply        what a reply is made of: Part, Usage, Completion (API.md's Result)
+//! retry        which failures retry, Retry-After, backoff
+//! vision       image token estimation, the prepareImage fit
+//! protocol/    Protocol (and its paths); decoding its replies: openai, dashscope,
+//!              event (what both share), usage, errors (error bodies and events)
+//! request/     the protocol-neutral request; validate, endpoint (URL, headers),
+//!              encode (the wire JSON)
+//! stream       bytes -> events -> coalesced parts, running texts, finish state
+//! options      ClientOptions / RequestOptions from the JSON the binding makes
+//! web/         wasm32 only: the binding layer (JS classes, conversions, glue.js)
 //! ```
 
 #![no_std]
@@ -70,10 +62,20 @@ mod prelude {
     pub(crate) use alloc::{format, vec};
 }
 
-// The core is two crates (Cargo.toml, the profile): the reply side at
-// opt-level 3, the request side at "s". Their modules keep their paths here.
-pub use replies::{error, json, protocol, reply, retry, sse, stream};
-pub use requests::{base64, models, options, request, vision};
+pub mod base64;
+pub mod error;
+mod float;
+pub mod json;
+pub mod models;
+pub mod options;
+pub mod protocol;
+pub mod reply;
+pub mod request;
+pub mod retry;
+pub mod sse;
+pub mod stream;
+mod text;
+pub mod vision;
 
 #[cfg(target_arch = "wasm32")]
 #[doc(hidden)]

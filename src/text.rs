@@ -8,27 +8,27 @@ use crate::prelude::*;
 
 /// A message built from `&'static str` pieces and the caller's own values:
 /// `format!` would pull `core::fmt` into the wasm.
-pub struct Msg(String);
+pub(crate) struct Msg(String);
 
 impl Msg {
-    pub fn new(first: &str) -> Self {
+    pub(crate) fn new(first: &str) -> Self {
         let mut s = String::with_capacity(160);
         s.push_str(first);
         Msg(s)
     }
 
-    pub fn s(mut self, piece: &str) -> Self {
+    pub(crate) fn s(mut self, piece: &str) -> Self {
         self.0.push_str(piece);
         self
     }
 
-    pub fn n(mut self, n: u64) -> Self {
+    pub(crate) fn n(mut self, n: u64) -> Self {
         crate::json::write_u64(n, &mut self.0);
         self
     }
 
     /// A caller's number as JavaScript would print it.
-    pub fn f(mut self, n: f64) -> Self {
+    pub(crate) fn f(mut self, n: f64) -> Self {
         if n.is_nan() {
             self.0.push_str("NaN");
         } else if n.is_infinite() {
@@ -40,17 +40,17 @@ impl Msg {
         self
     }
 
-    pub fn into_string(self) -> String {
+    pub(crate) fn into_string(self) -> String {
         self.0
     }
 
     /// The message as an `InvalidRequestError`.
-    pub fn invalid(self) -> Error {
+    pub(crate) fn invalid(self) -> Error {
         Error::invalid_request(self.0)
     }
 
     /// [`Msg::invalid`] as the `Err` of a check.
-    pub fn err<T>(self) -> Result<T, Error> {
+    pub(crate) fn err<T>(self) -> Result<T, Error> {
         Err(self.invalid())
     }
 }
@@ -79,7 +79,7 @@ pub(crate) fn excerpt(text: &str, max: usize, out: &mut String) {
 /// brings the Two-Way searcher (~2 KB of wasm) for the few short,
 /// cold searches this crate does. An empty needle is never found (so a
 /// find-and-replace loop always advances).
-pub fn find(hay: &str, needle: &str) -> Option<usize> {
+pub(crate) fn find(hay: &str, needle: &str) -> Option<usize> {
     let n = needle.as_bytes();
     if n.is_empty() {
         return None;

@@ -23,12 +23,7 @@ fn name(m: &[String]) -> String {
     }
 }
 
-/// The crate roots in src/: the package's, and the core's two crates'
-/// (crates/replies, crates/requests), whose modules keep the paths of one
-/// map (src/requests.rs names the reply side's modules as `crate::…`).
-const ROOTS: [&str; 3] = ["lib", "replies", "requests"];
-
-/// Every module file under `dir` (the crate roots are not nodes).
+/// Every module file under `dir` (lib.rs is the root, not a node).
 fn files(dir: &Path, prefix: &[String], out: &mut BTreeMap<Module, String>) {
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .expect("read src/")
@@ -43,7 +38,7 @@ fn files(dir: &Path, prefix: &[String], out: &mut BTreeMap<Module, String>) {
             files(&path, &sub, out);
         } else if let Some(stem) = file.strip_suffix(".rs") {
             let mut m = prefix.to_vec();
-            if stem != "mod" && !(prefix.is_empty() && ROOTS.contains(&stem)) {
+            if stem != "mod" && stem != "lib" {
                 m.push(stem.to_owned());
             }
             if m.is_empty() {
