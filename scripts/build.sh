@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds the npm package in pkg/:
-#   1. wasm-pack build --target web --release into target/wasm-core/ (its own
-#      wasm-opt is off in Cargo.toml: Debian's binaryen is too old for what
-#      rustc emits): the core API of src/web/wire.rs and wasm-bindgen's JS
-#      for it, which is internal,
+#   1. the crate built as a cdylib alone (`cargo rustc --crate-type cdylib`,
+#      see core_build below) and wasm-bindgen --target web into
+#      target/wasm-core/: the core API of src/web/wire.rs and wasm-bindgen's
+#      JS for it, which is internal,
 #   2. wasm-opt from the npm `binaryen` package (flags: VR_WASM_OPT, default
 #      below) into pkg/visual_reasoning_bg.wasm; the same crate again without
 #      simd128 into pkg/visual_reasoning_nosimd_bg.wasm (init() picks one),
@@ -46,8 +46,24 @@ export PATH="$HOME/.cargo/bin:$PATH"
 OPT_LEVEL=${VR_WASM_OPT:--O3 --converge --low-memory-unused --strip-producers --one-caller-inline-max-function-size=150}
 BUDGET_GZ=$((56 * 1024))
 
+# What `wasm-pack build --target web --release --no-pack --no-opt` does,
+# but with the crate compiled as a cdylib only: Cargo.toml's crate-type
+# also lists rlib (the tests, tests/web and the relay link the core as a
+# library), and with an rlib in the same compile every `pub` item is
+# exported from the object, so LLVM's pipeline before LTO may not
+# internalise, inline and drop it. cdylib alone: -1.5 KB gzip of wasm, the
+# same JS glue (bench/README.md "Bytes", third pass). Its wasm-bindgen is
+# the CLI that scripts/setup.sh installs at the crate's pinned version, as
+# wasm-pack would use. Out dir in $1; CARGO_TARGET_DIR and RUSTFLAGS pass.
+core_build() {
+  cargo rustc --lib --release --target wasm32-unknown-unknown --features bare \
+    --crate-type cdylib --quiet
+  wasm-bindgen --target web --out-dir "$1" \
+    "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/visual_reasoning.wasm"
+}
+
 CORE=target/wasm-core
-wasm-pack build --target web --release --no-pack --no-opt --out-dir "$CORE" -- --features bare
+core_build "$CORE"
 mkdir -p pkg
 rm -rf pkg/snippets
 
@@ -69,7 +85,7 @@ node_modules/.bin/wasm-opt $OPT_LEVEL "$CORE/visual_reasoning_bg.wasm" -o pkg/vi
 if [ "${VR_BUILD_NOSIMD:-1}" = 1 ]; then
   nosimd=$(mktemp -d)
   RUSTFLAGS="-C llvm-args=-inline-threshold=50" CARGO_TARGET_DIR=target/nosimd \
-    wasm-pack build --target web --release --no-pack --no-opt --out-dir "$nosimd" -- --features bare
+    core_build "$nosimd"
   cmp -s "$nosimd/visual_reasoning.js" "$CORE/visual_reasoning.js" \
     || { echo "build.sh: the no-SIMD build's JS glue differs from the SIMD build's" >&2; exit 1; }
   # shellcheck disable=SC2086

@@ -1,7 +1,8 @@
 // Largest functions of a wasm module that keeps its name section (a
 // twiggy-like view without installing twiggy):
 //   node bench/lib/wasm-top.mjs FILE.wasm [N]
-// Build one with names: wasm-pack build --no-opt …, then wasm-opt -O3 -g.
+// Build one with names: wasm-opt -O3 -g on target/wasm-core/visual_reasoning_bg.wasm
+// (scripts/build.sh leaves it there before its own wasm-opt).
 import { readFileSync } from "node:fs";
 
 const [file, n = "40"] = process.argv.slice(2);
