@@ -13,6 +13,9 @@
 //   --no-package     time the peers alone (when pkg/ is not built yet)
 //   --skip-small     do not run bench/small.mjs at the end (small reads,
 //                    quiet and contended; its section of RESULTS.md is kept)
+//   --skip-ui        do not run bench/ui.mjs after it (the element's frame
+//                    cost against the element before issue 17, UI_BEFORE;
+//                    ≈ 12 minutes; its section of RESULTS.md is kept)
 import { execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:http";
 import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -40,7 +43,7 @@ const SKIP_CHROMIUM = argv.has("--skip-chromium");
 const SKIP_LIVE = argv.has("--skip-live") || STANDIN;
 const SKIP_NODE = argv.has("--skip-node");
 for (const a of argv) {
-  if (!["--quick", "--standin", "--no-package", "--skip-chromium", "--skip-live", "--skip-node", "--skip-small"].includes(a)) {
+  if (!["--quick", "--standin", "--no-package", "--skip-chromium", "--skip-live", "--skip-node", "--skip-small", "--skip-ui"].includes(a)) {
     console.error(`unknown option ${a}; see the header of bench/run.mjs`);
     process.exit(2);
   }
@@ -703,6 +706,21 @@ if (!argv.has("--skip-small") && !NO_PACKAGE && !STANDIN) {
   log("small reads, quiet and contended: node bench/small.mjs" + (SKIP_CHROMIUM ? " --skip-chromium" : "") + (QUICK ? " --runs 5" : ""));
   execFileSync(process.execPath, [path.join(BENCH, "small.mjs"), ...(SKIP_CHROMIUM ? ["--skip-chromium"] : []), ...(QUICK ? ["--runs", "5"] : [])],
     { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, VR_BENCH_PKG: SNAP } });
+}
+// The element's "before" in RESULTS.md is the element as it was before
+// issue 17 (whole-answer re-render on every update), so the table shows
+// what the issue's work changed; `node bench/ui.mjs --before main` compares
+// against the last commit instead.
+const UI_BEFORE = "8bf601e";
+if (!argv.has("--skip-ui") && !SKIP_CHROMIUM && !NO_PACKAGE && !STANDIN) {
+  try {
+    execFileSync("git", ["cat-file", "-e", `${UI_BEFORE}^{commit}`], { cwd: ROOT, stdio: "ignore" });
+  } catch {
+    throw new Error(`bench/run.mjs: commit ${UI_BEFORE} (the element before issue 17) is not in this clone: \`git fetch --unshallow\`, or pass --skip-ui`);
+  }
+  const uiArgs = ["--before", UI_BEFORE, ...(QUICK ? ["--quick"] : [])];
+  log("the element's frame cost: node bench/ui.mjs " + uiArgs.join(" "));
+  execFileSync(process.execPath, [path.join(BENCH, "ui.mjs"), ...uiArgs], { stdio: ["ignore", "ignore", "inherit"] });
 }
 for (const [rt, T] of [["node", nodeT], ["chromium", chromeT]]) {
   if (!T) continue;
