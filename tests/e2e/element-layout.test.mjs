@@ -51,6 +51,17 @@ const LONG_ANSWER = [
 ].join("\n");
 
 /**
+ * Element "a" asks `question` and the mock answers `answer` (its
+ * X-Mock-Answer header); resolves with the event log once the stream ends.
+ */
+async function answerWith(page, answer, question) {
+  await recordEvents(page);
+  await page.evaluate((answer) => (document.getElementById("a").headers = { "X-Mock-Answer": encodeURIComponent(answer) }), answer);
+  await page.evaluate((q) => document.getElementById("a").ask(q), question);
+  return waitForEnd(page, "a");
+}
+
+/**
  * Everything in the element's shadow tree that reaches past the element's
  * right edge, skipping what sits inside a box that scrolls or clips (that
  * box itself is checked).
@@ -103,14 +114,7 @@ function overflowReport(id) {
 test("at 390 px no long id, URL, formula, code line, table or model id reaches past the border", async () => {
   const { page, context, problems } = await openPage(browser, mock.url + "/index.html", { width: 390, height: 844 });
   try {
-    await recordEvents(page);
-    const question = `Why is ${"x".repeat(120)} so long? ${ID}`;
-    await page.evaluate(([answer]) => {
-      const a = document.getElementById("a");
-      a.headers = { "X-Mock-Answer": encodeURIComponent(answer) };
-    }, [LONG_ANSWER]);
-    await page.evaluate((q) => document.getElementById("a").ask(q), question);
-    const log = await waitForEnd(page, "a");
+    const log = await answerWith(page, LONG_ANSWER, `Why is ${"x".repeat(120)} so long? ${ID}`);
     assert.equal(log.at(-1).type, "vr-done", JSON.stringify(log.at(-1)));
     await page.waitForFunction(() => document.getElementById("a").shadowRoot.querySelector(".answer").getAttribute("aria-busy") === "false");
     await page.waitForFunction(() => document.getElementById("a").shadowRoot.querySelectorAll(".answer .katex").length >= 4);
@@ -142,10 +146,7 @@ test("every text in the element may wrap anywhere or sits in a box that scrolls"
   // engine: an id that happens to break here would overflow there.
   const { page, context } = await openPage(browser, mock.url + "/index.html", { width: 390, height: 844 });
   try {
-    await recordEvents(page);
-    await page.evaluate((answer) => (document.getElementById("a").headers = { "X-Mock-Answer": encodeURIComponent(answer) }), LONG_ANSWER);
-    await page.evaluate(() => document.getElementById("a").ask("Find the angle x."));
-    await waitForEnd(page, "a");
+    await answerWith(page, LONG_ANSWER, "Find the angle x.");
     await page.evaluate(() => {
       const b = document.getElementById("b");
       b.headers = { "X-Mock-Fault": "status:401" };
@@ -203,10 +204,7 @@ test("lists and quotes in an answer are contained (skipped off screen) and space
   ].join("\n");
   const { page, context } = await openPage(browser, mock.url + "/index.html", { width: 800, height: 2000 });
   try {
-    await recordEvents(page);
-    await page.evaluate((a) => (document.getElementById("a").headers = { "X-Mock-Answer": encodeURIComponent(a) }), answer);
-    await page.evaluate(() => document.getElementById("a").ask("Lists, please."));
-    await waitForEnd(page, "a");
+    await answerWith(page, answer, "Lists, please.");
     await page.waitForFunction(() => document.getElementById("a").shadowRoot.querySelector(".answer").getAttribute("aria-busy") === "false");
     const r = await page.evaluate(() => {
       const root = document.getElementById("a").shadowRoot;
