@@ -3,6 +3,8 @@
 // not built. It follows PROTOCOL.md §3 byte for byte in framing, so a parser
 // that handles these handles the mock's; the texts differ from the mock's.
 
+import { prng } from "../../tests/support/prng.mjs";
+
 // A small vocabulary mixing plain ASCII words, multi-byte UTF-8 and JSON
 // escapes, so every contender pays for UTF-8 decoding and unescaping the
 // way it would on a real reply about geometry.
@@ -12,19 +14,8 @@ const VOCAB = [
   " $\\frac{1}{2}$", " \"base\"", " side", " length", " 计算", " equals", " 3", " +", " 4",
 ];
 
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function tokens(n, seed) {
-  const r = rng(seed);
+  const r = prng(seed);
   const out = new Array(n);
   for (let i = 0; i < n; i++) out[i] = VOCAB[Math.floor(r() * VOCAB.length)];
   return out;

@@ -1,4 +1,4 @@
-// A small seeded PRNG (mulberry32) for property tests: a failing case is
+// A small seeded PRNG (mulberry32) for property tests and the bench's stand-in inputs: a failing case is
 // reproduced by its seed. No imports, so pages bundled by esbuild use it too.
 export function prng(seed) {
   let a = seed >>> 0;
