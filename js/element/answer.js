@@ -150,10 +150,8 @@ export class AnswerView {
     if (!formulas) return true;
     let i = 0;
     // A formula's typesetting is a few ms at 4× CPU; its first use of a
-    // KaTeX code path more.
-    do {
-      if (i < formulas.length) this.#typeset(formulas[i++]);
-    } while (i < formulas.length && performance.now() < deadline);
+    // KaTeX code path more. At least one a call, so a render always moves on.
+    while (i < formulas.length && (i === 0 || performance.now() < deadline)) this.#typeset(formulas[i++]);
     formulas.splice(0, i);
     return formulas.length === 0;
   }

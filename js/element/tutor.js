@@ -51,43 +51,45 @@ function loadMath() {
 // math.js warm): code run for the first time is compiled then.
 /** @type {WeakSet<ShadowRoot>} */
 const warmed = new WeakSet();
-/** @param {() => void} fn */
-function idle(fn) {
-  if (typeof requestIdleCallback === "function") requestIdleCallback(fn, { timeout: 2000 });
-  else setTimeout(fn, 0);
+/** An idle moment (or the next task where the engine has no idle callbacks). */
+function idle() {
+  return new Promise((resolve) => {
+    if (typeof requestIdleCallback === "function") requestIdleCallback(() => resolve(undefined), { timeout: 2000 });
+    else setTimeout(resolve, 0);
+  });
 }
 /** @param {ShadowRoot} root */
 function prefetchMath(root) {
   if (warmed.has(root)) return;
   warmed.add(root);
-  // A failure shows again, and is reported, when math is needed. Idle
-  // tasks, none long: KaTeX's chunk evaluated; the Markdown pipeline run on
-  // a sample answer; its formulas typeset; then the sample styled and laid
-  // out for a frame, unseen (the first formulas' style and layout cost a
-  // 45–65 ms frame at 4× CPU otherwise: KaTeX's rules matched, its fonts
-  // first used).
-  idle(() =>
-    void loadMath().then(
-      (m) =>
-        idle(() => {
-          const sample = warmMarkdown();
-          idle(() => {
-            m.warm(root, sample);
-            idle(() => {
-              // In a 1 px box that clips it (as .sr-only): laid out all the
-              // same, and no part of the page's geometry. Not .answer: its
-              // blocks would be content-visibility: auto, clipped, skipped.
-              sample.className = "sr-only vr-warm";
-              sample.setAttribute("aria-hidden", "true");
-              sample.style.visibility = "hidden";
-              root.append(sample);
-              requestAnimationFrame(() => afterFrame(() => sample.remove()));
-            });
-          });
-        }),
-      () => {},
-    ),
-  );
+  void warmUp(root);
+}
+/**
+ * Idle tasks, none long: KaTeX's chunk evaluated; the Markdown pipeline run
+ * on a sample answer; its formulas typeset; then the sample styled and laid
+ * out for a frame, unseen (the first formulas' style and layout cost a
+ * 45–65 ms frame at 4× CPU otherwise: KaTeX's rules matched, its fonts
+ * first used).
+ * @param {ShadowRoot} root
+ */
+async function warmUp(root) {
+  await idle();
+  // A failure shows again, and is reported, when math is needed.
+  const m = await loadMath().catch(() => null);
+  if (!m) return;
+  await idle();
+  const sample = warmMarkdown();
+  await idle();
+  m.warm(root, sample);
+  await idle();
+  // In a 1 px box that clips it (as .sr-only): laid out all the same, and
+  // no part of the page's geometry. Not .answer: its blocks would be
+  // content-visibility: auto, clipped, skipped.
+  sample.className = "sr-only vr-warm";
+  sample.setAttribute("aria-hidden", "true");
+  sample.style.visibility = "hidden";
+  root.append(sample);
+  requestAnimationFrame(() => afterFrame(() => sample.remove()));
 }
 
 // Runs callbacks in a task after the current one: a message posted during
