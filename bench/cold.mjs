@@ -17,12 +17,13 @@
 // Example, what TurboFan and lazy compilation cost the first reply:
 //   node bench/cold.mjs openai 256 11 pkg=pkg lo=pkg,--liftoff-only \
 //     eager-lo=pkg,--no-wasm-lazy-compilation,--liftoff-only esp=eventsource-parser
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { memFetch, stats } from "./lib/harness.mjs";
+import { busyLoops, loadBuild } from "./lib/node.mjs";
 
 const HERE = fileURLToPath(import.meta.url);
 const DATA = path.join(path.dirname(HERE), "data");
@@ -37,9 +38,7 @@ if (process.argv[2] === "--child") {
     contender = PEERS.find((p) => p.name === who);
   } else {
     const { packageContender } = await import("./lib/package.mjs");
-    const pkg = await import(path.resolve(who, "visual_reasoning.js"));
-    pkg.initSync({ module: readFileSync(path.resolve(who, "visual_reasoning_bg.wasm")) });
-    contender = packageContender(pkg.Client);
+    contender = packageContender((await loadBuild(who)).glue.Client);
   }
   const b = readFileSync(path.join(DATA, `mock-transcript-${protocol}-2000r-300a.sse`));
   const bytes = new Uint8Array(b.buffer, b.byteOffset, b.length);
@@ -73,12 +72,10 @@ const configs = specs.map((s) => {
   const [who, ...flags] = rest.split(",");
   return { label, who, flags };
 });
-const hogs = Array.from({ length: Number(process.env.HOGS ?? 0) }, () =>
-  spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" }));
-const release = () => { for (const h of hogs) h.kill("SIGKILL"); };
-process.on("exit", release);
+const hogs = Number(process.env.HOGS ?? 0);
+const release = busyLoops(hogs);
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => process.exit(130));
-if (hogs.length) await new Promise((r) => setTimeout(r, 300));
+if (hogs) await new Promise((r) => setTimeout(r, 300));
 const load0 = os.loadavg()[0];
 const out = Object.fromEntries(configs.map((c) => [c.label, []]));
 try {
@@ -94,7 +91,7 @@ try {
   release();
 }
 const med = (a, k) => stats(a.map((o) => o[k])).median.toFixed(1);
-console.log(`${protocol} ${chunk} B, ${reps} processes each${hogs.length ? `, ${hogs.length} busy loops` : ""}; ` +
+console.log(`${protocol} ${chunk} B, ${reps} processes each${hogs ? `, ${hogs} busy loops` : ""}; ` +
   `load ${load0.toFixed(1)} -> ${os.loadavg()[0].toFixed(1)}; medians, ms`);
 console.log("| | wall | CPU (all threads) | CPU in the next 200 ms |\n|---|---:|---:|---:|");
 for (const [label, a] of Object.entries(out)) console.log(`| ${label} | ${med(a, "wall")} | ${med(a, "cpu")} | ${med(a, "tail")} |`);

@@ -7,14 +7,13 @@
 // Transcripts: `relay/target/release/visual-reasoning-relay transcript
 // --protocol P --reasoning-tokens 80000 --answer-tokens 2000 > FILE`.
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { memFetch } from "./lib/harness.mjs";
 import { packageContender } from "./lib/package.mjs";
+import { loadBuild } from "./lib/node.mjs";
 
 const [dir, file, protocol, runs = "15", chunk = "65536"] = process.argv.slice(2);
-const pkg = await import(path.resolve(dir, "visual_reasoning.js"));
-const exports = pkg.initSync({ module: readFileSync(path.resolve(dir, "visual_reasoning_bg.wasm")) });
-const contender = packageContender(pkg.Client);
+const { glue, exports } = await loadBuild(dir);
+const contender = packageContender(glue.Client);
 const b = readFileSync(file);
 globalThis.fetch = memFetch(new Uint8Array(b.buffer, b.byteOffset, b.length), Number(chunk), protocol);
 const cpu = [];

@@ -16,12 +16,12 @@
 //            iterating every part: ms for the iteration alone
 // Inputs: bench/lib/standin.mjs (OpenAI framing), served by an in-memory
 // fetch (bench/lib/harness.mjs memFetch).
-import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { memFetch, stats } from "./lib/harness.mjs";
 import { standinTranscript } from "./lib/standin.mjs";
 import { drain, eventReads } from "./lib/drain.mjs";
+import { loadBuild } from "./lib/node.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dirs = process.argv.slice(2).length ? process.argv.slice(2) : ["pkg"];
@@ -39,9 +39,7 @@ const now = CPU
 
 const pkgs = [];
 for (const d of dirs) {
-  const dir = path.resolve(ROOT, d);
-  const mod = await import(pathToFileURL(path.join(dir, "visual_reasoning.js")).href + `?${pkgs.length}`);
-  mod.initSync({ module: readFileSync(path.join(dir, "visual_reasoning_bg.wasm")) });
+  const { glue: mod } = await loadBuild(path.resolve(ROOT, d), String(pkgs.length));
   pkgs.push({ name: d, mod });
 }
 

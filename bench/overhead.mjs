@@ -5,14 +5,13 @@
 // on a busy machine), medians, contenders round-robin in one process.
 //   node --expose-gc bench/overhead.mjs PKG_DIR FILE openai|dashscope READ_BYTES [ROUNDS]
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { memFetch, stats } from "./lib/harness.mjs";
 import { packageContender } from "./lib/package.mjs";
+import { loadBuild } from "./lib/node.mjs";
 import { PEERS } from "./lib/peers.mjs";
 
 const [dir, file, protocol, chunk, rounds = "21"] = process.argv.slice(2);
-const pkg = await import(path.resolve(dir, "visual_reasoning.js"));
-pkg.initSync({ module: readFileSync(path.resolve(dir, "visual_reasoning_bg.wasm")) });
+const { glue: pkg } = await loadBuild(dir);
 const b = readFileSync(file);
 const bytes = new Uint8Array(b.buffer, b.byteOffset, b.length);
 const drainOnly = {

@@ -37,6 +37,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { stats } from "./lib/harness.mjs";
+import { busyLoops } from "./lib/node.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BENCH = path.join(ROOT, "bench");
@@ -96,18 +97,9 @@ function transcript(protocol, r, a) {
 const inputs = Object.fromEntries(PROTOCOLS.map((p) => [p, transcript(p, 2000, 300)]));
 
 // ------------------------------------------------------------ contention
-let hogs = [];
-function contend() {
-  const n = os.availableParallelism?.() ?? os.cpus().length;
-  hogs = Array.from({ length: n }, () =>
-    spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" }));
-}
-function release() {
-  for (const h of hogs) h.kill("SIGKILL");
-  hogs = [];
-}
-for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => { release(); process.exit(130); });
-process.on("exit", release);
+let release = () => {};
+const contend = () => (release = busyLoops(os.availableParallelism?.() ?? os.cpus().length));
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => process.exit(130));
 
 // ------------------------------------------------------------ runtimes
 function nodeJob(job) {

@@ -12,6 +12,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { memFetch, stats } from "./lib/harness.mjs";
 import { packageContender } from "./lib/package.mjs";
+import { loadBuild } from "./lib/node.mjs";
 
 const [protocol, chunk, runs, ...dirs] = process.argv.slice(2);
 if (!protocol || !Number(chunk) || !Number(runs) || dirs.length === 0) {
@@ -24,10 +25,7 @@ const b = readFileSync(file);
 const bytes = new Uint8Array(b.buffer, b.byteOffset, b.length);
 const contenders = [];
 for (const d of dirs) {
-  // The query makes each directory's glue its own module instance.
-  const pkg = await import(path.resolve(d, "visual_reasoning.js") + "?" + encodeURIComponent(d));
-  pkg.initSync({ module: readFileSync(path.resolve(d, "visual_reasoning_bg.wasm")) });
-  contenders.push(packageContender(pkg.Client));
+  contenders.push(packageContender((await loadBuild(d, d)).glue.Client));
 }
 const cpu = dirs.map(() => []);
 const WARMUPS = 3;
